@@ -1,0 +1,50 @@
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from './chat-types.ts';
+
+/** Options every upstream call takes. */
+export interface CallOptions {
+  /** Aborts the upstream request (a client that disconnected, a shutdown). */
+  signal?: AbortSignal;
+  /**
+   * Per-attempt timeout in ms: the whole response for `chat`; for `stream`, the wait for the
+   * first chunk and then for any silent gap between chunks. Absent or 0 means no timeout.
+   */
+  timeoutMs?: number;
+  /** The request id, forwarded upstream as `x-request-id` where the upstream accepts headers. */
+  requestId?: string;
+}
+
+/**
+ * A started stream of chunks. The promise that returns it resolves once the upstream
+ * accepted the request (status 2xx), so a refusal is a rejected promise and the caller
+ * can still fall back. Iterating yields OpenAI-shaped chunks; a failure mid-stream throws
+ * a `ProviderError` from the iterator. Breaking out of the loop (or `return()`) releases
+ * the upstream connection.
+ */
+export interface ChatStream extends AsyncIterable<ChatCompletionChunk> {}
+
+/**
+ * The adapter contract: what the router needs to route to a provider and what the gateway
+ * needs to call it. Adapters never import the router; the router holds adapters by `name`.
+ *
+ * @example
+ * ```ts
+ * const adapter: ProviderAdapter = createOpenAIProvider({ name: 'primary', baseURL: 'https://api.openai.com/v1', apiKey, models: ['gpt-4o-mini'] });
+ * const completion = await adapter.chat({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { timeoutMs: 30_000 });
+ * ```
+ */
+export interface ProviderAdapter {
+  /** Unique name: the router's key, the metrics label and the `x-switchboard-provider` header. */
+  readonly name: string;
+  /** Adapter type, e.g. `openai`, `anthropic`, `mock`. */
+  readonly type: string;
+  /** Model ids this provider serves; `'*'` matches any model. Exact and case-sensitive. */
+  readonly models: readonly string[];
+  /** One non-streamed completion. Rejects with a `ProviderError`. */
+  chat(request: ChatCompletionRequest, options?: CallOptions): Promise<ChatCompletion>;
+  /** A streamed completion; see `ChatStream`. Rejects with a `ProviderError`. */
+  stream(request: ChatCompletionRequest, options?: CallOptions): Promise<ChatStream>;
+  /** Active health probe: resolves true when the provider can take traffic. Must honour `signal`. */
+  healthCheck?(signal: AbortSignal): Promise<boolean>;
+  /** Releases pooled connections. */
+  close?(): Promise<void>;
+}

@@ -1,0 +1,76 @@
+/** What kind of failure a `ProviderError` is; drives metrics labels and the gateway's status. */
+export type ProviderErrorKind =
+  | 'http' // the upstream answered with a non-2xx status
+  | 'timeout' // no response, or a silent stream, within the per-attempt timeout
+  | 'connection' // refused, reset, DNS failure, socket closed mid-body
+  | 'protocol' // the upstream answered 2xx but the body was not what its API promises
+  | 'aborted'; // the caller's signal aborted the call
+
+/** Constructor options of `ProviderError`. */
+export interface ProviderErrorOptions {
+  kind: ProviderErrorKind;
+  /** The provider's registered name. */
+  provider: string;
+  /** Upstream HTTP status when there was one. */
+  status?: number;
+  /** Upstream error type/code when the body named one (e.g. `rate_limit_error`). */
+  code?: string;
+  /** Cool-down the upstream asked for, from `retry-after` or `x-ratelimit-reset-*`. */
+  retryAfterMs?: number;
+  /** The upstream's error body, parsed when it was JSON, in OpenAI's `{ error: {...} }` shape when it can be. */
+  body?: unknown;
+  cause?: unknown;
+}
+
+const RETRYABLE_STATUSES = new Set([408, 409, 425, 429, 500, 502, 503, 504, 529]);
+
+/**
+ * The one error root of every adapter. Fallback logic reads only `isRetryable`;
+ * `isProviderFault` says whether the failure counts against the provider's health
+ * (a 400 for a malformed request does not, nor does a 429, which is a cool-down).
+ *
+ * @example
+ * ```ts
+ * try { await adapter.chat(request) } catch (error) {
+ *   if (error instanceof ProviderError && error.isRetryable) { ... try another provider ... }
+ * }
+ * ```
+ */
+export class ProviderError extends Error {
+  override readonly name = 'ProviderError';
+  readonly kind: ProviderErrorKind;
+  readonly provider: string;
+  readonly status: number | undefined;
+  readonly code: string | undefined;
+  readonly retryAfterMs: number | undefined;
+  readonly body: unknown;
+  /** True for 408, 409, 425, 429, 5xx, 529, timeouts and connection errors. */
+  readonly isRetryable: boolean;
+  /** True when the failure should count against the provider's health and circuit. */
+  readonly isProviderFault: boolean;
+
+  constructor(message: string, options: ProviderErrorOptions) {
+    super(message, { cause: options.cause });
+    this.kind = options.kind;
+    this.provider = options.provider;
+    this.status = options.status;
+    this.code = options.code;
+    this.retryAfterMs = options.retryAfterMs;
+    this.body = options.body;
+    this.isRetryable = isRetryableFailure(options.kind, options.status);
+    this.isProviderFault = this.isRetryable && options.status !== 429 && options.kind !== 'aborted';
+  }
+}
+
+function isRetryableFailure(kind: ProviderErrorKind, status: number | undefined): boolean {
+  switch (kind) {
+    case 'timeout':
+    case 'connection':
+    case 'protocol':
+      return true;
+    case 'aborted':
+      return false;
+    case 'http':
+      return status !== undefined && (RETRYABLE_STATUSES.has(status) || status >= 500);
+  }
+}
