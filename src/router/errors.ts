@@ -11,7 +11,7 @@ export class ConfigurationError extends RouterError {
 }
 
 /** Why one registered provider was not a candidate for a request. */
-export type SkipReason = 'unavailable' | 'circuit_open' | 'half_open_probes_busy' | 'cooling_down' | 'excluded';
+export type SkipReason = 'disabled' | 'unavailable' | 'circuit_open' | 'half_open_probes_busy' | 'cooling_down' | 'excluded';
 
 /**
  * No provider can take a request for `model` now. `skipped` names each provider that serves

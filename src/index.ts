@@ -1,0 +1,25 @@
+/**
+ * Switchboard's SDK: route chat completions across LLM providers in-process.
+ *
+ * @example
+ * ```ts
+ * import { Router } from 'switchboard';
+ * const router = new Router({ strategy: 'round_robin' });
+ * ```
+ */
+export { Router, type RegisteredModel, type SelectContext } from './router/router.ts';
+export {
+  RouterError,
+  ConfigurationError,
+  NoProviderAvailableError,
+  ModelNotFoundError,
+  RoutingFailedError,
+  type SkipReason,
+} from './router/errors.ts';
+export { DEFAULT_CIRCUIT_BREAKER_CONFIG, resolveCircuitConfig } from './router/circuit-config.ts';
+export { shouldOpen, type FailureSignal } from './router/breaker-policy.ts';
+export { STRATEGY_NAMES } from './router/strategies/create-strategy.ts';
+export type * from './router/types.ts';
+export type { ProviderAdapter, CallOptions, ChatStream } from '../providers/contract.ts';
+export type * from '../providers/chat-types.ts';
+export { ProviderError, type ProviderErrorKind, type ProviderErrorOptions } from '../providers/provider-error.ts';

@@ -1,0 +1,87 @@
+import type { ProviderRecord } from './provider-record.ts';
+
+/** What the health checker needs from the router. */
+export interface HealthCheckTarget {
+  /** The records to probe, read at every tick so added/removed providers are followed. */
+  records(): Iterable<ProviderRecord>;
+  /** Applies one probe's outcome to the provider's health and circuit. */
+  applyProbeResult(record: ProviderRecord, healthy: boolean): void;
+}
+
+/**
+ * Periodic active health probes. Every `intervalMs` (none at start) each provider with a
+ * `healthCheck` is probed concurrently with its own timeout; a provider whose previous probe
+ * is still running is skipped, so probes never pile up. `stop()` aborts running probes and
+ * returns at once, without waiting for a probe that ignores its signal.
+ */
+export class HealthChecker {
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly running = new Set<AbortController>();
+  private readonly target: HealthCheckTarget;
+  private readonly timeoutMs: number;
+
+  constructor(target: HealthCheckTarget, timeoutMs: number) {
+    this.target = target;
+    this.timeoutMs = timeoutMs;
+  }
+
+  /** True while the periodic timer runs. */
+  get isRunning(): boolean {
+    return this.timer !== undefined;
+  }
+
+  /** Starts (or restarts with a new interval) the periodic probing. The timer does not keep the process alive. */
+  start(intervalMs: number): void {
+    if (!(intervalMs > 0)) throw new RangeError(`health check interval must be > 0 ms, got ${intervalMs}`);
+    this.stopTimer();
+    this.timer = setInterval(() => void this.checkAll(), intervalMs);
+    this.timer.unref?.();
+  }
+
+  /** Stops the timer and aborts probes under way; resolves without waiting for them. */
+  stop(): Promise<void> {
+    this.stopTimer();
+    for (const controller of this.running) controller.abort(new Error('health checker stopped'));
+    this.running.clear();
+    return Promise.resolve();
+  }
+
+  /** Probes every provider once, concurrently; resolves when all probes settled or timed out. */
+  async checkAll(): Promise<void> {
+    const probes: Promise<void>[] = [];
+    for (const record of this.target.records()) {
+      if (record.adapter.healthCheck !== undefined && !record.probing) probes.push(this.probe(record));
+    }
+    await Promise.all(probes);
+  }
+
+  private async probe(record: ProviderRecord): Promise<void> {
+    const controller = new AbortController();
+    this.running.add(controller);
+    record.probing = true;
+    let timeout: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timeout = setTimeout(() => {
+        controller.abort(new Error(`health check timed out after ${this.timeoutMs} ms`));
+        resolve(false);
+      }, this.timeoutMs);
+      controller.signal.addEventListener('abort', () => resolve(false), { once: true });
+    });
+    let healthy = false;
+    try {
+      healthy = await Promise.race([record.adapter.healthCheck!(controller.signal).then((value) => value === true), timedOut]);
+    } catch {
+      healthy = false;
+    } finally {
+      clearTimeout(timeout);
+      record.probing = false;
+    }
+    const stopped = !this.running.delete(controller);
+    if (!stopped) this.target.applyProbeResult(record, healthy);
+  }
+
+  private stopTimer(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -1,0 +1,215 @@
+import type { ChatCompletionChunk, ChatCompletionRequest } from '../../providers/chat-types.ts';
+import type { ChatStream, ProviderAdapter } from '../../providers/contract.ts';
+import { ProviderError } from '../../providers/provider-error.ts';
+import { RoutingFailedError } from './errors.ts';
+import type { EventHub } from './event-hub.ts';
+import type { ResultInput, RoutedCallOptions, RoutedCompletion, RoutedStream, RouterEvents } from './types.ts';
+
+/** What a routed call needs from the router: selection, bookkeeping and events. */
+export interface RoutingHost {
+  readonly events: EventHub<RouterEvents>;
+  /** Router clock in ms (high resolution by default). */
+  now(): number;
+  /** Picks a provider for `model` outside `exclude`; throws `NoProviderAvailableError`. */
+  selectProvider(model: string, context: { exclude?: ReadonlySet<string> }): ProviderAdapter;
+  recordResult(name: string, result: ResultInput): void;
+  /** Adjusts a provider's in-flight count by `delta`. */
+  trackInFlight(name: string, delta: 1 | -1): void;
+}
+
+const DEFAULT_MAX_ATTEMPTS = 3;
+const DEFAULT_TIMEOUT_MS = 120_000;
+
+/**
+ * Select → call → record → fall back, for one non-streamed completion. A retryable failure
+ * moves to the next provider (up to `maxAttempts`); a non-retryable one (an upstream 400, an
+ * abort) ends the call at once.
+ *
+ * @throws NoProviderAvailableError / ModelNotFoundError when the first selection fails;
+ *   RoutingFailedError when the attempts failed.
+ */
+export async function routeChatCompletion(
+  host: RoutingHost,
+  request: ChatCompletionRequest,
+  options: RoutedCallOptions = {},
+): Promise<RoutedCompletion> {
+  const callOptions = { signal: options.signal, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, requestId: options.requestId };
+  let attempt = 0;
+  let previousError: ProviderError | undefined;
+  const tried = new Set<string>();
+  for (;;) {
+    const adapter = nextProvider(host, request.model, tried, previousError, options, attempt, false);
+    attempt += 1;
+    const started = host.now();
+    host.trackInFlight(adapter.name, 1);
+    try {
+      const completion = await adapter.chat(request, callOptions);
+      host.trackInFlight(adapter.name, -1);
+      host.recordResult(adapter.name, { success: true, latencyMs: host.now() - started, model: request.model });
+      return { completion, provider: adapter.name, attempts: attempt };
+    } catch (error) {
+      host.trackInFlight(adapter.name, -1);
+      previousError = recordFailure(host, adapter.name, request.model, error, host.now() - started, options.signal);
+      if (!previousError.isRetryable) throw new RoutingFailedError(request.model, attempt, previousError);
+    }
+  }
+}
+
+/**
+ * Select → call → record → fall back, for a streamed completion. Resolves once the first
+ * chunk is in hand, so a provider that fails before its first chunk is replaced by the next
+ * one and the caller has sent nothing yet. The returned stream records the result once, when
+ * it ends (success, latency = time to first chunk), fails (a failure) or is abandoned
+ * (neither: the client went away).
+ */
+export async function routeChatCompletionStream(
+  host: RoutingHost,
+  request: ChatCompletionRequest,
+  options: RoutedCallOptions = {},
+): Promise<RoutedStream> {
+  const callOptions = { signal: options.signal, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, requestId: options.requestId };
+  let attempt = 0;
+  let previousError: ProviderError | undefined;
+  const tried = new Set<string>();
+  for (;;) {
+    const adapter = nextProvider(host, request.model, tried, previousError, options, attempt, true);
+    attempt += 1;
+    const started = host.now();
+    host.trackInFlight(adapter.name, 1);
+    let iterator: AsyncIterator<ChatCompletionChunk> | undefined;
+    try {
+      const upstream = await adapter.stream(request, callOptions);
+      iterator = upstream[Symbol.asyncIterator]();
+      const first = await iterator.next();
+      const timeToFirstChunkMs = host.now() - started;
+      const stream = recordedStream(host, adapter.name, request.model, iterator, first, timeToFirstChunkMs, options.signal);
+      return { stream, provider: adapter.name, attempts: attempt };
+    } catch (error) {
+      host.trackInFlight(adapter.name, -1);
+      void iterator?.return?.().catch(() => undefined);
+      previousError = recordFailure(host, adapter.name, request.model, error, host.now() - started, options.signal);
+      if (!previousError.isRetryable) throw new RoutingFailedError(request.model, attempt, previousError);
+    }
+  }
+}
+
+function nextProvider(
+  host: RoutingHost,
+  model: string,
+  tried: Set<string>,
+  previousError: ProviderError | undefined,
+  options: RoutedCallOptions,
+  attemptsSoFar: number,
+  streaming: boolean,
+): ProviderAdapter {
+  if (previousError === undefined) {
+    const adapter = host.selectProvider(model, {});
+    tried.add(adapter.name);
+    emitAttempt(host, model, adapter.name, 1, undefined, streaming);
+    return adapter;
+  }
+  const maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+  if (attemptsSoFar >= maxAttempts) throw new RoutingFailedError(model, attemptsSoFar, previousError);
+  let adapter: ProviderAdapter;
+  try {
+    adapter = host.selectProvider(model, { exclude: tried });
+  } catch {
+    throw new RoutingFailedError(model, attemptsSoFar, previousError);
+  }
+  tried.add(adapter.name);
+  emitAttempt(host, model, adapter.name, attemptsSoFar + 1, previousError, streaming);
+  return adapter;
+}
+
+function emitAttempt(
+  host: RoutingHost,
+  model: string,
+  provider: string,
+  attempt: number,
+  previousError: ProviderError | undefined,
+  streaming: boolean,
+): void {
+  if (!host.events.has('attempt')) return;
+  host.events.emit('attempt', {
+    model,
+    provider,
+    attempt,
+    kind: attempt === 1 ? 'first' : 'fallback',
+    previousError: previousError?.message,
+    streaming,
+  });
+}
+
+/** Records a failed attempt and returns it as a `ProviderError`. */
+function recordFailure(
+  host: RoutingHost,
+  provider: string,
+  model: string,
+  error: unknown,
+  latencyMs: number,
+  signal: AbortSignal | undefined,
+): ProviderError {
+  const providerError = asProviderError(error, provider, signal);
+  host.recordResult(provider, {
+    success: false,
+    latencyMs,
+    countsAsFailure: providerError.isProviderFault,
+    retryAfterMs: providerError.status === 429 || providerError.status === 529 ? providerError.retryAfterMs : undefined,
+    model,
+  });
+  return providerError;
+}
+
+/** Any error from an adapter as a `ProviderError`: an abort by the caller stays an abort, anything unknown is a protocol fault. */
+function asProviderError(error: unknown, provider: string, signal: AbortSignal | undefined): ProviderError {
+  if (signal?.aborted) {
+    if (error instanceof ProviderError && error.kind === 'aborted') return error;
+    return new ProviderError('The request was aborted by the caller', { kind: 'aborted', provider, cause: error });
+  }
+  if (error instanceof ProviderError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new ProviderError(`Provider '${provider}' failed: ${message}`, { kind: 'protocol', provider, cause: error });
+}
+
+function recordedStream(
+  host: RoutingHost,
+  provider: string,
+  model: string,
+  iterator: AsyncIterator<ChatCompletionChunk>,
+  first: IteratorResult<ChatCompletionChunk>,
+  timeToFirstChunkMs: number,
+  signal: AbortSignal | undefined,
+): ChatStream {
+  async function* chunks(): AsyncGenerator<ChatCompletionChunk> {
+    let outcome: 'abandoned' | 'completed' | 'failed' = 'abandoned';
+    try {
+      let current = first;
+      while (current.done !== true) {
+        yield current.value;
+        current = await iterator.next();
+      }
+      outcome = 'completed';
+    } catch (error) {
+      outcome = 'failed';
+      const providerError = asProviderError(error, provider, signal);
+      host.trackInFlight(provider, -1);
+      host.recordResult(provider, {
+        success: false,
+        latencyMs: timeToFirstChunkMs,
+        countsAsFailure: providerError.isProviderFault,
+        model,
+      });
+      throw providerError;
+    } finally {
+      if (outcome === 'abandoned') {
+        await iterator.return?.().catch(() => undefined);
+        host.trackInFlight(provider, -1);
+        host.recordResult(provider, { success: false, countsAsFailure: false, model });
+      } else if (outcome === 'completed') {
+        host.trackInFlight(provider, -1);
+        host.recordResult(provider, { success: true, latencyMs: timeToFirstChunkMs, model });
+      }
+    }
+  }
+  return chunks();
+}

@@ -1,0 +1,32 @@
+import { ConfigurationError } from '../errors.ts';
+import type { StrategyName } from '../types.ts';
+import { createAvailabilityStrategy } from './availability-strategy.ts';
+import { createLatencyStrategy, type LatencyStrategyOptions } from './latency-strategy.ts';
+import { createLeastInFlightStrategy } from './least-in-flight-strategy.ts';
+import { createRoundRobinStrategy } from './round-robin-strategy.ts';
+import type { SelectionStrategy } from './selection-strategy.ts';
+import { createWeightedStrategy } from './weighted-strategy.ts';
+
+const FACTORIES: Record<StrategyName, (options: LatencyStrategyOptions) => SelectionStrategy> = {
+  latency: createLatencyStrategy,
+  round_robin: createRoundRobinStrategy,
+  weighted: createWeightedStrategy,
+  availability: createAvailabilityStrategy,
+  least_in_flight: createLeastInFlightStrategy,
+};
+
+/** Every strategy name the router accepts. */
+export const STRATEGY_NAMES = Object.freeze(Object.keys(FACTORIES) as StrategyName[]);
+
+/**
+ * The strategy for `name`.
+ *
+ * @throws ConfigurationError for an unknown name (the Go original silently used latency).
+ */
+export function createStrategy(name: string, options: LatencyStrategyOptions = {}): SelectionStrategy {
+  const factory = Object.hasOwn(FACTORIES, name) ? FACTORIES[name as StrategyName] : undefined;
+  if (factory === undefined) {
+    throw new ConfigurationError(`Unknown strategy '${name}'; expected one of: ${STRATEGY_NAMES.join(', ')}`);
+  }
+  return factory(options);
+}

@@ -1,0 +1,17 @@
+import type { ProviderRecord } from '../provider-record.ts';
+import { indexOfLowest, sortedBy, type SelectionStrategy } from './selection-strategy.ts';
+
+const inFlightOf = (record: ProviderRecord): number => record.inFlight;
+
+/**
+ * `least_in_flight` (not in the Go original): the provider with the fewest routed calls
+ * under way; ties go to the earliest registered. Counts only calls made through
+ * `router.chatCompletion` / `chatCompletionStream` (the gateway's path).
+ */
+export function createLeastInFlightStrategy(): SelectionStrategy {
+  return {
+    name: 'least_in_flight',
+    choose: (candidates) => indexOfLowest(candidates, inFlightOf),
+    rank: (candidates) => sortedBy(candidates, inFlightOf),
+  };
+}

@@ -1,0 +1,42 @@
+import type { ProviderRecord } from '../provider-record.ts';
+import type { StrategyName } from '../types.ts';
+
+/** What a strategy may read besides the candidates. */
+export interface SelectionContext {
+  model: string;
+  /** Router clock, ms. */
+  now: number;
+  /** Uniform random in [0, 1). */
+  random: () => number;
+}
+
+/**
+ * A selection strategy. Candidates are never empty, are all able to take traffic, and come
+ * in registration order, so "earliest registered" is the lowest index.
+ */
+export interface SelectionStrategy {
+  readonly name: StrategyName;
+  /** Index of the provider to use for this request; may update the strategy's own state. */
+  choose(candidates: readonly ProviderRecord[], context: SelectionContext): number;
+  /** The candidates best first, for fallbacks; has no side effects. */
+  rank(candidates: readonly ProviderRecord[], context: SelectionContext): ProviderRecord[];
+}
+
+/** Stable sort of a copy by a numeric key, ascending; equal keys keep registration order. */
+export function sortedBy(candidates: readonly ProviderRecord[], key: (record: ProviderRecord) => number): ProviderRecord[] {
+  return candidates.slice().sort((left, right) => key(left) - key(right) || left.order - right.order);
+}
+
+/** Index of the candidate with the lowest key; ties go to the earliest registered. */
+export function indexOfLowest(candidates: readonly ProviderRecord[], key: (record: ProviderRecord) => number): number {
+  let bestIndex = 0;
+  let bestKey = Number.POSITIVE_INFINITY;
+  for (let index = 0; index < candidates.length; index += 1) {
+    const value = key(candidates[index] as ProviderRecord);
+    if (value < bestKey) {
+      bestKey = value;
+      bestIndex = index;
+    }
+  }
+  return bestIndex;
+}
