@@ -1,0 +1,175 @@
+/**
+ * The HTTP side shared by the OpenAI-compatible and Anthropic adapters: one keep-alive undici
+ * `Pool` per provider instance (created once, never global `fetch`), header objects built
+ * once, `pool.request()` as the fast path, and every failure turned into a `ProviderError`.
+ */
+import type { Readable } from 'node:stream';
+import { Pool } from 'undici';
+import type { CallOptions } from './contract.ts';
+import { createHttpProviderError, readBoundedText } from './http-error.ts';
+import { ProviderError } from './provider-error.ts';
+import type { ResponseHeaders } from './retry-after.ts';
+import { UpstreamCall } from './upstream-call.ts';
+
+/** Connection settings shared by the HTTP adapters' options. */
+export interface UpstreamConnectionOptions {
+  /** Maximum open sockets to the upstream. Default: unlimited (undici's default). */
+  connections?: number;
+  /** How long an idle keep-alive socket stays open, in ms. Default 60000. */
+  keepAliveTimeoutMs?: number;
+  /** TCP connect timeout in ms. Default 10000. */
+  connectTimeoutMs?: number;
+}
+
+/** Options of `UpstreamClient`. */
+export interface UpstreamClientOptions extends UpstreamConnectionOptions {
+  /** The provider's registered name, used in errors. */
+  provider: string;
+  /** Absolute base URL; its path (e.g. `/v1`) and query (e.g. `?api-version=…`) are kept. */
+  baseURL: string;
+  /** Headers sent with every request (auth, content type); built once. */
+  headers: Record<string, string>;
+  /** Strings scrubbed from error messages and bodies (API keys). */
+  secrets?: readonly string[];
+}
+
+/** A 2xx upstream response whose body is still to be read, and the guard of its call. */
+export interface OpenUpstreamResponse {
+  call: UpstreamCall;
+  body: Readable;
+  headers: ResponseHeaders;
+}
+
+/**
+ * One provider's connection to its upstream.
+ *
+ * @example
+ * ```ts
+ * const client = new UpstreamClient({ provider: 'primary', baseURL: 'https://api.openai.com/v1', headers: { authorization: `Bearer ${apiKey}` } });
+ * const completion = await client.postJson(client.resolvePath('/chat/completions'), JSON.stringify(request), { timeoutMs: 30_000 });
+ * await client.close();
+ * ```
+ */
+export class UpstreamClient {
+  readonly provider: string;
+  readonly pool: Pool;
+  readonly #pathPrefix: string;
+  readonly #query: string;
+  readonly #headers: Record<string, string>;
+  readonly #postHeaders: Record<string, string>;
+  readonly #secrets: readonly string[];
+
+  constructor(options: UpstreamClientOptions) {
+    const url = new URL(options.baseURL);
+    this.provider = options.provider;
+    this.#pathPrefix = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
+    this.#query = url.search;
+    this.#headers = { ...options.headers };
+    this.#postHeaders = { 'content-type': 'application/json', ...options.headers };
+    this.#secrets = options.secrets ?? [];
+    this.pool = new Pool(url.origin, {
+      connections: options.connections ?? null,
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? 60_000,
+      connectTimeout: options.connectTimeoutMs ?? 10_000,
+      // Timeouts are per call (CallOptions.timeoutMs), enforced by UpstreamCall.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+  }
+
+  /** The request path for an endpoint below the base URL; compute it once, in the factory. */
+  resolvePath(endpoint: string): string {
+    return this.#pathPrefix + endpoint + this.#query;
+  }
+
+  /**
+   * POSTs a JSON body and returns the parsed JSON response. The timeout covers the whole
+   * response. Rejects with a `ProviderError` (`http`, `timeout`, `aborted`, `connection`,
+   * or `protocol` when a 2xx body is not JSON).
+   */
+  async postJson(path: string, body: string, options: CallOptions | undefined): Promise<unknown> {
+    const call = new UpstreamCall(this.provider, options?.signal, options?.timeoutMs);
+    call.start();
+    try {
+      const response = await this.pool.request({
+        path,
+        method: 'POST',
+        headers: this.#headersFor(options),
+        body,
+        signal: call.controller.signal,
+      });
+      if (response.statusCode < 200 || response.statusCode >= 300) {
+        throw await this.#httpError(response.statusCode, response.headers, response.body);
+      }
+      const text = await response.body.text();
+      try {
+        return JSON.parse(text);
+      } catch (error) {
+        throw new ProviderError(`${this.provider}: upstream answered ${response.statusCode} with a body that is not JSON`, {
+          kind: 'protocol',
+          provider: this.provider,
+          status: response.statusCode,
+          cause: error,
+        });
+      }
+    } catch (error) {
+      throw error instanceof ProviderError && !call.timedOut ? error : call.failure(error);
+    } finally {
+      call.finish();
+    }
+  }
+
+  /**
+   * POSTs a JSON body and resolves once the upstream answered 2xx, with the body still
+   * unread and the call still armed (its timer now measures the gap to the next chunk).
+   * A non-2xx answer rejects with a `ProviderError` of kind `http`.
+   */
+  async postForStream(path: string, body: string, options: CallOptions | undefined): Promise<OpenUpstreamResponse> {
+    const call = new UpstreamCall(this.provider, options?.signal, options?.timeoutMs);
+    call.start();
+    try {
+      const response = await this.pool.request({
+        path,
+        method: 'POST',
+        headers: this.#headersFor(options),
+        body,
+        signal: call.controller.signal,
+      });
+      if (response.statusCode < 200 || response.statusCode >= 300) {
+        throw await this.#httpError(response.statusCode, response.headers, response.body);
+      }
+      call.refresh();
+      return { call, body: response.body, headers: response.headers };
+    } catch (error) {
+      call.finish();
+      throw error instanceof ProviderError && !call.timedOut ? error : call.failure(error);
+    }
+  }
+
+  /** GETs a path and resolves true on 2xx; false on any other status or failure (abort included). */
+  async probe(path: string, signal: AbortSignal): Promise<boolean> {
+    if (signal.aborted) return false;
+    try {
+      const response = await this.pool.request({ path, method: 'GET', headers: this.#headers, signal });
+      await response.body.dump();
+      return response.statusCode >= 200 && response.statusCode < 300;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Closes the pool: waits for in-flight requests, then closes every socket. */
+  async close(): Promise<void> {
+    if (!this.pool.closed && !this.pool.destroyed) await this.pool.close();
+  }
+
+  #headersFor(options: CallOptions | undefined): Record<string, string> {
+    const requestId = options?.requestId;
+    return requestId === undefined ? this.#postHeaders : { ...this.#postHeaders, 'x-request-id': requestId };
+  }
+
+  async #httpError(status: number, headers: ResponseHeaders, body: Readable): Promise<ProviderError> {
+    const bodyText = await readBoundedText(body);
+    return createHttpProviderError({ provider: this.provider, status, headers, bodyText, secrets: this.#secrets });
+  }
+}
