@@ -1,0 +1,16 @@
+export { ConfigError, formatIssue, formatPath, type ConfigIssue } from './config-error.ts';
+export {
+  configSchema,
+  providerEntrySchema,
+  circuitBreakerSchema,
+  PROVIDER_TYPES,
+  STRATEGY_NAMES,
+  type ProviderEntry,
+  type RouterConfig,
+  type ServerConfig,
+  type SwitchboardConfig,
+  type SwitchboardConfigInput,
+} from './config-schema.ts';
+export { demoConfig, demoConfigInput } from './demo-config.ts';
+export { interpolateEnv, type InterpolationResult } from './interpolate-env.ts';
+export { loadConfigFile, parseConfig, type ParseConfigOptions } from './load-config.ts';

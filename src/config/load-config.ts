@@ -1,0 +1,69 @@
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError, formatPath, type ConfigIssue } from './config-error.ts';
+import { configSchema, type SwitchboardConfig } from './config-schema.ts';
+import { interpolateEnv } from './interpolate-env.ts';
+
+/** Options of `parseConfig` and `loadConfigFile`. */
+export interface ParseConfigOptions {
+  /** Variables for `${NAME}` interpolation. Default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Where the config came from, for error messages. */
+  source?: string;
+}
+
+/**
+ * Validates an already parsed config object: `${ENV}` interpolation first, then the zod
+ * schema with its defaults. Throws a `ConfigError` listing every bad field by path.
+ *
+ * @example
+ * ```ts
+ * const config = parseConfig({ providers: [{ name: 'demo', type: 'mock', models: ['*'] }] });
+ * config.server.port; // 8787
+ * ```
+ */
+export function parseConfig(raw: unknown, options: ParseConfigOptions = {}): SwitchboardConfig {
+  const { value, issues } = interpolateEnv(raw ?? {}, options.env ?? process.env);
+  if (issues.length > 0) throw new ConfigError(issues, options.source);
+  const result = configSchema.safeParse(value);
+  if (!result.success) {
+    const schemaIssues: ConfigIssue[] = result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+    throw new ConfigError(schemaIssues, options.source);
+  }
+  return result.data;
+}
+
+/**
+ * Reads a config file — YAML (`.yaml`, `.yml`) or JSON (`.json`), chosen by extension —
+ * and validates it with `parseConfig`. Every failure is a `ConfigError`.
+ *
+ * @example
+ * ```ts
+ * const config = await loadConfigFile('switchboard.yaml');
+ * ```
+ */
+export async function loadConfigFile(path: string, options: Omit<ParseConfigOptions, 'source'> = {}): Promise<SwitchboardConfig> {
+  const extension = extname(path).toLowerCase();
+  if (extension !== '.yaml' && extension !== '.yml' && extension !== '.json') {
+    throw new ConfigError([{ path: '', message: `unsupported config file extension '${extension}' (use .yaml, .yml or .json)` }], path);
+  }
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
+    throw new ConfigError([{ path: '', message: `cannot read the config file: ${reason}` }], path);
+  }
+  let raw: unknown;
+  try {
+    raw = extension === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    const format = extension === '.json' ? 'JSON' : 'YAML';
+    throw new ConfigError([{ path: '', message: `not valid ${format}: ${(error as Error).message}` }], path);
+  }
+  if (raw !== null && raw !== undefined && (typeof raw !== 'object' || Array.isArray(raw))) {
+    throw new ConfigError([{ path: '', message: 'the config file must contain an object at the top level' }], path);
+  }
+  return parseConfig(raw, { ...options, source: path });
+}

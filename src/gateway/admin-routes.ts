@@ -1,0 +1,136 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { ProviderAdapter } from '../../providers/contract.ts';
+import { formatPath } from '../config/config-error.ts';
+import { providerEntrySchema, type ProviderEntry } from '../config/config-schema.ts';
+import type { Router } from '../router/router.ts';
+import { bearerAuth } from './bearer-auth.ts';
+import type { GatewayEnv } from './gateway-env.ts';
+import { GatewayError } from './openai-error.ts';
+
+/** Makes an adapter from a config-shaped provider entry (providers' `createProvider`). */
+export type ProviderFactory = (entry: ProviderEntry) => ProviderAdapter;
+
+/** Options of `adminRoutes`. */
+export interface AdminRoutesOptions {
+  router: Router;
+  /** The bearer token the admin API requires. */
+  adminToken: string;
+  /** Builds adapters for `POST /admin/providers`; without it that route answers 501. */
+  createProvider?: ProviderFactory | undefined;
+}
+
+const circuitBreakerPatchSchema = z.strictObject({
+  failureRateThreshold: z.number().min(0).max(1).optional(),
+  consecutiveFailureLimit: z.number().int().positive().optional(),
+  halfOpenSuccessThreshold: z.number().int().positive().optional(),
+  openTimeoutMs: z.number().int().nonnegative().optional(),
+  halfOpenMaxProbes: z.number().int().positive().optional(),
+  maxOpenTimeoutMultiplier: z.number().min(1).optional(),
+});
+
+/**
+ * The admin API, mounted under `/admin` only when `server.adminToken` is set, guarded by
+ * `Authorization: Bearer <adminToken>` (constant-time):
+ * `GET /providers`, `GET /providers/:name`, `POST /providers/:name/enable`, `POST /providers/:name/disable`
+ * (an operator's switch: a disabled provider takes no traffic), `POST /providers/:name/reset` (close its circuit),
+ * `POST /providers` (a config-shaped entry), `DELETE /providers/:name`,
+ * `GET /circuit-breaker`, `PUT /circuit-breaker`.
+ *
+ * @example
+ * ```ts
+ * app.route('/admin', adminRoutes({ router, adminToken: 'secret', createProvider }));
+ * ```
+ */
+export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
+  const { router, createProvider } = options;
+  const app = new Hono<GatewayEnv>();
+  app.use('*', bearerAuth({ tokens: [options.adminToken], keyPrefix: 'admin', message: 'Incorrect or missing admin token.' }));
+
+  const describe = (adapter: ProviderAdapter) => {
+    const health = router.healthStatus()[adapter.name];
+    return { name: adapter.name, type: adapter.type, models: [...adapter.models], health: health ?? null };
+  };
+  const requireProvider = (name: string): ProviderAdapter => {
+    const adapter = router.provider(name);
+    if (adapter === undefined) throw new GatewayError(404, `No provider named '${name}'.`, { type: 'invalid_request_error', code: 'provider_not_found', param: 'name' });
+    return adapter;
+  };
+
+  app.get('/providers', (context) => context.json({ object: 'list', data: router.providers().map(describe) }));
+
+  app.get('/providers/:name', (context) => context.json(describe(requireProvider(context.req.param('name')))));
+
+  app.post('/providers/:name/enable', (context) => {
+    const adapter = requireProvider(context.req.param('name'));
+    router.setEnabled(adapter.name, true);
+    router.updateHealth(adapter.name, true);
+    return context.json(describe(adapter));
+  });
+
+  app.post('/providers/:name/disable', (context) => {
+    const adapter = requireProvider(context.req.param('name'));
+    router.setEnabled(adapter.name, false);
+    return context.json(describe(adapter));
+  });
+
+  app.post('/providers/:name/reset', (context) => {
+    const adapter = requireProvider(context.req.param('name'));
+    router.resetCircuit(adapter.name);
+    return context.json(describe(adapter));
+  });
+
+  app.post('/providers', async (context) => {
+    if (createProvider === undefined) throw new GatewayError(501, 'Adding providers is not supported by this gateway.', { type: 'server_error', code: 'not_implemented' });
+    const entry = parseWith(providerEntrySchema, await readJson(context.req.raw));
+    if (router.provider(entry.name) !== undefined) {
+      throw new GatewayError(409, `A provider named '${entry.name}' already exists.`, { type: 'invalid_request_error', code: 'provider_exists', param: 'name' });
+    }
+    let adapter: ProviderAdapter;
+    try {
+      adapter = createProvider(entry);
+    } catch (error) {
+      throw new GatewayError(400, `Cannot create the provider: ${(error as Error).message}`, { type: 'invalid_request_error', code: 'invalid_provider' });
+    }
+    router.registerProvider(adapter, { weight: entry.weight });
+    return context.json(describe(adapter), 201);
+  });
+
+  app.delete('/providers/:name', async (context) => {
+    const adapter = requireProvider(context.req.param('name'));
+    router.unregisterProvider(adapter.name);
+    await adapter.close?.().catch(() => {});
+    return context.json({ name: adapter.name, deleted: true });
+  });
+
+  app.get('/circuit-breaker', (context) => context.json(router.circuitConfig()));
+
+  app.put('/circuit-breaker', async (context) => {
+    const patch = parseWith(circuitBreakerPatchSchema, await readJson(context.req.raw));
+    router.setCircuitConfig(patch);
+    return context.json(router.circuitConfig());
+  });
+
+  return app;
+}
+
+async function readJson(request: Request): Promise<unknown> {
+  const text = await request.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new GatewayError(400, 'We could not parse the JSON body of your request.', { type: 'invalid_request_error', code: 'invalid_json' });
+  }
+}
+
+function parseWith<Schema extends z.ZodType>(schema: Schema, value: unknown): z.output<Schema> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const param = formatPath(issue.path);
+  throw new GatewayError(400, param === '' ? issue.message : `${param}: ${issue.message}`, {
+    type: 'invalid_request_error',
+    code: 'invalid_value',
+    param: param === '' ? null : param,
+  });
+}

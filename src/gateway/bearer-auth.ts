@@ -1,0 +1,82 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import type { GatewayEnv } from './gateway-env.ts';
+import { GatewayError } from './openai-error.ts';
+
+const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
+
+/**
+ * Constant-time matcher of bearer tokens: each accepted token is kept only as a SHA-256
+ * digest, and a presented token is compared against every digest with
+ * `crypto.timingSafeEqual` (fixed length, no early exit).
+ */
+export interface TokenMatcher {
+  /** Index of the matching token, or -1. */
+  match(presented: string): number;
+}
+
+/**
+ * Builds a `TokenMatcher` over the accepted tokens.
+ *
+ * @example
+ * ```ts
+ * createTokenMatcher(['secret']).match('secret'); // 0
+ * ```
+ */
+export function createTokenMatcher(tokens: readonly string[]): TokenMatcher {
+  const digests = tokens.map(digest);
+  return {
+    match(presented) {
+      const candidate = digest(presented);
+      let found = -1;
+      for (let index = 0; index < digests.length; index += 1) {
+        if (timingSafeEqual(candidate, digests[index]!) && found === -1) found = index;
+      }
+      return found;
+    },
+  };
+}
+
+/** The token of an `Authorization: Bearer <token>` header, if any. */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  return BEARER.exec(header)?.[1];
+}
+
+/** Options of `bearerAuth`. */
+export interface BearerAuthOptions {
+  /** Accepted tokens. */
+  tokens: readonly string[];
+  /** Label stored as `c.var.clientKey` (`<prefix>#<index>`) for rate limiting. Default `key`. */
+  keyPrefix?: string;
+  /** Message of the 401. */
+  message?: string;
+}
+
+/**
+ * Middleware: requires `Authorization: Bearer <token>` with one of `tokens`, compared in
+ * constant time; otherwise 401 `invalid_api_key` in OpenAI's error shape.
+ *
+ * @example
+ * ```ts
+ * app.use('/v1/*', bearerAuth({ tokens: config.server.apiKeys }));
+ * ```
+ */
+export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler<GatewayEnv> {
+  const matcher = createTokenMatcher(options.tokens);
+  const prefix = options.keyPrefix ?? 'key';
+  const message = options.message ?? 'Incorrect or missing API key. Send it as "Authorization: Bearer <key>".';
+  return async (context, next) => {
+    const token = bearerToken(context.req.header('authorization'));
+    const index = token === undefined ? -1 : matcher.match(token);
+    if (index === -1) {
+      throw new GatewayError(401, message, { type: 'invalid_request_error', code: 'invalid_api_key', headers: { 'www-authenticate': 'Bearer' } });
+    }
+    context.set('clientKey', `${prefix}#${index}`);
+    await next();
+  };
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}

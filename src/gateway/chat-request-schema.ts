@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import type { ChatCompletionRequest } from '../../providers/chat-types.ts';
+import { formatPath } from '../config/config-error.ts';
+import { GatewayError } from './openai-error.ts';
+
+const contentPartSchema = z.looseObject({ type: z.string() });
+
+const messageSchema = z.looseObject({
+  role: z.string().min(1),
+  content: z.union([z.string(), z.array(contentPartSchema), z.null()]).optional(),
+});
+
+const nullableNumber = z.number().nullable().optional();
+
+/**
+ * The checks the gateway makes on a Chat Completions body before routing it: the fields it
+ * reads must have the right types; every other field passes through untouched.
+ */
+export const chatRequestSchema = z.looseObject({
+  model: z.string().min(1),
+  messages: z.array(messageSchema).min(1),
+  stream: z.boolean().nullable().optional(),
+  temperature: nullableNumber,
+  top_p: nullableNumber,
+  max_tokens: z.number().int().positive().nullable().optional(),
+  max_completion_tokens: z.number().int().positive().nullable().optional(),
+  n: z.number().int().positive().nullable().optional(),
+  stop: z.union([z.string(), z.array(z.string()), z.null()]).optional(),
+  tools: z.array(z.looseObject({ type: z.string() })).optional(),
+  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
+});
+
+/**
+ * Parses and validates a request body: not JSON, not an object or a schema violation →
+ * 400 `invalid_request_error` naming the offending `param` (e.g. `messages[0].role`).
+ * Returns the body as parsed, unknown fields included.
+ */
+export function parseChatRequest(body: Buffer): ChatCompletionRequest {
+  if (body.length === 0) throw invalidRequest('The request body is empty; send a JSON object.', null, 'empty_body');
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw invalidRequest('We could not parse the JSON body of your request.', null, 'invalid_json');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw invalidRequest('The request body must be a JSON object.', null, 'invalid_json');
+  }
+  const result = chatRequestSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const param = formatPath(issue.path);
+    const record = value as Record<string, unknown>;
+    const missing = issue.code === 'invalid_type' && issue.path.length === 1 && record[String(issue.path[0])] === undefined;
+    const message = missing
+      ? `Missing required parameter: '${param}'.`
+      : issue.code === 'too_small' && param === 'messages'
+        ? "'messages' must contain at least one message."
+        : `Invalid '${param}': ${issue.message}.`;
+    throw invalidRequest(message, param === '' ? null : param, missing ? 'missing_required_parameter' : 'invalid_value');
+  }
+  return value as ChatCompletionRequest;
+}
+
+function invalidRequest(message: string, param: string | null, code: string): GatewayError {
+  return new GatewayError(400, message, { type: 'invalid_request_error', param, code });
+}

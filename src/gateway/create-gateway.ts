@@ -1,0 +1,112 @@
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { SwitchboardConfig } from '../config/config-schema.ts';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
+import { ConfigurationError } from '../router/errors.ts';
+import type { Router } from '../router/router.ts';
+import { adminRoutes, type ProviderFactory } from './admin-routes.ts';
+import { bearerAuth } from './bearer-auth.ts';
+import { bodyLimit } from './body-limit.ts';
+import { chatCompletionsHandler } from './chat-completions-route.ts';
+import type { GatewayEnv } from './gateway-env.ts';
+import { GatewayError, internalError, openAIErrorBody } from './openai-error.ts';
+import { rateLimit } from './rate-limit.ts';
+import { requestId } from './request-id.ts';
+import { jsonLineLogger, requestLog, silentLogger, type RequestLogger } from './request-log.ts';
+import { modelsRoutes, statusRoutes } from './status-routes.ts';
+
+/** Options of `createGateway`. */
+export interface GatewayOptions {
+  /** The router every chat completion goes through. */
+  router: Router;
+  /** The validated config; only `server` and `router.maxAttempts`/`requestTimeoutMs` are read here. */
+  config: Pick<SwitchboardConfig, 'server' | 'router'>;
+  /** Metrics to feed and to serve on `/metrics`; without them `/metrics` is a 404. */
+  metrics?: GatewayMetrics | undefined;
+  /** Request log sink. Default: JSON lines on stdout (silent under vitest). */
+  logger?: RequestLogger | undefined;
+  /** Builds adapters for `POST /admin/providers` (providers' `createProvider`). */
+  createProvider?: ProviderFactory | undefined;
+  /** Clock of the rate limiter, in ms. Default `Date.now`. */
+  clock?: (() => number) | undefined;
+}
+
+/**
+ * Builds the gateway's Hono app: OpenAI-compatible `/v1/chat/completions` and `/v1/models`,
+ * `/health`, `/ready`, `/metrics`, and `/admin/*` when `server.adminToken` is set. Request
+ * ids on every response, bearer auth on `/v1/*` when `server.apiKeys` is set, a per-key rate
+ * limit after auth when `server.rateLimit` is set, a body limit, OpenAI-shaped errors.
+ * The app does not listen: serve `app.fetch` (see `startServer` in bootstrap.ts).
+ *
+ * @example
+ * ```ts
+ * import { serve } from '@hono/node-server';
+ * const app = createGateway({ router, config: parseConfig({}), metrics: createMetrics({ router }) });
+ * serve({ fetch: app.fetch, port: 8787 });
+ * ```
+ */
+export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
+  const { router, config, metrics } = options;
+  const logger = options.logger ?? (process.env.VITEST ? silentLogger : jsonLineLogger());
+  const server = config.server;
+  const app = new Hono<GatewayEnv>();
+
+  app.use('*', requestId());
+  app.use('*', requestLog({ logger }));
+
+  if (server.apiKeys !== undefined && server.apiKeys.length > 0) app.use('/v1/*', bearerAuth({ tokens: server.apiKeys }));
+  if (server.rateLimit !== undefined) {
+    app.use('/v1/*', rateLimit({ requestsPerMinute: server.rateLimit.requestsPerMinute, burst: server.rateLimit.burst, clock: options.clock }));
+  }
+  app.use('/v1/*', bodyLimit({ maxBytes: server.maxBodyBytes }));
+
+  app.post(
+    '/v1/chat/completions',
+    chatCompletionsHandler({
+      router,
+      metrics,
+      logger,
+      maxBodyBytes: server.maxBodyBytes,
+      maxAttempts: config.router.maxAttempts,
+      requestTimeoutMs: config.router.requestTimeoutMs,
+    }),
+  );
+  app.route('/', modelsRoutes({ router }));
+  app.route('/', statusRoutes({ router, metrics }));
+  if (server.adminToken !== undefined) {
+    app.use('/admin/*', bodyLimit({ maxBytes: server.maxBodyBytes }));
+    app.route('/admin', adminRoutes({ router, adminToken: server.adminToken, createProvider: options.createProvider }));
+  }
+
+  app.notFound((context) =>
+    context.json(openAIErrorBody(`Unknown request URL: ${context.req.method} ${context.req.path}.`, 'invalid_request_error', 'unknown_url'), 404),
+  );
+
+  app.onError((error, context) => {
+    const gatewayError = toGatewayError(error);
+    if (gatewayError.status >= 500 && !(error instanceof GatewayError)) {
+      logger({
+        time: new Date().toISOString(),
+        level: 'error',
+        msg: 'unexpected error',
+        id: context.get('requestId'),
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      });
+    }
+    const fields = context.get('logFields');
+    if (fields !== undefined) fields.errorCode = gatewayError.code;
+    return context.json(gatewayError.toBody(), gatewayError.status as 400, gatewayError.headers);
+  });
+
+  return app;
+}
+
+function toGatewayError(error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error;
+  if (error instanceof ConfigurationError) return new GatewayError(400, error.message, { type: 'invalid_request_error', code: 'invalid_configuration' });
+  if (error instanceof HTTPException) {
+    const type = error.status >= 500 ? 'server_error' : 'invalid_request_error';
+    return new GatewayError(error.status, error.status >= 500 ? 'The gateway failed to process the request.' : error.message, { type });
+  }
+  return internalError();
+}

@@ -1,0 +1,40 @@
+import type { HttpBindings } from '@hono/node-server';
+import type { Context } from 'hono';
+
+/** What a request's handlers tell the request log and metrics about it. */
+export interface RequestLogFields {
+  model?: string;
+  provider?: string;
+  attempts?: number;
+  stream?: boolean;
+  /** Status actually sent when the handler wrote straight to the Node response. */
+  status?: number;
+  /** The error code sent, when the answer was an error. */
+  errorCode?: string | null;
+}
+
+/** Hono environment of the gateway: Node bindings (absent under `app.request()`) and per-request variables. */
+export interface GatewayEnv {
+  Bindings: Partial<HttpBindings>;
+  Variables: {
+    /** The sanitised or generated request id. */
+    requestId: string;
+    /** Which gateway key authenticated the request (`key#<index>`), for rate limiting. */
+    clientKey: string;
+    /** Fields for the request log. */
+    logFields: RequestLogFields;
+  };
+}
+
+/** The gateway's request context. */
+export type GatewayContext = Context<GatewayEnv>;
+
+/**
+ * Sets a response header so it reaches the client both when Hono sends the response and when
+ * a handler writes straight to the Node response (`c.env.outgoing`).
+ */
+export function setResponseHeader(context: GatewayContext, name: string, value: string): void {
+  context.header(name, value);
+  const outgoing = context.env?.outgoing;
+  if (outgoing !== undefined && !outgoing.headersSent) outgoing.setHeader(name, value);
+}

@@ -1,0 +1,14 @@
+export { createGateway, type GatewayOptions } from './create-gateway.ts';
+export { adminRoutes, type AdminRoutesOptions, type ProviderFactory } from './admin-routes.ts';
+export { bearerAuth, bearerToken, createTokenMatcher, type BearerAuthOptions, type TokenMatcher } from './bearer-auth.ts';
+export { bodyLimit, readBody, payloadTooLarge, type BodyLimitOptions } from './body-limit.ts';
+export { chatCompletionsHandler, type ChatCompletionsOptions } from './chat-completions-route.ts';
+export { chatRequestSchema, parseChatRequest } from './chat-request-schema.ts';
+export type { GatewayContext, GatewayEnv, RequestLogFields } from './gateway-env.ts';
+export { CLIENT_CLOSED_STATUS, mapRoutingError } from './map-routing-error.ts';
+export { GatewayError, isOpenAIErrorBody, openAIErrorBody, type OpenAIErrorBody } from './openai-error.ts';
+export { rateLimit, type RateLimitOptions } from './rate-limit.ts';
+export { MAX_REQUEST_ID_LENGTH, requestId, sanitizeRequestId, type RequestIdOptions } from './request-id.ts';
+export { jsonLineLogger, requestLog, silentLogger, type RequestLogger, type RequestLogRecord } from './request-log.ts';
+export { modelsRoutes, statusRoutes } from './status-routes.ts';
+export { createTokenBucketLimiter, type RateLimitDecision, type TokenBucketLimiter, type TokenBucketOptions } from './token-bucket-limiter.ts';

@@ -1,0 +1,266 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AttemptEvent, CircuitState, CircuitStateChangeEvent, ResultEvent } from '../router/types.ts';
+import type { RouterEventSource } from './router-event-source.ts';
+
+/** Label value used when a request never reached a provider (bad input, unknown model…). */
+export const NO_PROVIDER_LABEL = 'none';
+
+const CIRCUIT_STATES: readonly CircuitState[] = ['closed', 'half_open', 'open'];
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+const FIRST_TOKEN_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const ATTEMPT_BUCKETS = [1, 2, 3, 4, 5, 8];
+
+/** What the gateway reports when it has answered a request. */
+export interface RequestObservation {
+  /** Provider that served (or last failed) the request; absent when none was tried. */
+  provider?: string | undefined;
+  /** The requested model, when the request was routable (absent for bad input and unknown models). */
+  model?: string | undefined;
+  /** HTTP status sent to the client. */
+  status: number;
+  stream: boolean;
+  /** Time from receiving the request to the last byte, in ms. */
+  durationMs: number;
+  /** Providers tried, when any. */
+  attempts?: number | undefined;
+}
+
+/** Token counts of one response (OpenAI's `usage`). */
+export interface TokenUsage {
+  prompt_tokens?: number | undefined;
+  completion_tokens?: number | undefined;
+}
+
+/** Options of `createMetrics`. */
+export interface MetricsOptions {
+  /** Router whose events and health the metrics follow. */
+  router: RouterEventSource;
+  /** Also collect prom-client's default process metrics (CPU, memory, event loop). Default false. */
+  collectProcessMetrics?: boolean;
+}
+
+/**
+ * Prometheus metrics of one gateway: its own `Registry` (never the global one, so several
+ * apps in one process do not clash), counters fed by router events, request observations
+ * fed by the gateway, and per-provider gauges read from `router.healthStatus()` at scrape time.
+ */
+export interface GatewayMetrics {
+  readonly registry: Registry;
+  /** Content type of `render()`'s output. */
+  readonly contentType: string;
+  /** A request entered the gateway (in-flight gauge +1). */
+  requestStarted(): void;
+  /** A request was answered (in-flight gauge −1, counts and latency). */
+  requestFinished(observation: RequestObservation): void;
+  /** First chunk of a stream sent to the client, `milliseconds` after the request arrived. */
+  observeTimeToFirstToken(provider: string, model: string, milliseconds: number): void;
+  /** Token usage reported by a response. */
+  observeTokenUsage(provider: string, model: string, usage: TokenUsage | null | undefined): void;
+  /** The Prometheus text exposition. */
+  render(): Promise<string>;
+  /** Stops listening to the router. */
+  close(): void;
+}
+
+/**
+ * Creates the gateway's metrics and subscribes them to the router's events. Names:
+ * `circuit_state_changes_total` (exactly that, operators alert on it) and `switchboard_*`.
+ *
+ * @example
+ * ```ts
+ * const metrics = createMetrics({ router });
+ * const text = await metrics.render(); // includes "# TYPE circuit_state_changes_total counter"
+ * metrics.close();
+ * ```
+ */
+export function createMetrics(options: MetricsOptions): GatewayMetrics {
+  const { router } = options;
+  const registry = new Registry();
+  const registers = [registry];
+  if (options.collectProcessMetrics) collectDefaultMetrics({ register: registry, prefix: 'switchboard_' });
+
+  const circuitStateChanges = new Counter({
+    name: 'circuit_state_changes_total',
+    help: 'Circuit-breaker transitions per provider (states closed, open, half_open).',
+    labelNames: ['provider', 'from', 'to'] as const,
+    registers,
+  });
+  const requests = new Counter({
+    name: 'switchboard_requests_total',
+    help: 'Chat completion requests answered by the gateway, by serving provider, model, HTTP status and streaming.',
+    labelNames: ['provider', 'model', 'status', 'stream'] as const,
+    registers,
+  });
+  const requestDuration = new Histogram({
+    name: 'switchboard_request_duration_seconds',
+    help: 'Time from receiving a chat completion request to its last byte.',
+    labelNames: ['provider', 'model', 'status', 'stream'] as const,
+    buckets: DURATION_BUCKETS,
+    registers,
+  });
+  const timeToFirstToken = new Histogram({
+    name: 'switchboard_time_to_first_token_seconds',
+    help: 'Time from receiving a streamed request to sending its first chunk.',
+    labelNames: ['provider', 'model'] as const,
+    buckets: FIRST_TOKEN_BUCKETS,
+    registers,
+  });
+  const requestAttempts = new Histogram({
+    name: 'switchboard_request_attempts',
+    help: 'Providers tried per routed request, the serving one included.',
+    labelNames: ['model'] as const,
+    buckets: ATTEMPT_BUCKETS,
+    registers,
+  });
+  const inFlight = new Gauge({
+    name: 'switchboard_requests_in_flight',
+    help: 'Chat completion requests being processed (streams included).',
+    registers,
+  });
+  const tokens = new Counter({
+    name: 'switchboard_tokens_total',
+    help: 'Tokens reported by upstream usage, by provider, model and kind (prompt, completion).',
+    labelNames: ['provider', 'model', 'kind'] as const,
+    registers,
+  });
+  const attempts = new Counter({
+    name: 'switchboard_provider_attempts_total',
+    help: 'Calls to a provider made by routed requests, by kind (first, fallback).',
+    labelNames: ['provider', 'model', 'kind'] as const,
+    registers,
+  });
+  const fallbacks = new Counter({
+    name: 'switchboard_fallbacks_total',
+    help: 'Fallbacks: a request moved on to this provider after a retryable failure of another.',
+    labelNames: ['provider', 'model'] as const,
+    registers,
+  });
+  const results = new Counter({
+    name: 'switchboard_provider_results_total',
+    help: 'Results recorded for a provider: success, failure (counts against health) or ignored (client error, 429 cool-down, abort).',
+    labelNames: ['provider', 'outcome'] as const,
+    registers,
+  });
+  const providerLatency = new Histogram({
+    name: 'switchboard_provider_latency_seconds',
+    help: 'Upstream latency of successful calls (time to first chunk for streams).',
+    labelNames: ['provider'] as const,
+    buckets: DURATION_BUCKETS,
+    registers,
+  });
+
+  let snapshotCache: { at: number; value: ReturnType<RouterEventSource['healthStatus']> } | undefined;
+  /** One `healthStatus()` per scrape, shared by every gauge's collect callback. */
+  const healthNow = () => {
+    const now = Date.now();
+    if (snapshotCache === undefined || now - snapshotCache.at > 50) snapshotCache = { at: now, value: router.healthStatus() };
+    return snapshotCache.value;
+  };
+  const latencyEma = new Gauge({
+    name: 'switchboard_provider_latency_ema_seconds',
+    help: "The router's latency EMA per provider (0 = not measured yet).",
+    labelNames: ['provider'] as const,
+    registers,
+    collect() {
+      latencyEma.reset();
+      for (const [provider, health] of Object.entries(healthNow())) latencyEma.set({ provider }, health.latencyMs / 1000);
+    },
+  });
+  const failureRate = new Gauge({
+    name: 'switchboard_provider_failure_rate',
+    help: "The router's failure-rate score per provider, 0..1.",
+    labelNames: ['provider'] as const,
+    registers,
+    collect() {
+      failureRate.reset();
+      for (const [provider, health] of Object.entries(healthNow())) failureRate.set({ provider }, health.failureRate);
+    },
+  });
+  const circuitState = new Gauge({
+    name: 'switchboard_provider_circuit_state',
+    help: 'Circuit state per provider: 1 for the current state (closed, half_open, open), 0 for the others.',
+    labelNames: ['provider', 'state'] as const,
+    registers,
+    collect() {
+      circuitState.reset();
+      for (const [provider, health] of Object.entries(healthNow())) {
+        for (const state of CIRCUIT_STATES) circuitState.set({ provider, state }, health.circuitState === state ? 1 : 0);
+      }
+    },
+  });
+  const available = new Gauge({
+    name: 'switchboard_provider_available',
+    help: 'Manual availability flag per provider (admin enable/disable, health probes): 1 or 0.',
+    labelNames: ['provider'] as const,
+    registers,
+    collect() {
+      available.reset();
+      for (const [provider, health] of Object.entries(healthNow())) available.set({ provider }, health.available ? 1 : 0);
+    },
+  });
+  const providerInFlight = new Gauge({
+    name: 'switchboard_provider_in_flight',
+    help: 'Calls in flight per provider, as the router counts them.',
+    labelNames: ['provider'] as const,
+    registers,
+    collect() {
+      providerInFlight.reset();
+      for (const [provider, health] of Object.entries(healthNow())) providerInFlight.set({ provider }, health.inFlight ?? 0);
+    },
+  });
+
+  const onCircuitStateChange = (event: CircuitStateChangeEvent) => {
+    circuitStateChanges.inc({ provider: event.provider, from: event.from, to: event.to });
+  };
+  const onResult = (event: ResultEvent) => {
+    const outcome = event.success ? 'success' : event.countsAsFailure === false ? 'ignored' : 'failure';
+    results.inc({ provider: event.provider, outcome });
+    if (event.success && event.latencyMs !== undefined && event.latencyMs > 0) providerLatency.observe({ provider: event.provider }, event.latencyMs / 1000);
+  };
+  const onAttempt = (event: AttemptEvent) => {
+    attempts.inc({ provider: event.provider, model: event.model, kind: event.kind });
+    if (event.kind === 'fallback') fallbacks.inc({ provider: event.provider, model: event.model });
+  };
+  router.on('circuitStateChange', onCircuitStateChange);
+  router.on('result', onResult);
+  router.on('attempt', onAttempt);
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    requestStarted() {
+      inFlight.inc();
+    },
+    requestFinished(observation) {
+      inFlight.dec();
+      const labels = {
+        provider: observation.provider ?? NO_PROVIDER_LABEL,
+        model: observation.model ?? '',
+        status: String(observation.status),
+        stream: observation.stream ? 'true' : 'false',
+      };
+      requests.inc(labels);
+      requestDuration.observe(labels, observation.durationMs / 1000);
+      if (observation.attempts !== undefined && observation.attempts > 0 && observation.model !== undefined) {
+        requestAttempts.observe({ model: observation.model }, observation.attempts);
+      }
+    },
+    observeTimeToFirstToken(provider, model, milliseconds) {
+      timeToFirstToken.observe({ provider, model }, milliseconds / 1000);
+    },
+    observeTokenUsage(provider, model, usage) {
+      if (usage === null || usage === undefined) return;
+      if (typeof usage.prompt_tokens === 'number' && usage.prompt_tokens > 0) tokens.inc({ provider, model, kind: 'prompt' }, usage.prompt_tokens);
+      if (typeof usage.completion_tokens === 'number' && usage.completion_tokens > 0) tokens.inc({ provider, model, kind: 'completion' }, usage.completion_tokens);
+    },
+    render() {
+      snapshotCache = undefined;
+      return registry.metrics();
+    },
+    close() {
+      router.off('circuitStateChange', onCircuitStateChange);
+      router.off('result', onResult);
+      router.off('attempt', onAttempt);
+    },
+  };
+}
