@@ -16,7 +16,8 @@ export interface HealthCheckTarget {
  */
 export class HealthChecker {
   private timer: ReturnType<typeof setInterval> | undefined;
-  private readonly running = new Set<AbortController>();
+  /** Probes under way: their abort controllers and timeout timers. */
+  private readonly running = new Map<AbortController, ReturnType<typeof setTimeout>>();
   private readonly target: HealthCheckTarget;
   private readonly timeoutMs: number;
 
@@ -41,8 +42,12 @@ export class HealthChecker {
   /** Stops the timer and aborts probes under way; resolves without waiting for them. */
   stop(): Promise<void> {
     this.stopTimer();
-    for (const controller of this.running) controller.abort(new Error('health checker stopped'));
+    const running = [...this.running];
     this.running.clear();
+    for (const [controller, timeout] of running) {
+      clearTimeout(timeout);
+      controller.abort(new Error('health checker stopped'));
+    }
     return Promise.resolve();
   }
 
@@ -57,14 +62,10 @@ export class HealthChecker {
 
   private async probe(record: ProviderRecord): Promise<void> {
     const controller = new AbortController();
-    this.running.add(controller);
+    const timeout = setTimeout(() => controller.abort(new Error(`health check timed out after ${this.timeoutMs} ms`)), this.timeoutMs);
+    this.running.set(controller, timeout);
     record.probing = true;
-    let timeout: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<boolean>((resolve) => {
-      timeout = setTimeout(() => {
-        controller.abort(new Error(`health check timed out after ${this.timeoutMs} ms`));
-        resolve(false);
-      }, this.timeoutMs);
       controller.signal.addEventListener('abort', () => resolve(false), { once: true });
     });
     let healthy = false;

@@ -1,0 +1,101 @@
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../../../providers/chat-types.ts';
+import type { CallOptions, ChatStream, ProviderAdapter } from '../../../providers/contract.ts';
+import { ProviderError } from '../../../providers/provider-error.ts';
+
+/** One scripted outcome of a call: a reply, an HTTP status failure, or a stream that fails after n chunks. */
+export type ScriptedOutcome =
+  | { reply: string }
+  | { status: number; retryAfterMs?: number }
+  | { chunks: string[]; failAfter?: number };
+
+/** A provider adapter driven by a script, for router tests: no sockets, outcomes in order. */
+export interface ScriptedAdapter extends ProviderAdapter {
+  /** Requests received, in order. */
+  readonly calls: ChatCompletionRequest[];
+  /** Sets what the next calls do (the last outcome repeats). */
+  script(...outcomes: ScriptedOutcome[]): void;
+  /** Health-check answers, in order (the last repeats); a function for full control. */
+  healthAnswers: Array<boolean | (() => Promise<boolean>)>;
+}
+
+/** Creates a scripted adapter serving `models`; by default it always replies `from <name>`. */
+export function scriptedAdapter(name: string, models: readonly string[] = ['*'], options: { withHealthCheck?: boolean } = {}): ScriptedAdapter {
+  let outcomes: ScriptedOutcome[] = [{ reply: `from ${name}` }];
+  let cursor = 0;
+  const next = (): ScriptedOutcome => outcomes[Math.min(cursor++, outcomes.length - 1)] as ScriptedOutcome;
+  const completion = (request: ChatCompletionRequest, content: string): ChatCompletion => ({
+    id: `cmpl-${name}`,
+    object: 'chat.completion',
+    created: 0,
+    model: request.model,
+    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+  });
+  const chunk = (request: ChatCompletionRequest, content: string): ChatCompletionChunk => ({
+    id: `chunk-${name}`,
+    object: 'chat.completion.chunk',
+    created: 0,
+    model: request.model,
+    choices: [{ index: 0, delta: { content }, finish_reason: null }],
+  });
+  const failure = (outcome: { status: number; retryAfterMs?: number }): ProviderError =>
+    new ProviderError(`${name} answered ${outcome.status}`, { kind: 'http', provider: name, status: outcome.status, retryAfterMs: outcome.retryAfterMs });
+  const aborted = (): ProviderError => new ProviderError('aborted', { kind: 'aborted', provider: name });
+
+  const adapter: ScriptedAdapter = {
+    name,
+    type: 'scripted',
+    models,
+    calls: [],
+    healthAnswers: [true],
+    script(...scripted) {
+      outcomes = scripted;
+      cursor = 0;
+    },
+    async chat(request: ChatCompletionRequest, callOptions?: CallOptions) {
+      adapter.calls.push(request);
+      if (callOptions?.signal?.aborted) throw aborted();
+      const outcome = next();
+      if ('status' in outcome) throw failure(outcome);
+      if ('chunks' in outcome) return completion(request, outcome.chunks.join(''));
+      return completion(request, outcome.reply);
+    },
+    async stream(request: ChatCompletionRequest, callOptions?: CallOptions): Promise<ChatStream> {
+      adapter.calls.push(request);
+      const outcome = next();
+      if ('status' in outcome) throw failure(outcome);
+      const pieces = 'chunks' in outcome ? outcome.chunks : [outcome.reply];
+      const failAfter = 'chunks' in outcome ? outcome.failAfter : undefined;
+      async function* generate(): AsyncGenerator<ChatCompletionChunk> {
+        for (let index = 0; index < pieces.length; index += 1) {
+          if (failAfter !== undefined && index >= failAfter) throw failure({ status: 502 });
+          if (callOptions?.signal?.aborted) throw aborted();
+          yield chunk(request, pieces[index] as string);
+        }
+        if (failAfter !== undefined && failAfter >= pieces.length) throw failure({ status: 502 });
+      }
+      return generate();
+    },
+  };
+  if (options.withHealthCheck) {
+    let healthCursor = 0;
+    adapter.healthCheck = async () => {
+      const answer = adapter.healthAnswers[Math.min(healthCursor++, adapter.healthAnswers.length - 1)];
+      return typeof answer === 'function' ? answer() : answer === true;
+    };
+  }
+  return adapter;
+}
+
+/** A manual clock for routers under test: `clock()` reads it, `advance(ms)` moves it. */
+export function manualClock(start = 1_000_000): { clock: () => number; advance: (ms: number) => void; set: (ms: number) => void } {
+  let now = start;
+  return {
+    clock: () => now,
+    advance: (ms) => {
+      now += ms;
+    },
+    set: (ms) => {
+      now = ms;
+    },
+  };
+}
