@@ -55,8 +55,8 @@ function mergeByOrder(left: ProviderRecord[], right: readonly ProviderRecord[]):
       merged.push(leftRecord as ProviderRecord);
       leftIndex += 1;
     } else {
-      if (rightRecord !== leftRecord) merged.push(rightRecord);
-      else leftIndex += 1;
+      merged.push(rightRecord);
+      if (rightRecord === leftRecord) leftIndex += 1;
       rightIndex += 1;
     }
   }
