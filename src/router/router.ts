@@ -366,9 +366,13 @@ export class Router {
   private fillCandidates(model: string, now: number, exclude: ReadonlySet<string> | undefined): ProviderRecord[] {
     const candidates = this.scratch;
     candidates.length = 0;
-    for (const record of this.index.providersFor(model)) {
+    const providers = this.index.providersFor(model);
+    for (let index = 0; index < providers.length; index += 1) {
+      const record = providers[index] as ProviderRecord;
       if (exclude !== undefined && exclude.has(record.name)) continue;
-      if (this.canTakeTraffic(record, now)) candidates.push(record);
+      // Fast path for the common case (closed, healthy, not cooling down); the rest is skipReason's.
+      const healthyAndClosed = record.circuit.state === 'closed' && record.available && record.enabled && record.coolingDownUntil <= now;
+      if (healthyAndClosed || this.skipReason(record, now) === undefined) candidates.push(record);
     }
     return candidates;
   }
