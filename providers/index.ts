@@ -1,0 +1,46 @@
+/**
+ * Switchboard's provider adapters: the contract, the error root, the OpenAI-compatible,
+ * Anthropic and mock adapters, and `createProvider` for config-file entries.
+ *
+ * @example
+ * ```ts
+ * import { createOpenAIProvider, createAnthropicProvider, createMockProvider, createProvider } from 'switchboard/providers';
+ * ```
+ */
+export type { CallOptions, ChatStream, ProviderAdapter } from './contract.ts';
+export type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  ChatContentPart,
+  ChatMessage,
+  ChatTool,
+  ChatToolCall,
+  ChatUsage,
+  FinishReason,
+} from './chat-types.ts';
+export { ProviderError, type ProviderErrorKind, type ProviderErrorOptions } from './provider-error.ts';
+export { createOpenAIProvider, type OpenAIProviderOptions } from './openai-provider.ts';
+export {
+  ANTHROPIC_DEFAULT_BASE_URL,
+  ANTHROPIC_DEFAULT_MAX_TOKENS,
+  ANTHROPIC_DEFAULT_VERSION,
+  createAnthropicProvider,
+  type AnthropicProviderOptions,
+} from './anthropic-provider.ts';
+export { createMockProvider, mockReply, type MockProviderOptions } from './mock-provider.ts';
+export {
+  createProvider,
+  OPENAI_DEFAULT_BASE_URL,
+  type AnthropicProviderEntry,
+  type MockProviderEntry,
+  type OpenAIProviderEntry,
+  type ProviderConfig,
+  type ProviderType,
+} from './create-provider.ts';
+export type { UpstreamConnectionOptions } from './upstream-client.ts';
+export { toAnthropicRequest, type AnthropicRequestSettings } from './anthropic-translate-request.ts';
+export { toChatCompletion, finishReasonOf } from './anthropic-translate-response.ts';
+export { SseParser, type SseEvent } from './sse-parser.ts';
+export { parseDurationMs, parseRetryAfterHeaderMs, retryAfterMsFromHeaders } from './retry-after.ts';
+export { createSeededRandom } from './seeded-random.ts';
