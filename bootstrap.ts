@@ -19,6 +19,7 @@ import { demoConfig } from './src/config/demo-config.ts';
 import { loadConfigFile } from './src/config/load-config.ts';
 import type { ProviderFactory } from './src/gateway/admin-routes.ts';
 import { createGateway } from './src/gateway/create-gateway.ts';
+import { trackConnections } from './src/gateway/connection-drainer.ts';
 import type { GatewayEnv } from './src/gateway/gateway-env.ts';
 import type { RequestLogger } from './src/gateway/request-log.ts';
 import { createMetrics, type GatewayMetrics } from './src/metrics/gateway-metrics.ts';
@@ -173,6 +174,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const host = options.host ?? built.config.server.host ?? DEFAULT_HOST;
   const requestedPort = options.port ?? built.config.server.port ?? DEFAULT_PORT;
   const server = createAdaptorServer({ fetch: built.app.fetch }) as Server;
+  const drainer = trackConnections(server);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -188,27 +190,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const port = (server.address() as AddressInfo).port;
   const drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
   let closing: Promise<void> | undefined;
-  const close = () => (closing ??= drainAndClose(server, drainTimeoutMs).then(() => built.close()));
+  const close = () => (closing ??= drainer.drain(drainTimeoutMs).then(() => built.close()));
   const urlHost = host.includes(':') ? `[${host}]` : host;
   return { ...built, server, host, port, url: `http://${urlHost}:${port}`, close };
-}
-
-/** Stops accepting, waits for open requests to finish (closing connections as they go idle), then cuts the rest. */
-function drainAndClose(server: Server, drainTimeoutMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) {
-      resolve();
-      return;
-    }
-    const idleSweep = setInterval(() => server.closeIdleConnections(), 50);
-    const deadline = setTimeout(() => server.closeAllConnections(), drainTimeoutMs);
-    server.close(() => {
-      clearInterval(idleSweep);
-      clearTimeout(deadline);
-      resolve();
-    });
-    server.closeIdleConnections();
-  });
 }
 
 /** Parsed command line of `npm start`. */
