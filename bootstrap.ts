@@ -41,7 +41,7 @@ export interface BootstrapOptions {
   configPath?: string;
   /** Environment for `${NAME}` interpolation and the demo's real providers. Default `process.env`. */
   env?: Readonly<Record<string, string | undefined>>;
-  /** The router's clock in ms (inject a fake one in tests). */
+  /** The clock of the router and the rate limiter, in ms (inject a fake one in tests). */
   clock?: () => number;
   /** The router's random source in [0, 1). */
   random?: () => number;
@@ -117,7 +117,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
 
   if (config.router.healthCheck.intervalMs > 0) router.startHealthChecker(config.router.healthCheck.intervalMs);
   const metrics = createMetrics({ router, collectProcessMetrics: options.collectProcessMetrics ?? false });
-  const app = createGateway({ router, config, metrics, logger: options.logger, createProvider });
+  const app = createGateway({ router, config, metrics, logger: options.logger, createProvider, clock: options.clock });
 
   let closed: Promise<void> | undefined;
   const close = () =>
