@@ -58,6 +58,15 @@ export class SseParser {
     }
     const length = text.length;
     let lineStart = 0;
+    if (text.indexOf('\r') === -1) {
+      // Fast path (nearly every upstream): `\n` line endings, found with native indexOf.
+      for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', lineStart)) {
+        this.#processLine(text, lineStart, end);
+        lineStart = end + 1;
+      }
+      if (lineStart < length) this.#pending = lineStart === 0 ? text : text.slice(lineStart);
+      return events;
+    }
     for (let index = 0; index < length; index++) {
       const code = text.charCodeAt(index);
       if (code !== LINE_FEED && code !== CARRIAGE_RETURN) continue;
