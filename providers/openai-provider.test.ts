@@ -228,6 +228,16 @@ describe('createOpenAIProvider: timeouts', () => {
     expect(server.calls[0]?.abortedByClient).toBe(true);
   });
 
+  it('does not count a slow consumer against the upstream (back-pressure pauses the gap timer)', async () => {
+    const burst = Array.from({ length: 100 }, (_, index) => sseData(openAIChunk(`${index} `))).join('');
+    server.enqueue({ chunks: [burst, { delayMs: 20 }, sseData('[DONE]')] });
+    const stream = await provider.stream(request, { timeoutMs: 100 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const chunks = await collect(stream);
+    expect(chunks).toHaveLength(100);
+    expect(server.calls[0]?.abortedByClient).toBe(false);
+  });
+
   it('re-arms the gap timer on every chunk: a slow but steady stream completes', async () => {
     const chunks = [];
     for (let index = 0; index < 5; index++) chunks.push({ delayMs: 50 }, sseData(openAIChunk(String(index))));

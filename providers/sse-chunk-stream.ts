@@ -75,6 +75,7 @@ export class SseChunkStream<T> implements AsyncIterableIterator<T> {
     if (this.#ended) return Promise.resolve(DONE_RESULT as IteratorResult<T>);
     if (this.#paused) {
       this.#paused = false;
+      this.#call.resume();
       this.#body.resume();
     }
     return new Promise<IteratorResult<T>>((resolve, reject) => {
@@ -144,7 +145,9 @@ export class SseChunkStream<T> implements AsyncIterableIterator<T> {
     }
     this.#settleWaiting();
     if (!this.#ended && !this.#paused && this.#queue.length - this.#head >= HIGH_WATER_MARK) {
+      // The consumer lags: stop reading, and stop counting the upstream's silence against it.
       this.#paused = true;
+      this.#call.suspend();
       this.#body.pause();
     }
   };

@@ -30,6 +30,7 @@ export class UpstreamCall {
   #timer: NodeJS.Timeout | undefined;
   #timedOut = false;
   #finished = false;
+  #suspended = false;
 
   constructor(provider: string, callerSignal: AbortSignal | undefined, timeoutMs: number | undefined) {
     this.provider = provider;
@@ -55,6 +56,20 @@ export class UpstreamCall {
     this.#timer?.refresh();
   }
 
+  /**
+   * Stops counting silence while the consumer is the slow side (the body is paused for
+   * back-pressure); `resume()` starts a fresh window.
+   */
+  suspend(): void {
+    this.#suspended = true;
+  }
+
+  /** Counts silence again, from now. */
+  resume(): void {
+    this.#suspended = false;
+    this.#timer?.refresh();
+  }
+
   /** True once the timer fired. */
   get timedOut(): boolean {
     return this.#timedOut;
@@ -76,6 +91,10 @@ export class UpstreamCall {
   /** The timer fired: abort the upstream request as a timeout. */
   expire(): void {
     if (this.#finished) return;
+    if (this.#suspended) {
+      this.#timer?.refresh();
+      return;
+    }
     this.#timedOut = true;
     this.controller.abort();
   }
