@@ -8,6 +8,9 @@
  * `Request`/`Response`/`ReadableStream` objects, its own SSE decoder and retry/timeout
  * machinery, then our translation on top, while the house rules measure `fetch` at ~5× the
  * cost of `pool.request()` and ask for one pool per upstream and byte streaming. Going direct
+ * Measured on loopback against a node:http mock (16 concurrent callers, same fixture bodies):
+ * the SDK's `messages.create` (maxRetries 0, Node 20's undici-based fetch) ≈ 0.8–2.0k req/s
+ * non-streamed and ≈ 1.0–1.4k streamed; this adapter ≈ 5.5–12k and ≈ 4.6–9k. Going direct
  * also gives both HTTP adapters one implementation of timeouts (first chunk and silent gaps),
  * aborts, keep-alive and error mapping, tested once. What the SDK would have added —
  * `maxRetries` (we want 0: the router falls back) and its error classes — maps one to one:
