@@ -334,6 +334,22 @@ describe('createOpenAIProvider: upstream errors', () => {
     expect(JSON.stringify(error.body)).not.toContain(API_KEY);
   });
 
+  it('a socket reset before the headers is kind connection', async () => {
+    server.enqueue({ reset: true }, { reset: true });
+    expect((await failureOf(provider.chat(request))).kind).toBe('connection');
+    expect((await failureOf(provider.stream(request))).kind).toBe('connection');
+  });
+
+  it('close() does not hang on a silent upstream: the pending call fails as a connection error', async () => {
+    server.enqueue({ hang: true });
+    const pending = failureOf(provider.chat(request));
+    while (server.calls.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const started = performance.now();
+    await provider.close?.();
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect((await pending).kind).toBe('connection');
+  });
+
   it('connection refused is kind connection, retryable', async () => {
     const port = await closedPort();
     const unreachable = createOpenAIProvider({ name: 'down', baseURL: `http://127.0.0.1:${port}/v1`, models: ['*'] });

@@ -158,9 +158,21 @@ export class UpstreamClient {
     }
   }
 
-  /** Closes the pool: waits for in-flight requests, then closes every socket. */
-  async close(): Promise<void> {
-    if (!this.pool.closed && !this.pool.destroyed) await this.pool.close();
+  /**
+   * Closes the pool: lets in-flight requests finish for at most `graceMs` (default 1000),
+   * then destroys them (they fail with kind `connection`), so closing never hangs on a
+   * silent upstream.
+   */
+  async close(graceMs = 1000): Promise<void> {
+    if (this.pool.closed || this.pool.destroyed) return;
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'grace over'>((resolve) => {
+      timer = setTimeout(resolve, graceMs, 'grace over');
+      timer.unref();
+    });
+    const outcome = await Promise.race([this.pool.close(), graceOver]);
+    clearTimeout(timer);
+    if (outcome === 'grace over') await this.pool.destroy();
   }
 
   #headersFor(options: CallOptions | undefined): Record<string, string> {

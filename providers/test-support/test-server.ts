@@ -20,6 +20,8 @@ export interface ScriptedResponse {
   chunks?: ScriptedChunk[];
   /** Never answer (not even headers). */
   hang?: boolean;
+  /** Destroy the socket instead of answering (a reset before the headers). */
+  reset?: boolean;
   /** After the chunks, keep the response open instead of ending it. */
   hangAfterChunks?: boolean;
   /** After the chunks, destroy the socket (a reset mid-stream). */
@@ -141,6 +143,10 @@ export class TestServer {
 
   async #respond(script: ScriptedResponse, response: ServerResponse): Promise<void> {
     if (script.hang === true) return;
+    if (script.reset === true) {
+      response.socket?.destroy();
+      return;
+    }
     const headers: Record<string, string> = { ...script.headers };
     let payload: string | Uint8Array | undefined;
     if (script.body !== undefined) {
