@@ -3,8 +3,8 @@
  * strategy, as the provider count grows (10, 100, 1,000 providers each serving a few of many
  * models, and 1,000 providers all serving one model), plus the router's memory per provider.
  *
- * Alone: `node --expose-gc --import tsx bench/router-select.ts` (prints Markdown; `--json`
- * prints the raw report). `npm run bench` runs it as a child process.
+ * Alone: `node --expose-gc --import tsx bench/router-select.ts [--json] [--sample-ms 60]` (prints
+ * Markdown; `--json` the raw report; `--sample-ms` the length of each timed batch). `npm run bench` runs it as a child process.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -174,6 +174,7 @@ export function formatRouterSelectMarkdown(report: RouterSelectReport): string {
 }
 
 if (isMainModule(import.meta.url)) {
-  const report = runRouterSelectBenchmark();
+  const sampleFlag = process.argv.indexOf('--sample-ms');
+  const report = runRouterSelectBenchmark(sampleFlag >= 0 ? Number(process.argv[sampleFlag + 1]) : undefined);
   process.stdout.write(process.argv.includes('--json') ? `${JSON.stringify(report)}\n` : `${formatRouterSelectMarkdown(report)}\n`);
 }

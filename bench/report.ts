@@ -1,0 +1,210 @@
+/**
+ * Turns the measurements of one `npm run bench` into bench/RESULTS.md: medians over rounds,
+ * differences against the direct (no proxy) path paired by round, ratios against the Hono
+ * ceiling and against Portkey.
+ */
+import type { ConcurrentStreamsResult } from './concurrent-streams.ts';
+import { formatConcurrentStreamsMarkdown } from './concurrent-streams.ts';
+import type { SelfTimeEntry } from './cpu-profile.ts';
+import type { LatencyClientResult } from './latency-client.ts';
+import { formatNumber, formatRatio, formatSigned, median, medianOfDifferences, ratio } from './stats.ts';
+import type { TargetName } from './targets.ts';
+import type { WrkResult } from './wrk-output.ts';
+
+/** What one round measured on one target (null: that measurement failed). */
+export interface TargetRound {
+  /** Open-loop non-streamed requests at `settings.rate`. */
+  latency: LatencyClientResult | null;
+  /** wrk, `settings.connections` connections, non-streamed. */
+  throughput: WrkResult | null;
+  /** wrk, `settings.connections` connections, streamed. */
+  streamThroughput: WrkResult | null;
+  /** Open-loop streamed requests at `settings.streamRate`. */
+  firstChunk: LatencyClientResult | null;
+}
+
+/** One target's measurements over all rounds. */
+export interface TargetMeasurements {
+  name: TargetName;
+  label: string;
+  rounds: TargetRound[];
+  /** VmHWM of the server process after all rounds, MiB. */
+  peakRssMebibytes: number;
+}
+
+/** The knobs of a run. */
+export interface BenchmarkSettings {
+  rounds: number;
+  durationSeconds: number;
+  connections: number;
+  rate: number;
+  streamRate: number;
+  streamChunks: number;
+  concurrentStreams: number;
+  command: string;
+}
+
+/** Where the run happened. */
+export interface MachineInfo {
+  cpuCount: number;
+  cpuModel: string;
+  nodeVersion: string;
+  date: string;
+  /** Package name → version, of every stack compared. */
+  versions: Record<string, string>;
+}
+
+/** Everything one run produced. */
+export interface BenchmarkResults {
+  settings: BenchmarkSettings;
+  machine: MachineInfo;
+  targets: TargetMeasurements[];
+  /** Lines saying what was skipped and why, or what was installed. */
+  notes: string[];
+  routerSelectMarkdown: string | null;
+  concurrentStreams: ConcurrentStreamsResult[];
+  profile: { topFunctions: SelfTimeEntry[]; byFile: SelfTimeEntry[]; seconds: number } | null;
+}
+
+/** The per-target numbers of the report, medians over rounds. */
+export interface TargetSummary {
+  name: TargetName;
+  label: string;
+  latencyP50: number;
+  latencyP99: number;
+  addedP50: number;
+  addedP99: number;
+  requestsPerSecond: number;
+  streamsPerSecond: number;
+  firstChunkP50: number;
+  addedFirstChunkP50: number;
+  addedFirstChunkP99: number;
+  /** Failed requests over every measurement of every round. */
+  errors: number;
+  peakRssMebibytes: number;
+}
+
+function values(rounds: readonly TargetRound[], pick: (round: TargetRound) => number | null | undefined): number[] {
+  return rounds.map((round) => pick(round) ?? Number.NaN);
+}
+
+function errorsOf(round: TargetRound): number {
+  return (
+    (round.latency === null ? 1 : round.latency.failed) +
+    (round.throughput === null ? 1 : round.throughput.errors) +
+    (round.streamThroughput === null ? 1 : round.streamThroughput.errors) +
+    (round.firstChunk === null ? 1 : round.firstChunk.failed + round.firstChunk.missingDone)
+  );
+}
+
+/** Medians over rounds for each target; the added latencies are paired with `direct` round by round. */
+export function summarizeTargets(targets: readonly TargetMeasurements[]): TargetSummary[] {
+  const direct = targets.find((target) => target.name === 'direct');
+  const directRounds = direct?.rounds ?? [];
+  const latencyP50 = (rounds: readonly TargetRound[]) => values(rounds, (round) => round.latency?.totalMs.p50);
+  const latencyP99 = (rounds: readonly TargetRound[]) => values(rounds, (round) => round.latency?.totalMs.p99);
+  const firstChunkP50 = (rounds: readonly TargetRound[]) => values(rounds, (round) => round.firstChunk?.firstChunkMs?.p50);
+  const firstChunkP99 = (rounds: readonly TargetRound[]) => values(rounds, (round) => round.firstChunk?.firstChunkMs?.p99);
+  return targets.map((target) => ({
+    name: target.name,
+    label: target.label,
+    latencyP50: median(latencyP50(target.rounds)),
+    latencyP99: median(latencyP99(target.rounds)),
+    addedP50: medianOfDifferences(latencyP50(target.rounds), latencyP50(directRounds)),
+    addedP99: medianOfDifferences(latencyP99(target.rounds), latencyP99(directRounds)),
+    requestsPerSecond: median(values(target.rounds, (round) => round.throughput?.requestsPerSecond)),
+    streamsPerSecond: median(values(target.rounds, (round) => round.streamThroughput?.requestsPerSecond)),
+    firstChunkP50: median(firstChunkP50(target.rounds)),
+    addedFirstChunkP50: medianOfDifferences(firstChunkP50(target.rounds), firstChunkP50(directRounds)),
+    addedFirstChunkP99: medianOfDifferences(firstChunkP99(target.rounds), firstChunkP99(directRounds)),
+    errors: target.rounds.reduce((sum, round) => sum + errorsOf(round), 0),
+    peakRssMebibytes: target.peakRssMebibytes,
+  }));
+}
+
+function profileTable(entries: readonly SelfTimeEntry[], heading: string): string[] {
+  return [`| ${heading} | self ms | share |`, '| --- | ---: | ---: |', ...entries.map((entry) => `| \`${entry.location.replaceAll('|', '\\|')}\` | ${formatNumber(entry.selfMilliseconds)} | ${entry.percent.toFixed(1)}% |`)];
+}
+
+/** The whole RESULTS.md text. */
+export function formatReport(results: BenchmarkResults): string {
+  const { settings, machine } = results;
+  const summaries = summarizeTargets(results.targets);
+  const hono = summaries.find((summary) => summary.name === 'hono');
+  const portkey = summaries.find((summary) => summary.name === 'portkey');
+  const lines: string[] = [
+    '# Switchboard benchmark results',
+    '',
+    `Written by \`${settings.command}\` on ${machine.date}. Absolute numbers on a shared ${machine.cpuCount}-core machine are noise; read the ratios and differences.`,
+    '',
+    '| machine | |',
+    '| --- | --- |',
+    `| CPUs (nproc) | ${machine.cpuCount} |`,
+    `| CPU model | ${machine.cpuModel} |`,
+    `| Node.js | ${machine.nodeVersion} |`,
+    ...Object.entries(machine.versions).map(([name, version]) => `| ${name} | ${version} |`),
+    '',
+    '| settings | |',
+    '| --- | --- |',
+    `| rounds (targets interleaved A B C D E, A B C D E …) | ${settings.rounds} |`,
+    `| seconds per measurement | ${settings.durationSeconds} |`,
+    `| fixed rate, non-streamed (open loop, own undici client) | ${settings.rate} req/s |`,
+    `| fixed rate, streamed (time to first chunk) | ${settings.streamRate} streams/s |`,
+    `| throughput load | wrk, 1 thread, ${settings.connections} keep-alive connections |`,
+    `| stream shape | ${settings.streamChunks} content chunks, no delay, ending \`data: [DONE]\` |`,
+    `| concurrent slow streams | ${settings.concurrentStreams} at once, 20 chunks × 50 ms each |`,
+    '',
+    ...(results.notes.length > 0 ? ['Notes:', '', ...results.notes.map((note) => `- ${note}`), ''] : []),
+    '## Added latency at a fixed rate (ms; medians over rounds, each round paired with direct)',
+    '',
+    '| target | p50 | p99 | added p50 | added p99 |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...summaries.map(
+      (summary) =>
+        `| ${summary.label} | ${formatNumber(summary.latencyP50, 2)} | ${formatNumber(summary.latencyP99, 2)} | ${summary.name === 'direct' ? '—' : formatSigned(summary.addedP50)} | ${summary.name === 'direct' ? '—' : formatSigned(summary.addedP99)} |`,
+    ),
+    '',
+    '## Throughput and streaming (medians over rounds)',
+    '',
+    '| target | req/s non-stream | vs Hono ceiling | vs Portkey | streams/s | vs Hono ceiling | vs Portkey | TTFC p50 (ms) | added TTFC p50 | added TTFC p99 | failed requests | peak RSS (MiB) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...summaries.map((summary) =>
+      [
+        summary.label,
+        formatNumber(summary.requestsPerSecond),
+        formatRatio(ratio(summary.requestsPerSecond, hono?.requestsPerSecond ?? Number.NaN)),
+        formatRatio(ratio(summary.requestsPerSecond, portkey?.requestsPerSecond ?? Number.NaN)),
+        formatNumber(summary.streamsPerSecond),
+        formatRatio(ratio(summary.streamsPerSecond, hono?.streamsPerSecond ?? Number.NaN)),
+        formatRatio(ratio(summary.streamsPerSecond, portkey?.streamsPerSecond ?? Number.NaN)),
+        formatNumber(summary.firstChunkP50, 2),
+        summary.name === 'direct' ? '—' : formatSigned(summary.addedFirstChunkP50),
+        summary.name === 'direct' ? '—' : formatSigned(summary.addedFirstChunkP99),
+        String(summary.errors),
+        formatNumber(summary.peakRssMebibytes, 1),
+      ].join(' | ').replace(/^/, '| ').concat(' |'),
+    ),
+    '',
+    'Peak RSS is each server process\'s VmHWM after all rounds (for direct: the mock upstream). TTFC = time to the first body bytes of a streamed response, from the scheduled send time.',
+    '',
+  ];
+  if (results.concurrentStreams.length > 0) {
+    lines.push(`## ${settings.concurrentStreams} concurrent slow streams (a fresh process per target)`, '', formatConcurrentStreamsMarkdown(results.concurrentStreams), '');
+  }
+  if (results.routerSelectMarkdown !== null) {
+    lines.push('## Router: `selectProvider` + `recordResult` (in-process, ns per pair)', '', results.routerSelectMarkdown, '');
+  }
+  if (results.profile !== null) {
+    lines.push(
+      `## Where our gateway spends its CPU (\`node --cpu-prof\`, ${formatNumber(results.profile.seconds)} s of wrk load: non-streamed, then streamed)`,
+      '',
+      'Self time of the samples taken under load (start-up left out); shares are of the busy samples (idle left out).',
+      '',
+      ...profileTable(results.profile.topFunctions, 'function (self time)'),
+      '',
+      ...profileTable(results.profile.byFile, 'file or package (self time)'),
+      '',
+    );
+  }
+  return lines.join('\n');
+}
