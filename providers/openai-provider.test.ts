@@ -182,6 +182,13 @@ describe('createOpenAIProvider: stream', () => {
     expect(error.isProviderFault).toBe(true);
   });
 
+  it('serves concurrent next() calls in order', async () => {
+    server.enqueue({ chunks: [{ delayMs: 20 }, sseData(openAIChunk('a')), { delayMs: 10 }, sseData(openAIChunk('b'), '[DONE]')] });
+    const iterator = (await provider.stream(request))[Symbol.asyncIterator]();
+    const results = await Promise.all([iterator.next(), iterator.next(), iterator.next()]);
+    expect(results.map((result) => (result.done === true ? 'done' : result.value.choices[0]?.delta.content))).toEqual(['a', 'b', 'done']);
+  });
+
   it('releases the upstream request when the consumer breaks out early', async () => {
     server.enqueue({ chunks: [sseData(openAIChunk('first')), { delayMs: 10 }, sseData(openAIChunk('second'))], hangAfterChunks: true });
     const stream = await provider.stream(request);

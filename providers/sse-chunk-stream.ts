@@ -49,6 +49,8 @@ export class SseChunkStream<T> implements AsyncIterableIterator<T> {
   #paused = false;
   #resolve: Resolve<T> | undefined;
   #reject: Reject | undefined;
+  /** The promise handed to the consumer waiting in `next()`, if any. */
+  #waiting: Promise<IteratorResult<T>> | undefined;
 
   constructor(call: UpstreamCall, body: Readable, translator: SseChunkTranslator<T>) {
     this.#call = call;
@@ -78,11 +80,16 @@ export class SseChunkStream<T> implements AsyncIterableIterator<T> {
       this.#call.resume();
       this.#body.resume();
     }
-    return new Promise<IteratorResult<T>>((resolve, reject) => {
+    // A second `next()` while one is waiting (allowed by the protocol, never done by `for await`) queues behind it.
+    if (this.#waiting !== undefined) return this.#waiting.then(this.#nextAfterWaiting, this.#nextAfterWaiting);
+    this.#waiting = new Promise<IteratorResult<T>>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
     });
+    return this.#waiting;
   }
+
+  readonly #nextAfterWaiting = (): Promise<IteratorResult<T>> => this.next();
 
   /** Stops early: destroys the upstream body (closing the upstream request) and drops queued chunks. */
   return(): Promise<IteratorResult<T>> {
@@ -194,16 +201,16 @@ export class SseChunkStream<T> implements AsyncIterableIterator<T> {
     const resolve = this.#resolve;
     if (resolve === undefined) return;
     if (this.#head < this.#queue.length) {
-      this.#resolve = this.#reject = undefined;
+      this.#resolve = this.#reject = this.#waiting = undefined;
       resolve(this.#shift());
     } else if (this.#error !== undefined) {
       const reject = this.#reject as Reject;
       const error = this.#error;
       this.#error = undefined;
-      this.#resolve = this.#reject = undefined;
+      this.#resolve = this.#reject = this.#waiting = undefined;
       reject(error);
     } else if (this.#ended) {
-      this.#resolve = this.#reject = undefined;
+      this.#resolve = this.#reject = this.#waiting = undefined;
       resolve(DONE_RESULT as IteratorResult<T>);
     }
   }
