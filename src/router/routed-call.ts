@@ -1,5 +1,5 @@
 import type { ChatCompletionChunk, ChatCompletionRequest } from '../../providers/chat-types.ts';
-import type { ChatStream, ProviderAdapter } from '../../providers/contract.ts';
+import type { CallOptions, ChatStream, ProviderAdapter } from '../../providers/contract.ts';
 import { ProviderError } from '../../providers/provider-error.ts';
 import { RoutingFailedError } from './errors.ts';
 import type { EventHub } from './event-hub.ts';
@@ -20,6 +20,9 @@ export interface RoutingHost {
 const DEFAULT_MAX_ATTEMPTS = 3;
 const DEFAULT_TIMEOUT_MS = 120_000;
 
+/** One attempt on one provider: resolves with what the caller gets, or throws the upstream's error. */
+type Attempt<Result> = (adapter: ProviderAdapter, callOptions: CallOptions, started: number) => Promise<Result>;
+
 /**
  * Select → call → record → fall back, for one non-streamed completion. A retryable failure
  * moves to the next provider (up to `maxAttempts`); a non-retryable one (an upstream 400, an
@@ -28,31 +31,17 @@ const DEFAULT_TIMEOUT_MS = 120_000;
  * @throws NoProviderAvailableError / ModelNotFoundError when the first selection fails;
  *   RoutingFailedError when the attempts failed.
  */
-export async function routeChatCompletion(
+export function routeChatCompletion(
   host: RoutingHost,
   request: ChatCompletionRequest,
   options: RoutedCallOptions = {},
 ): Promise<RoutedCompletion> {
-  const callOptions = { signal: options.signal, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, requestId: options.requestId };
-  let attempt = 0;
-  let previousError: ProviderError | undefined;
-  const tried = new Set<string>();
-  for (;;) {
-    const adapter = nextProvider(host, request.model, tried, previousError, options, attempt, false);
-    attempt += 1;
-    const started = host.now();
-    host.trackInFlight(adapter.name, 1);
-    try {
-      const completion = await adapter.chat(request, callOptions);
-      host.trackInFlight(adapter.name, -1);
-      host.recordResult(adapter.name, { success: true, latencyMs: host.now() - started, model: request.model });
-      return { completion, provider: adapter.name, attempts: attempt };
-    } catch (error) {
-      host.trackInFlight(adapter.name, -1);
-      previousError = recordFailure(host, adapter.name, request.model, error, host.now() - started, options.signal);
-      if (!previousError.isRetryable) throw new RoutingFailedError(request.model, attempt, previousError);
-    }
-  }
+  return withFallback(host, request.model, options, false, async (adapter, callOptions, started) => {
+    const completion = await adapter.chat(request, callOptions);
+    host.trackInFlight(adapter.name, -1);
+    host.recordResult(adapter.name, { success: true, latencyMs: host.now() - started, model: request.model });
+    return { completion, provider: adapter.name, attempts: 0 };
+  });
 }
 
 /**
@@ -62,33 +51,52 @@ export async function routeChatCompletion(
  * it ends (success, latency = time to first chunk), fails (a failure) or is abandoned
  * (neither: the client went away).
  */
-export async function routeChatCompletionStream(
+export function routeChatCompletionStream(
   host: RoutingHost,
   request: ChatCompletionRequest,
   options: RoutedCallOptions = {},
 ): Promise<RoutedStream> {
-  const callOptions = { signal: options.signal, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, requestId: options.requestId };
-  let attempt = 0;
+  return withFallback(host, request.model, options, true, async (adapter, callOptions, started) => {
+    const upstream = await adapter.stream(request, callOptions);
+    const iterator = upstream[Symbol.asyncIterator]();
+    let first: IteratorResult<ChatCompletionChunk>;
+    try {
+      first = await iterator.next();
+    } catch (error) {
+      void iterator.return?.().catch(() => undefined);
+      throw error;
+    }
+    const timeToFirstChunkMs = host.now() - started;
+    const stream = recordedStream(host, adapter.name, request.model, iterator, first, timeToFirstChunkMs, options.signal);
+    return { stream, provider: adapter.name, attempts: 0 };
+  });
+}
+
+/** The attempt loop shared by both calls; sets `attempts` on the result. */
+async function withFallback<Result extends { attempts: number }>(
+  host: RoutingHost,
+  model: string,
+  options: RoutedCallOptions,
+  streaming: boolean,
+  attempt: Attempt<Result>,
+): Promise<Result> {
+  const callOptions: CallOptions = { signal: options.signal, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, requestId: options.requestId };
+  let attempts = 0;
   let previousError: ProviderError | undefined;
   const tried = new Set<string>();
   for (;;) {
-    const adapter = nextProvider(host, request.model, tried, previousError, options, attempt, true);
-    attempt += 1;
+    const adapter = nextProvider(host, model, tried, previousError, options, attempts, streaming);
+    attempts += 1;
     const started = host.now();
     host.trackInFlight(adapter.name, 1);
-    let iterator: AsyncIterator<ChatCompletionChunk> | undefined;
     try {
-      const upstream = await adapter.stream(request, callOptions);
-      iterator = upstream[Symbol.asyncIterator]();
-      const first = await iterator.next();
-      const timeToFirstChunkMs = host.now() - started;
-      const stream = recordedStream(host, adapter.name, request.model, iterator, first, timeToFirstChunkMs, options.signal);
-      return { stream, provider: adapter.name, attempts: attempt };
+      const result = await attempt(adapter, callOptions, started);
+      result.attempts = attempts;
+      return result;
     } catch (error) {
       host.trackInFlight(adapter.name, -1);
-      void iterator?.return?.().catch(() => undefined);
-      previousError = recordFailure(host, adapter.name, request.model, error, host.now() - started, options.signal);
-      if (!previousError.isRetryable) throw new RoutingFailedError(request.model, attempt, previousError);
+      previousError = recordFailure(host, adapter.name, model, error, host.now() - started, options.signal);
+      if (!previousError.isRetryable) throw new RoutingFailedError(model, attempts, previousError);
     }
   }
 }

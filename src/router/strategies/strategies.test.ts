@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { createSeededRandom as seededRandom } from '../../../providers/seeded-random.ts';
 import { Router } from '../router.ts';
 import { manualClock, scriptedAdapter } from '../test-support/scripted-adapter.ts';
-
-/** A small deterministic PRNG (mulberry32) so proportions are reproducible. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function countSelections(router: Router, model: string, times: number): Record<string, number> {
   const counts: Record<string, number> = {};
