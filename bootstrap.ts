@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { ProviderAdapter } from './providers/contract.ts';
+import { createProvider } from './providers/index.ts';
 import { ConfigError, formatIssue } from './src/config/config-error.ts';
 import type { ProviderEntry, SwitchboardConfig } from './src/config/config-schema.ts';
 import { demoConfig } from './src/config/demo-config.ts';
@@ -47,7 +48,7 @@ export interface BootstrapOptions {
   random?: () => number;
   /** Request log sink; default JSON lines on stdout (silent under vitest). */
   logger?: RequestLogger;
-  /** Builds an adapter from a provider entry. Default: `createProvider` of `providers/`. */
+  /** Builds an adapter from a provider entry. Default: `createProvider` of `providers/`, keyed by `type`. */
   createProvider?: ProviderFactory;
   /** Also export prom-client's default process metrics. Default false. */
   collectProcessMetrics?: boolean;
@@ -82,7 +83,7 @@ export interface SwitchboardApp {
 export async function bootstrap(options: BootstrapOptions = {}): Promise<SwitchboardApp> {
   const env = options.env ?? process.env;
   const config = options.config ?? (options.configPath !== undefined ? await loadConfigFile(options.configPath, { env }) : demoConfig(env));
-  const createProvider = options.createProvider ?? (await defaultProviderFactory());
+  const createProvider = options.createProvider ?? createProviderFromEntry;
 
   let router: Router;
   try {
@@ -130,9 +131,9 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
   return { app, router, metrics, config, close };
 }
 
-async function defaultProviderFactory(): Promise<ProviderFactory> {
-  const providers = (await import('./providers/index.ts')) as { createProvider: (entry: ProviderEntry) => ProviderAdapter };
-  return (entry) => providers.createProvider(entry);
+/** The default `createProvider`: providers' factory keyed by `type`. */
+function createProviderFromEntry(entry: ProviderEntry): ProviderAdapter {
+  return createProvider(entry);
 }
 
 /** Options of `startServer`: those of `bootstrap`, plus where to listen. */
@@ -273,7 +274,8 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   }
 
   const source = commandLine.configPath ?? 'the embedded demo config (mock providers)';
-  const model = running.router.registeredModels()[0]?.id ?? 'gpt-4o-mini';
+  const models = running.router.registeredModels().map((registered) => registered.id);
+  const model = models.includes('gpt-4o-mini') ? 'gpt-4o-mini' : (models[0] ?? 'gpt-4o-mini');
   const auth = running.config.server.apiKeys?.length ? ` -H 'authorization: Bearer <one of server.apiKeys>'` : '';
   process.stdout.write(
     `Switchboard gateway listening on ${running.url} (${source}; providers: ${running.router.providers().map((adapter) => adapter.name).join(', ') || 'none'})\n` +

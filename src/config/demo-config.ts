@@ -27,15 +27,15 @@ export function demoConfigInput(env: Readonly<Record<string, string | undefined>
   if (openAIKey !== undefined) {
     providers.push({ name: 'openai', type: 'openai', baseURL: nonEmpty(env.OPENAI_BASE_URL) ?? 'https://api.openai.com/v1', apiKey: openAIKey, models: gptModels });
   } else {
-    providers.push({ name: 'mock-primary', type: 'mock', models: gptModels, latencyMs: 20 });
-    providers.push({ name: 'mock-secondary', type: 'mock', models: gptModels, latencyMs: 40 });
+    providers.push({ name: 'mock-primary', type: 'mock', models: gptModels, latencyMs: 20, chunkDelayMs: 15 });
+    providers.push({ name: 'mock-secondary', type: 'mock', models: gptModels, latencyMs: 40, chunkDelayMs: 15 });
   }
   if (anthropicKey !== undefined) {
     providers.push({ name: 'anthropic', type: 'anthropic', baseURL: nonEmpty(env.ANTHROPIC_BASE_URL) ?? 'https://api.anthropic.com', apiKey: anthropicKey, models: claudeModels });
   } else {
-    providers.push({ name: 'mock-claude', type: 'mock', models: claudeModels, latencyMs: 30 });
+    providers.push({ name: 'mock-claude', type: 'mock', models: claudeModels, latencyMs: 30, chunkDelayMs: 15 });
   }
-  providers.push({ name: 'demo', type: 'mock', models: ['demo'], latencyMs: 10 });
+  providers.push({ name: 'demo', type: 'mock', models: ['demo'], latencyMs: 10, chunkDelayMs: 15 });
   return {
     server: { host: '127.0.0.1', port: 8787 },
     router: { strategy: 'latency', healthCheck: { intervalMs: 10_000, timeoutMs: 5_000 } },

@@ -8,7 +8,6 @@ import { parseConfig } from '../../src/config/load-config.ts';
 import type { SwitchboardConfigInput } from '../../src/config/config-schema.ts';
 import { silentLogger } from '../../src/gateway/request-log.ts';
 import { startOpenAIUpstream, type OpenAIUpstream } from './openai-upstream.ts';
-import { temporaryProviderFactory } from './temporary-provider-factory.ts';
 
 /** One upstream of the harness: a scripted server plus its provider entry. */
 export interface HarnessUpstream {
@@ -80,7 +79,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   );
   let running: RunningServer;
   try {
-    running = await startServer({ logger: silentLogger, drainTimeoutMs: 2_000, createProvider: temporaryProviderFactory, ...options.bootstrap, config, port: 0, host: '127.0.0.1' });
+    running = await startServer({ logger: silentLogger, drainTimeoutMs: 2_000, ...options.bootstrap, config, port: 0, host: '127.0.0.1' });
   } catch (error) {
     await Promise.all(Object.values(upstreams).map((upstream) => upstream.close()));
     throw error;
