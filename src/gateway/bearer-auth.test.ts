@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { bearerToken, createTokenMatcher } from './bearer-auth.ts';
+
+describe('bearer tokens', () => {
+  it('parses the header and matches tokens by index', () => {
+    expect(bearerToken('Bearer abc')).toBe('abc');
+    expect(bearerToken('bearer   abc ')).toBe('abc');
+    expect(bearerToken('Basic abc')).toBeUndefined();
+    expect(bearerToken(undefined)).toBeUndefined();
+    const matcher = createTokenMatcher(['one', 'two']);
+    expect(matcher.match('two')).toBe(1);
+    expect(matcher.match('tw')).toBe(-1);
+    expect(matcher.match('')).toBe(-1);
+  });
+});

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { Router } from '../router/router.ts';
+import { manualClock, scriptedAdapter } from '../router/test-support/scripted-adapter.ts';
+import { createMetrics } from './gateway-metrics.ts';
+
+function setup() {
+  const time = manualClock();
+  const router = new Router({ strategy: 'round_robin', clock: time.clock, circuitBreaker: { consecutiveFailureLimit: 2, openTimeoutMs: 1_000 } });
+  router.registerProvider(scriptedAdapter('alpha', ['m']));
+  router.registerProvider(scriptedAdapter('beta', ['m']));
+  const metrics = createMetrics({ router });
+  return { router, metrics, time };
+}
+
+describe('createMetrics', () => {
+  it('exposes circuit_state_changes_total from the start, then counts each transition by provider, from and to', async () => {
+    const { router, metrics, time } = setup();
+    expect(await metrics.render()).toContain('# TYPE circuit_state_changes_total counter');
+    router.recordResult('alpha', { success: false });
+    router.recordResult('alpha', { success: false });
+    time.advance(1_001);
+    expect(router.circuitState('alpha')).toBe('half_open');
+    const text = await metrics.render();
+    expect(text).toContain('circuit_state_changes_total{provider="alpha",from="closed",to="open"} 1');
+    expect(text).toContain('circuit_state_changes_total{provider="alpha",from="open",to="half_open"} 1');
+    expect(text).toContain('switchboard_provider_results_total{provider="alpha",outcome="failure"} 2');
+    expect(text).toContain('switchboard_provider_circuit_state{provider="alpha",state="half_open"} 1');
+    expect(text).toContain('switchboard_provider_circuit_state{provider="beta",state="closed"} 1');
+    metrics.close();
+  });
+
+  it('reads per-provider gauges from the router at scrape time and forgets unregistered providers', async () => {
+    const { router, metrics } = setup();
+    router.recordResult('beta', { success: true, latencyMs: 250 });
+    router.recordResult('beta', { success: false });
+    let text = await metrics.render();
+    expect(text).toContain('switchboard_provider_latency_ema_seconds{provider="beta"} 0.25');
+    expect(text).toContain('switchboard_provider_failure_rate{provider="beta"} 0.1');
+    expect(text).toContain('switchboard_provider_latency_seconds_count{provider="beta"} 1');
+    router.unregisterProvider('beta');
+    text = await metrics.render();
+    expect(text).not.toContain('switchboard_provider_failure_rate{provider="beta"}');
+    metrics.close();
+  });
+
+  it('counts attempts, fallbacks, requests, time to first token, tokens and in-flight requests', async () => {
+    const { router, metrics } = setup();
+    (router.provider('alpha') as ReturnType<typeof scriptedAdapter>).script({ status: 500 });
+    await router.chatCompletion({ model: 'm', messages: [{ role: 'user', content: 'x' }] });
+    metrics.requestStarted();
+    let text = await metrics.render();
+    expect(text).toContain('switchboard_provider_attempts_total{provider="alpha",model="m",kind="first"} 1');
+    expect(text).toContain('switchboard_provider_attempts_total{provider="beta",model="m",kind="fallback"} 1');
+    expect(text).toContain('switchboard_fallbacks_total{provider="beta",model="m"} 1');
+    expect(text).toContain('switchboard_requests_in_flight 1');
+
+    metrics.observeTimeToFirstToken('beta', 'm', 120);
+    metrics.observeTokenUsage('beta', 'm', { prompt_tokens: 5, completion_tokens: 8 });
+    metrics.requestFinished({ provider: 'beta', model: 'm', status: 200, stream: true, durationMs: 300, attempts: 2 });
+    text = await metrics.render();
+    expect(text).toContain('switchboard_requests_in_flight 0');
+    expect(text).toContain('switchboard_requests_total{provider="beta",model="m",status="200",stream="true"} 1');
+    expect(text).toContain('switchboard_time_to_first_token_seconds_count{provider="beta",model="m"} 1');
+    expect(text).toContain('switchboard_tokens_total{provider="beta",model="m",kind="prompt"} 5');
+    expect(text).toContain('switchboard_tokens_total{provider="beta",model="m",kind="completion"} 8');
+    expect(text).toContain('switchboard_request_attempts_sum{model="m"} 2');
+    metrics.close();
+  });
+
+  it('keeps registries apart and stops listening on close', async () => {
+    const { router, metrics } = setup();
+    const other = createMetrics({ router });
+    metrics.close();
+    router.recordResult('alpha', { success: false });
+    router.recordResult('alpha', { success: false });
+    expect(await metrics.render()).not.toContain('circuit_state_changes_total{provider="alpha"');
+    expect(await other.render()).toContain('circuit_state_changes_total{provider="alpha",from="closed",to="open"} 1');
+    other.close();
+  });
+});
