@@ -40,6 +40,11 @@ describe('topSelfTime', () => {
     expect(entries.map((entry) => entry.location)).toEqual(['parse (undici/lib/parser.js)', 'helper (src/gateway/route.ts)']);
   });
 
+  it('counts only samples before toMicroseconds', () => {
+    const entries = topSelfTime(profile, 10, { fromMicroseconds: 1100, toMicroseconds: 1300 });
+    expect(entries.map((entry) => entry.location)).toEqual(['handle (src/gateway/route.ts)']);
+  });
+
   it('groups by file', () => {
     const files = selfTimeByFile(profile, 10);
     expect(files[0]).toMatchObject({ location: 'src/gateway/route.ts' });

@@ -15,6 +15,8 @@ export interface CpuProfile {
 export interface SelfTimeOptions {
   /** Count only samples taken at or after this time (µs, the clock of `process.hrtime`, as V8 uses); e.g. when the load started, to leave start-up out. */
   fromMicroseconds?: number;
+  /** Count only samples taken before this time (same clock). */
+  toMicroseconds?: number;
 }
 
 /** Frames that are not work: left out of the ranking and of the shares. */
@@ -41,8 +43,8 @@ export function shortenUrl(url: string): string {
 
 /**
  * The `top` functions by self time, idle time left out. Time per sample comes from `timeDeltas`
- * when present, else the profile's duration spread evenly over the hit counts (then
- * `fromMicroseconds` cannot apply). Line numbers are left out: code run through tsx is
+ * when present, else the profile's duration spread evenly over the hit counts (then the
+ * time window of `options` cannot apply). Line numbers are left out: code run through tsx is
  * whitespace-minified, so every function sits on line 1.
  *
  * @example
@@ -54,11 +56,12 @@ export function topSelfTime(profile: CpuProfile, top: number, options: SelfTimeO
   const selfMicroseconds = new Map<number, number>();
   if (profile.samples !== undefined && profile.timeDeltas !== undefined && profile.samples.length === profile.timeDeltas.length) {
     const from = options.fromMicroseconds ?? Number.NEGATIVE_INFINITY;
+    const to = options.toMicroseconds ?? Number.POSITIVE_INFINITY;
     let timestamp = profile.startTime;
     for (let index = 0; index < profile.samples.length; index += 1) {
       // timeDeltas[i] is the gap before sample i; attribute the gap after it (the next delta) to it.
       timestamp += profile.timeDeltas[index] as number;
-      if (timestamp < from) continue;
+      if (timestamp < from || timestamp >= to) continue;
       const nodeId = profile.samples[index] as number;
       const delta = profile.timeDeltas[index + 1] ?? 0;
       selfMicroseconds.set(nodeId, (selfMicroseconds.get(nodeId) ?? 0) + Math.max(0, delta));

@@ -1,11 +1,12 @@
 /**
  * Facts about the machine and the compared stacks, for the report header.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { MachineInfo } from './report.ts';
-import { portkeyDirectory, repositoryRoot } from './targets.ts';
+import { parsePeakRssKibibytes, runToCompletion } from './processes.ts';
+import { outputDirectory, portkeyDirectory, repositoryRoot } from './targets.ts';
 
 function packageVersion(directory: string, name: string): string {
   const file = join(directory, 'node_modules', name, 'package.json');
@@ -38,4 +39,26 @@ export function readMachineInfo(): MachineInfo {
       wrk: '4.1.0 (Debian)',
     },
   };
+}
+
+/** Peak RSS of an empty Node process, plain and under tsx's loader, in MiB. */
+export interface RuntimeBaseline {
+  plainNodeMebibytes: number;
+  tsxMebibytes: number;
+}
+
+/**
+ * Measures what tsx's loader alone costs in resident memory: the same empty script run by plain
+ * `node` and by `node --import tsx` (as our gateway and the TypeScript peers run).
+ */
+export async function measureRuntimeBaseline(): Promise<RuntimeBaseline> {
+  mkdirSync(outputDirectory, { recursive: true });
+  const source = "import { readFileSync } from 'node:fs';\nsetTimeout(() => process.stdout.write(readFileSync('/proc/self/status', 'utf8')), 300);\n";
+  const plainFile = `${outputDirectory}/empty-probe.mjs`;
+  const typeScriptFile = `${outputDirectory}/empty-probe.ts`;
+  writeFileSync(plainFile, source);
+  writeFileSync(typeScriptFile, source);
+  const plain = await runToCompletion('empty node', process.execPath, [plainFile], 30_000);
+  const withTsx = await runToCompletion('empty node under tsx', process.execPath, ['--import', 'tsx', typeScriptFile], 30_000);
+  return { plainNodeMebibytes: parsePeakRssKibibytes(plain) / 1024, tsxMebibytes: parsePeakRssKibibytes(withTsx) / 1024 };
 }

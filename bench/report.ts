@@ -63,7 +63,14 @@ export interface BenchmarkResults {
   notes: string[];
   routerSelectMarkdown: string | null;
   concurrentStreams: ConcurrentStreamsResult[];
-  profile: { topFunctions: SelfTimeEntry[]; byFile: SelfTimeEntry[]; seconds: number } | null;
+  profile: GatewayProfile | null;
+}
+
+/** Self time of our gateway under load, one window per kind of load. */
+export interface GatewayProfile {
+  /** Seconds of load in each window. */
+  secondsPerWindow: number;
+  windows: Array<{ load: string; requestsPerSecond: number; topFunctions: SelfTimeEntry[]; byFile: SelfTimeEntry[] }>;
 }
 
 /** The per-target numbers of the report, medians over rounds. */
@@ -194,15 +201,25 @@ export function formatReport(results: BenchmarkResults): string {
   if (results.routerSelectMarkdown !== null) {
     lines.push('## Router: `selectProvider` + `recordResult` (in-process, ns per pair)', '', results.routerSelectMarkdown, '');
   }
-  if (results.profile !== null) {
+  if (results.profile !== null) lines.push(formatProfileMarkdown(results.profile), '');
+  return lines.join('\n');
+}
+
+/** The CPU-profile section: per load window, the top functions and files by self time. */
+export function formatProfileMarkdown(profile: GatewayProfile): string {
+  const lines = [
+    '## Where our gateway spends its CPU (`node --cpu-prof` under wrk load)',
+    '',
+    `Self time of the samples taken during each ${profile.secondsPerWindow} s load window (start-up left out); shares are of the busy samples (idle left out). Code run through tsx is whitespace-minified, so functions are named by file only.`,
+    '',
+  ];
+  for (const window of profile.windows) {
     lines.push(
-      `## Where our gateway spends its CPU (\`node --cpu-prof\`, ${formatNumber(results.profile.seconds)} s of wrk load: non-streamed, then streamed)`,
+      `### ${window.load} (${formatNumber(window.requestsPerSecond)} req/s while profiled)`,
       '',
-      'Self time of the samples taken under load (start-up left out); shares are of the busy samples (idle left out).',
+      ...profileTable(window.topFunctions, 'function (self time)'),
       '',
-      ...profileTable(results.profile.topFunctions, 'function (self time)'),
-      '',
-      ...profileTable(results.profile.byFile, 'file or package (self time)'),
+      ...profileTable(window.byFile, 'file or package (self time)'),
       '',
     );
   }

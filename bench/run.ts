@@ -10,7 +10,8 @@
  * Flags (or env): `--quick` (2 rounds × 2 s), `--rounds N` (BENCH_ROUNDS, default 3),
  * `--seconds S` (BENCH_SECONDS, default 4), `--rate R` (BENCH_RATE, default 200),
  * `--stream-rate R` (default 100), `--connections C` (default 32), `--streams N` (default 1000),
- * `--skip-portkey`, `--skip-concurrent`, `--skip-router`, `--skip-profile`.
+ * `--skip-portkey`, `--skip-concurrent`, `--skip-router`, `--skip-profile`; `--profile-only` just
+ * profiles our gateway and prints that section (RESULTS.md is left alone).
  */
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,9 +19,9 @@ import { parseArgs } from 'node:util';
 import { measurePeer, openFileLimit, slowStream, type ConcurrentStreamsResult } from './concurrent-streams.ts';
 import { selfTimeByFile, topSelfTime, type CpuProfile } from './cpu-profile.ts';
 import type { LatencyClientOptions, LatencyClientResult } from './latency-client.ts';
-import { readMachineInfo } from './machine-info.ts';
+import { measureRuntimeBaseline, readMachineInfo } from './machine-info.ts';
 import { installCleanupHandlers, readPeakRssMebibytes, runToCompletion, stopAllProcesses, stopProcess } from './processes.ts';
-import { formatReport, type BenchmarkResults, type BenchmarkSettings, type TargetMeasurements, type TargetRound } from './report.ts';
+import { formatProfileMarkdown, formatReport, type BenchmarkResults, type BenchmarkSettings, type GatewayProfile, type TargetMeasurements, type TargetRound } from './report.ts';
 import { formatRouterSelectMarkdown, type RouterSelectReport } from './router-select.ts';
 import { formatNumber } from './stats.ts';
 import {
@@ -49,7 +50,7 @@ const completionBody = JSON.stringify({ model: 'gpt-4o-mini', messages, max_toke
 /** Body of the streamed requests. */
 const streamBody = JSON.stringify({ model: 'gpt-4o-mini', messages, max_tokens: 32, stream: true });
 
-function readSettings(): BenchmarkSettings & { skipPortkey: boolean; skipConcurrent: boolean; skipRouter: boolean; skipProfile: boolean } {
+function readSettings(): BenchmarkSettings & { skipPortkey: boolean; skipConcurrent: boolean; skipRouter: boolean; skipProfile: boolean; profileOnly: boolean } {
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean', default: false },
@@ -63,6 +64,7 @@ function readSettings(): BenchmarkSettings & { skipPortkey: boolean; skipConcurr
       'skip-concurrent': { type: 'boolean', default: false },
       'skip-router': { type: 'boolean', default: false },
       'skip-profile': { type: 'boolean', default: false },
+      'profile-only': { type: 'boolean', default: false },
     },
   });
   const quick = values.quick || process.env.BENCH_QUICK === '1';
@@ -86,6 +88,7 @@ function readSettings(): BenchmarkSettings & { skipPortkey: boolean; skipConcurr
     skipConcurrent: values['skip-concurrent'],
     skipRouter: values['skip-router'],
     skipProfile: values['skip-profile'],
+    profileOnly: values['profile-only'],
   };
 }
 
@@ -211,30 +214,56 @@ async function runRouterSection(quick: boolean): Promise<string> {
   return formatRouterSelectMarkdown(JSON.parse(output) as RouterSelectReport);
 }
 
-async function runProfileSection(mockPort: number, settings: BenchmarkSettings): Promise<BenchmarkResults['profile']> {
+async function runProfileSection(mockPort: number, settings: BenchmarkSettings): Promise<GatewayProfile> {
   const profileDirectory = join(outputDirectory, 'cpu-profile');
   rmSync(profileDirectory, { recursive: true, force: true });
   const gateway = await startSwitchboardGateway(mockPort, ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`], 'gateway-config-profile.json');
   const seconds = Math.max(3, settings.durationSeconds);
-  const loadStartedMicroseconds = Number(process.hrtime.bigint() / 1000n);
+  const loads = [
+    { load: 'non-streamed', body: completionBody },
+    { load: `streamed (${settings.streamChunks} chunks)`, body: streamBody },
+  ];
+  const windows: Array<{ load: string; requestsPerSecond: number; fromMicroseconds: number; toMicroseconds: number }> = [];
   try {
-    const load = { origin: gateway.origin, path: chatPath, headers: gateway.headers, connections: settings.connections, durationSeconds: seconds };
-    say(`profile: ${formatNumber((await runWrk({ ...load, body: completionBody })).requestsPerSecond)} req/s non-streamed under --cpu-prof`);
-    say(`profile: ${formatNumber((await runWrk({ ...load, body: streamBody })).requestsPerSecond)} streams/s under --cpu-prof`);
+    for (const { load, body } of loads) {
+      const fromMicroseconds = Number(process.hrtime.bigint() / 1000n);
+      const result = await runWrk({ origin: gateway.origin, path: chatPath, headers: gateway.headers, connections: settings.connections, durationSeconds: seconds, body });
+      windows.push({ load, requestsPerSecond: result.requestsPerSecond, fromMicroseconds, toMicroseconds: Number(process.hrtime.bigint() / 1000n) });
+      say(`profile: ${load} ${formatNumber(result.requestsPerSecond)} req/s under --cpu-prof`);
+    }
   } finally {
     await stopProcess(gateway.process, 15_000);
   }
   const file = readdirSync(profileDirectory).find((name) => name.endsWith('.cpuprofile'));
   if (file === undefined) throw new Error('the gateway wrote no .cpuprofile (did it exit through process.exit on SIGTERM?)');
   const profile = JSON.parse(readFileSync(join(profileDirectory, file), 'utf8')) as CpuProfile;
-  const window = { fromMicroseconds: loadStartedMicroseconds };
-  return { topFunctions: topSelfTime(profile, 15, window), byFile: selfTimeByFile(profile, 12, window), seconds: seconds * 2 };
+  return {
+    secondsPerWindow: seconds,
+    windows: windows.map(({ load, requestsPerSecond, ...window }) => ({
+      load,
+      requestsPerSecond,
+      topFunctions: topSelfTime(profile, 15, window),
+      byFile: selfTimeByFile(profile, 10, window),
+    })),
+  };
+}
+
+async function profileOnly(settings: BenchmarkSettings): Promise<void> {
+  if (!gatewayIsAvailable()) throw new Error('the gateway is not in the tree yet: nothing to profile');
+  say(await ensureWrk());
+  try {
+    const mock = await startMockUpstream('mock-upstream', { streamChunks: settings.streamChunks, chunkDelayMs: 0 });
+    say(`\n${formatProfileMarkdown(await runProfileSection(mock.port, settings))}`);
+  } finally {
+    await stopAllProcesses();
+  }
 }
 
 async function main(): Promise<void> {
   process.chdir(repositoryRoot);
   installCleanupHandlers();
   const settings = readSettings();
+  if (settings.profileOnly) return profileOnly(settings);
   const quick = settings.rounds <= 2 && settings.durationSeconds <= 2;
   const notes: string[] = [];
   const started = Date.now();
@@ -260,6 +289,13 @@ async function main(): Promise<void> {
       : await runConcurrentStreamsSection(settings, notes, targets.some((target) => target.name === 'portkey'));
     const routerSelectMarkdown = settings.skipRouter ? (notes.push('router micro-benchmark: skipped (--skip-router)'), null) : await attempt('router micro-benchmark', () => runRouterSection(quick));
 
+    const baseline = await attempt('runtime baseline', measureRuntimeBaseline);
+    if (baseline !== null) {
+      notes.push(
+        `Runtime baseline: an empty Node process peaks at ${formatNumber(baseline.plainNodeMebibytes, 1)} MiB RSS, ${formatNumber(baseline.tsxMebibytes, 1)} MiB under \`node --import tsx\`. ` +
+          'Our gateway (as `npm start` runs it), the two TypeScript pass-through peers and the mock run under tsx; Portkey runs as plain JavaScript: mind the difference when comparing its RSS.',
+      );
+    }
     notes.push(`total wall time ${formatNumber((Date.now() - started) / 1000)} s`);
     results = { settings, machine: readMachineInfo(), targets: measurements, notes, routerSelectMarkdown, concurrentStreams, profile };
   } finally {
