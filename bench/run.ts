@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { measurePeer, openFileLimit, slowStream, type ConcurrentStreamsResult } from './concurrent-streams.ts';
 import { selfTimeByFile, topSelfTime, type CpuProfile } from './cpu-profile.ts';
 import type { LatencyClientOptions, LatencyClientResult } from './latency-client.ts';
+import { describeGatewayFeatures } from './gateway-check.ts';
 import { measureRuntimeBaseline, readMachineInfo } from './machine-info.ts';
 import { installCleanupHandlers, readPeakRssMebibytes, runToCompletion, stopAllProcesses, stopProcess } from './processes.ts';
 import { formatProfileMarkdown, formatReport, type BenchmarkResults, type BenchmarkSettings, type GatewayProfile, type TargetMeasurements, type TargetRound } from './report.ts';
@@ -276,6 +277,11 @@ async function main(): Promise<void> {
     const targets = await startTargets(mock.port, directTarget(mock.port, mock.process), notes, settings.skipPortkey);
     say(`targets: ${targets.map((target) => `${target.name} (${target.origin}, pid ${target.process.pid})`).join(', ')}`);
     const measurements = await runRounds(targets, settings);
+    const gateway = targets.find((target) => target.name === 'switchboard');
+    if (gateway !== undefined) {
+      const features = await attempt('gateway feature check', () => describeGatewayFeatures(gateway));
+      if (features !== null) notes.push(features);
+    }
     for (const target of targets) if (target.name !== 'direct') await stopProcess(target.process);
 
     let profile: BenchmarkResults['profile'] = null;
