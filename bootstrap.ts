@@ -284,7 +284,10 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
-    if (stopping) return;
+    if (stopping) {
+      process.stderr.write(`Received ${signal} again: exiting without waiting for the drain\n`);
+      process.exit(1);
+    }
     stopping = true;
     process.stdout.write(`Received ${signal}: draining in-flight requests, then exiting\n`);
     running.close().then(

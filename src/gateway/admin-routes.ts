@@ -5,7 +5,8 @@ import { formatPath } from '../config/config-error.ts';
 import { providerEntrySchema, type ProviderEntry } from '../config/config-schema.ts';
 import type { Router } from '../router/router.ts';
 import { bearerAuth } from './bearer-auth.ts';
-import type { GatewayEnv } from './gateway-env.ts';
+import { readBody } from './body-limit.ts';
+import type { GatewayContext, GatewayEnv } from './gateway-env.ts';
 import { GatewayError } from './openai-error.ts';
 
 /** Makes an adapter from a config-shaped provider entry (providers' `createProvider`). */
@@ -18,6 +19,8 @@ export interface AdminRoutesOptions {
   adminToken: string;
   /** Builds adapters for `POST /admin/providers`; without it that route answers 501. */
   createProvider?: ProviderFactory | undefined;
+  /** Largest accepted request body in bytes (counted while read). Default 1 MiB. */
+  maxBodyBytes?: number;
 }
 
 const circuitBreakerPatchSchema = z.strictObject({
@@ -44,6 +47,7 @@ const circuitBreakerPatchSchema = z.strictObject({
  */
 export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
   const { router, createProvider } = options;
+  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   const app = new Hono<GatewayEnv>();
   app.use('*', bearerAuth({ tokens: [options.adminToken], keyPrefix: 'admin', message: 'Incorrect or missing admin token.' }));
 
@@ -82,7 +86,7 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
 
   app.post('/providers', async (context) => {
     if (createProvider === undefined) throw new GatewayError(501, 'Adding providers is not supported by this gateway.', { type: 'server_error', code: 'not_implemented' });
-    const entry = parseWith(providerEntrySchema, await readJson(context.req.raw));
+    const entry = parseWith(providerEntrySchema, await readJson(context, maxBodyBytes));
     if (router.provider(entry.name) !== undefined) {
       throw new GatewayError(409, `A provider named '${entry.name}' already exists.`, { type: 'invalid_request_error', code: 'provider_exists', param: 'name' });
     }
@@ -106,7 +110,7 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
   app.get('/circuit-breaker', (context) => context.json(router.circuitConfig()));
 
   app.put('/circuit-breaker', async (context) => {
-    const patch = parseWith(circuitBreakerPatchSchema, await readJson(context.req.raw));
+    const patch = parseWith(circuitBreakerPatchSchema, await readJson(context, maxBodyBytes));
     router.setCircuitConfig(patch);
     return context.json(router.circuitConfig());
   });
@@ -114,10 +118,10 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
   return app;
 }
 
-async function readJson(request: Request): Promise<unknown> {
-  const text = await request.text();
+async function readJson(context: GatewayContext, maxBodyBytes: number): Promise<unknown> {
+  const body = await readBody(context, maxBodyBytes);
   try {
-    return JSON.parse(text);
+    return JSON.parse(body.toString('utf8'));
   } catch {
     throw new GatewayError(400, 'We could not parse the JSON body of your request.', { type: 'invalid_request_error', code: 'invalid_json' });
   }

@@ -75,7 +75,7 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   app.route('/', statusRoutes({ router, metrics }));
   if (server.adminToken !== undefined) {
     app.use('/admin/*', bodyLimit({ maxBytes: server.maxBodyBytes }));
-    app.route('/admin', adminRoutes({ router, adminToken: server.adminToken, createProvider: options.createProvider }));
+    app.route('/admin', adminRoutes({ router, adminToken: server.adminToken, createProvider: options.createProvider, maxBodyBytes: server.maxBodyBytes }));
   }
 
   app.notFound((context) =>
