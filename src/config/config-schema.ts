@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { STRATEGY_NAMES } from '../router/strategies/create-strategy.ts';
 import type { StrategyName } from '../router/types.ts';
 
-/** Strategy names the config file accepts; anything else is refused at start-up. */
-export const STRATEGY_NAMES = ['latency', 'round_robin', 'weighted', 'availability', 'least_in_flight'] as const satisfies readonly StrategyName[];
+/** Strategy names the config file accepts (the router's own list); anything else is refused at start-up. */
+const STRATEGY_ENUM = STRATEGY_NAMES as unknown as readonly [StrategyName, ...StrategyName[]];
 
 /** Provider types the config file accepts. */
 export const PROVIDER_TYPES = ['openai', 'anthropic', 'mock'] as const;
@@ -53,7 +54,7 @@ export const healthCheckSchema = z.object({
 
 /** The `router` block. */
 export const routerSchema = z.object({
-  strategy: z.enum(STRATEGY_NAMES).default('latency'),
+  strategy: z.enum(STRATEGY_ENUM).default('latency'),
   circuitBreaker: circuitBreakerSchema.prefault({}),
   healthCheck: healthCheckSchema.prefault({}),
   maxAttempts: positiveInteger.default(3),

@@ -4,7 +4,6 @@ export {
   providerEntrySchema,
   circuitBreakerSchema,
   PROVIDER_TYPES,
-  STRATEGY_NAMES,
   type ProviderEntry,
   type RouterConfig,
   type ServerConfig,
