@@ -7,7 +7,7 @@
  * time to first chunk), then concurrent slow streams, the router micro-benchmark and a CPU
  * profile of our gateway under load. Every child is stopped by PID at the end, even on error.
  *
- * Flags (or env): `--quick` (2 rounds × 2 s), `--rounds N` (BENCH_ROUNDS, default 3),
+ * Flags (or env): `--quick` (BENCH_QUICK=1: 2 rounds × 2 s), `--rounds N` (BENCH_ROUNDS, default 3),
  * `--seconds S` (BENCH_SECONDS, default 4), `--rate R` (BENCH_RATE, default 200),
  * `--stream-rate R` (default 100), `--connections C` (default 32), `--streams N` (default 1000),
  * `--skip-portkey`, `--skip-concurrent`, `--skip-router`, `--skip-profile`; `--profile-only` just
