@@ -45,11 +45,12 @@ describe('admin API', () => {
     harness = await startHarness({ upstreams: [{ name: 'primary' }, { name: 'secondary' }], server: { adminToken: ADMIN_TOKEN } });
     const listed = await json(await admin('GET', '/providers'));
     expect(listed.data.map((provider: { name: string }) => provider.name)).toEqual(['primary', 'secondary']);
-    expect(listed.data[0]).toMatchObject({ name: 'primary', type: 'openai', models: ['gpt-4o-mini'], health: { circuitState: 'closed', available: true } });
+    expect(listed.data[0]).toMatchObject({ name: 'primary', type: 'openai', models: ['gpt-4o-mini'], enabled: true, available: true, circuitState: 'closed', weight: 1 });
+    expect(listed.data[0].health).toMatchObject({ circuitState: 'closed', failureRate: 0, consecutiveFailures: 0 });
 
     const disabled = await admin('POST', '/providers/primary/disable');
     expect(disabled.status).toBe(200);
-    expect((await json(disabled)).health.enabled).toBe(false);
+    expect((await json(disabled)).enabled).toBe(false);
     for (let index = 0; index < 3; index += 1) {
       const completion = await harness.client.chat.completions.create(userRequest()).withResponse();
       expect(completion.response.headers.get('x-switchboard-provider')).toBe('secondary');
@@ -99,8 +100,10 @@ describe('admin API', () => {
     const initial = await json(await admin('GET', '/circuit-breaker'));
     expect(initial).toMatchObject({ failureRateThreshold: 0.5, consecutiveFailureLimit: 5, halfOpenSuccessThreshold: 3, openTimeoutMs: 30_000 });
     const updated = await admin('PUT', '/circuit-breaker', { consecutiveFailureLimit: 2, openTimeoutMs: 5_000 });
+    expect((await admin('PATCH', '/circuit-breaker', { halfOpenSuccessThreshold: 4 })).status).toBe(200);
     expect(updated.status).toBe(200);
     expect(await json(updated)).toMatchObject({ consecutiveFailureLimit: 2, openTimeoutMs: 5_000, failureRateThreshold: 0.5 });
+    expect(harness.running.router.circuitConfig().halfOpenSuccessThreshold).toBe(4);
     expect(harness.running.router.circuitConfig().consecutiveFailureLimit).toBe(2);
 
     const wrongType = await admin('PUT', '/circuit-breaker', { consecutiveFailureLimit: 'two' });

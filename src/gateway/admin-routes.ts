@@ -38,7 +38,7 @@ const circuitBreakerPatchSchema = z.strictObject({
  * `GET /providers`, `GET /providers/:name`, `POST /providers/:name/enable`, `POST /providers/:name/disable`
  * (an operator's switch: a disabled provider takes no traffic), `POST /providers/:name/reset` (close its circuit),
  * `POST /providers` (a config-shaped entry), `DELETE /providers/:name`,
- * `GET /circuit-breaker`, `PUT /circuit-breaker`.
+ * `GET /circuit-breaker`, `PUT` (or `PATCH`) `/circuit-breaker` with the keys to change.
  *
  * @example
  * ```ts
@@ -53,7 +53,16 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
 
   const describe = (adapter: ProviderAdapter) => {
     const health = router.healthStatus()[adapter.name];
-    return { name: adapter.name, type: adapter.type, models: [...adapter.models], health: health ?? null };
+    return {
+      name: adapter.name,
+      type: adapter.type,
+      models: [...adapter.models],
+      enabled: health?.enabled ?? false,
+      available: health?.available ?? false,
+      circuitState: health?.circuitState ?? null,
+      weight: health?.weight ?? null,
+      health: health ?? null,
+    };
   };
   const requireProvider = (name: string): ProviderAdapter => {
     const adapter = router.provider(name);
@@ -100,16 +109,17 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
     return context.json(describe(adapter), 201);
   });
 
-  app.delete('/providers/:name', async (context) => {
+  app.delete('/providers/:name', (context) => {
     const adapter = requireProvider(context.req.param('name'));
     router.unregisterProvider(adapter.name);
-    await adapter.close?.().catch(() => {});
+    // Requests already using it finish on their own; its pool closes once they have.
+    void adapter.close?.().catch(() => {});
     return context.json({ name: adapter.name, deleted: true });
   });
 
   app.get('/circuit-breaker', (context) => context.json(router.circuitConfig()));
 
-  app.put('/circuit-breaker', async (context) => {
+  app.on(['PUT', 'PATCH'], '/circuit-breaker', async (context) => {
     const patch = parseWith(circuitBreakerPatchSchema, await readJson(context, maxBodyBytes));
     router.setCircuitConfig(patch);
     return context.json(router.circuitConfig());
