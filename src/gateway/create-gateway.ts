@@ -13,7 +13,8 @@ import { GatewayError, internalError, openAIErrorBody } from './openai-error.ts'
 import { rateLimit } from './rate-limit.ts';
 import { requestId } from './request-id.ts';
 import { jsonLineLogger, requestLog, silentLogger, type RequestLogger } from './request-log.ts';
-import { modelsRoutes, statusRoutes } from './status-routes.ts';
+import { modelsRoutes } from './models-routes.ts';
+import { statusRoutes } from './status-routes.ts';
 
 /** Options of `createGateway`. */
 export interface GatewayOptions {

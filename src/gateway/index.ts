@@ -10,5 +10,6 @@ export { GatewayError, isOpenAIErrorBody, openAIErrorBody, type OpenAIErrorBody 
 export { rateLimit, type RateLimitOptions } from './rate-limit.ts';
 export { MAX_REQUEST_ID_LENGTH, requestId, sanitizeRequestId, type RequestIdOptions } from './request-id.ts';
 export { jsonLineLogger, requestLog, silentLogger, type RequestLogger, type RequestLogRecord } from './request-log.ts';
-export { modelsRoutes, statusRoutes } from './status-routes.ts';
+export { modelsRoutes, type ModelsRoutesOptions } from './models-routes.ts';
+export { statusRoutes, type StatusRoutesOptions } from './status-routes.ts';
 export { createTokenBucketLimiter, type RateLimitDecision, type TokenBucketLimiter, type TokenBucketOptions } from './token-bucket-limiter.ts';
