@@ -1,9 +1,9 @@
-import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Handler } from 'hono';
 import type { ChatCompletionRequest, ChatUsage } from '../../providers/chat-types.ts';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { ModelNotFoundError, RoutingFailedError } from '../router/errors.ts';
 import type { Router } from '../router/router.ts';
+import { ALREADY_SENT_RESPONSE } from './already-sent-response.ts';
 import { readBody } from './body-limit.ts';
 import { parseChatRequest } from './chat-request-schema.ts';
 import type { GatewayContext, GatewayEnv, RequestLogFields } from './gateway-env.ts';
@@ -62,7 +62,7 @@ export function chatCompletionsHandler(options: ChatCompletionsOptions): Handler
     const outgoing = context.env?.outgoing;
     if (outgoing !== undefined) {
       await serve(context, createNodeSink(outgoing));
-      return RESPONSE_ALREADY_SENT;
+      return ALREADY_SENT_RESPONSE;
     }
     const sink = createWebSink((body, status, headers) => context.body(body, status as 200, headers));
     const served = serve(context, sink);
