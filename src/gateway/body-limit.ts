@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { MiddlewareHandler } from 'hono';
 import type { GatewayContext, GatewayEnv } from './gateway-env.ts';
+import { CLIENT_CLOSED_STATUS } from './map-routing-error.ts';
 import { GatewayError } from './openai-error.ts';
 
 /** The 413 a body over the limit gets. */
@@ -47,6 +48,10 @@ export function readBody(context: GatewayContext, maxBytes: number): Promise<Buf
   return readWebBody(context.req.raw.body, maxBytes);
 }
 
+function clientClosed(): GatewayError {
+  return new GatewayError(CLIENT_CLOSED_STATUS, 'The client closed the connection while sending the body.', { type: 'invalid_request_error', code: 'client_closed' });
+}
+
 function readNodeBody(incoming: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -71,14 +76,14 @@ function readNodeBody(incoming: IncomingMessage, maxBytes: number): Promise<Buff
       cleanup();
       resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
     };
-    const onError = (error: Error) => {
+    const onError = () => {
       cleanup();
-      reject(error);
+      reject(clientClosed());
     };
     const onClose = () => {
       if (incoming.readableEnded) return;
       cleanup();
-      reject(new Error('The client closed the connection while sending the body.'));
+      reject(clientClosed());
     };
     incoming.on('data', onData);
     incoming.on('end', onEnd);
