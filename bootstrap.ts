@@ -15,9 +15,9 @@ import type { Hono } from 'hono';
 import type { ProviderAdapter } from './providers/contract.ts';
 import { createProvider } from './providers/index.ts';
 import { ConfigError, formatIssue } from './src/config/config-error.ts';
-import type { ProviderEntry, SwitchboardConfig } from './src/config/config-schema.ts';
+import type { ProviderEntry, SwitchboardConfig, SwitchboardConfigInput } from './src/config/config-schema.ts';
 import { demoConfig } from './src/config/demo-config.ts';
-import { loadConfigFile } from './src/config/load-config.ts';
+import { loadConfigFile, validateConfig } from './src/config/load-config.ts';
 import type { ProviderFactory } from './src/gateway/admin-routes.ts';
 import { createGateway } from './src/gateway/create-gateway.ts';
 import { trackConnections } from './src/gateway/connection-drainer.ts';
@@ -36,8 +36,8 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 
 /** Options of `bootstrap`. */
 export interface BootstrapOptions {
-  /** A validated config (e.g. from `parseConfig`). Wins over `configPath`. */
-  config?: SwitchboardConfig;
+  /** A config object (validated here, defaults applied; no `${ENV}` interpolation). Wins over `configPath`. */
+  config?: SwitchboardConfig | SwitchboardConfigInput;
   /** A YAML or JSON config file to load. Without `config` and `configPath`, the embedded demo config. */
   configPath?: string;
   /** Environment for `${NAME}` interpolation and the demo's real providers. Default `process.env`. */
@@ -82,7 +82,12 @@ export interface SwitchboardApp {
  */
 export async function bootstrap(options: BootstrapOptions = {}): Promise<SwitchboardApp> {
   const env = options.env ?? process.env;
-  const config = options.config ?? (options.configPath !== undefined ? await loadConfigFile(options.configPath, { env }) : demoConfig(env));
+  const config =
+    options.config !== undefined
+      ? validateConfig(options.config, 'bootstrap options')
+      : options.configPath !== undefined
+        ? await loadConfigFile(options.configPath, { env })
+        : demoConfig(env);
   const createProvider = options.createProvider ?? createProviderFromEntry;
 
   let router: Router;

@@ -12,4 +12,4 @@ export {
 } from './config-schema.ts';
 export { demoConfig, demoConfigInput } from './demo-config.ts';
 export { interpolateEnv, type InterpolationResult } from './interpolate-env.ts';
-export { loadConfigFile, parseConfig, type ParseConfigOptions } from './load-config.ts';
+export { loadConfigFile, parseConfig, validateConfig, type ParseConfigOptions } from './load-config.ts';

@@ -26,10 +26,24 @@ export interface ParseConfigOptions {
 export function parseConfig(raw: unknown, options: ParseConfigOptions = {}): SwitchboardConfig {
   const { value, issues } = interpolateEnv(raw ?? {}, options.env ?? process.env);
   if (issues.length > 0) throw new ConfigError(issues, options.source);
-  const result = configSchema.safeParse(value);
+  return validateConfig(value, options.source);
+}
+
+/**
+ * Validates a config object against the schema and applies defaults, without `${ENV}`
+ * interpolation (for configs built in code, or already validated ones: validation is
+ * idempotent). Throws a `ConfigError` listing every bad field by path.
+ *
+ * @example
+ * ```ts
+ * validateConfig({ router: { strategy: 'round_robin' } }).router.maxAttempts; // 3
+ * ```
+ */
+export function validateConfig(value: unknown, source?: string): SwitchboardConfig {
+  const result = configSchema.safeParse(value ?? {});
   if (!result.success) {
     const schemaIssues: ConfigIssue[] = result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
-    throw new ConfigError(schemaIssues, options.source);
+    throw new ConfigError(schemaIssues, source);
   }
   return result.data;
 }
