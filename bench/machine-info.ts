@@ -1,6 +1,7 @@
 /**
  * Facts about the machine and the compared stacks, for the report header.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,13 @@ function cpuModel(): string {
   }
 }
 
+/** The commit the gateway's code was measured at, marked when src/, providers/ or bootstrap.ts had uncommitted changes. */
+export function gatewayRevision(): string {
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repositoryRoot, encoding: 'utf8' }).stdout?.trim() || 'unknown';
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src', 'providers', 'bootstrap.ts'], { cwd: repositoryRoot, encoding: 'utf8' }).stdout?.trim() ?? '';
+  return dirty === '' ? commit : `${commit} + uncommitted changes in src/, providers/ or bootstrap.ts`;
+}
+
 /** Reads nproc, the CPU model, Node's version and the versions of hono, undici and Portkey in use. */
 export function readMachineInfo(): MachineInfo {
   return {
@@ -30,6 +38,7 @@ export function readMachineInfo(): MachineInfo {
     nodeVersion: process.version,
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     versions: {
+      'Switchboard (git)': gatewayRevision(),
       'hono (Switchboard, Hono peer)': packageVersion(repositoryRoot, 'hono'),
       '@hono/node-server (Switchboard, Hono peer)': packageVersion(repositoryRoot, '@hono/node-server'),
       'undici (Switchboard, peers, clients)': packageVersion(repositoryRoot, 'undici'),

@@ -275,6 +275,7 @@ async function main(): Promise<void> {
     if (!wrkNote.endsWith('found on PATH')) notes.push(wrkNote);
     const mock = await startMockUpstream('mock-upstream', { streamChunks: settings.streamChunks, chunkDelayMs: 0 });
     const targets = await startTargets(mock.port, directTarget(mock.port, mock.process), notes, settings.skipPortkey);
+    const machine = readMachineInfo();
     say(`targets: ${targets.map((target) => `${target.name} (${target.origin}, pid ${target.process.pid})`).join(', ')}`);
     const measurements = await runRounds(targets, settings);
     const gateway = targets.find((target) => target.name === 'switchboard');
@@ -303,7 +304,7 @@ async function main(): Promise<void> {
       );
     }
     notes.push(`total wall time ${formatNumber((Date.now() - started) / 1000)} s`);
-    results = { settings, machine: readMachineInfo(), targets: measurements, notes, routerSelectMarkdown, concurrentStreams, profile };
+    results = { settings, machine, targets: measurements, notes, routerSelectMarkdown, concurrentStreams, profile };
   } finally {
     await stopAllProcesses();
   }
