@@ -3,7 +3,7 @@
  * and how high does the server's resident memory go?
  *
  * Alone: `node --import tsx bench/concurrent-streams.ts [--streams 1000] [--all]` starts a slow mock
- * upstream (20 chunks × 50 ms), our gateway (and with `--all` the other peers too), runs the
+ * upstream (20 chunks, 150 ms apart), our gateway (and with `--all` the other peers too), runs the
  * streams and prints a Markdown table. `npm run bench` calls `runConcurrentStreams` per target.
  */
 import { spawnSync } from 'node:child_process';
@@ -24,8 +24,11 @@ import {
   type RunningTarget,
 } from './targets.ts';
 
-/** The slow stream every request gets from the mock. */
-export const slowStream = { streamChunks: 20, chunkDelayMs: 50 } as const;
+/**
+ * The slow stream every request gets from the mock: ~3 s, so that 1,000 streams opened in
+ * 200 ms are all open at once even through a proxy that needs a few seconds to connect them all.
+ */
+export const slowStream = { streamChunks: 20, chunkDelayMs: 150 } as const;
 
 /** What one burst of concurrent streams did. */
 export interface ConcurrentStreamsResult {
@@ -34,6 +37,8 @@ export interface ConcurrentStreamsResult {
   /** Streams that answered 200 and ended with `data: [DONE]`. */
   completed: number;
   failed: number;
+  /** Most streams open at once (response headers in, body not finished), seen by the client. */
+  peakOpenStreams: number;
   /** First failure message, if any. */
   firstError: string | null;
   /** The server's RSS before the burst, MiB. */
@@ -59,7 +64,16 @@ function currentRssMebibytes(pid: number): number {
   return match === null ? Number.NaN : Number(match[1]) / 1024;
 }
 
-/** Opens `streams` streams at once against `target`, each on its own connection, bounded by `timeoutMs`. */
+/** Streams opened per step of the ramp; a step every `rampStepMs`. */
+const rampBatch = 50;
+const rampStepMs = 10;
+
+/**
+ * Opens `streams` streams against `target`, each on its own connection, bounded by `timeoutMs`.
+ * They start in batches of 50 every 10 ms (1,000 in 200 ms, well inside one stream's ~1 s), so
+ * that every stream is open at the same time without overflowing the servers' accept queues
+ * (Node's default listen backlog is 511; a dropped SYN is retried only after a second).
+ */
 export async function runConcurrentStreams(target: RunningTarget, streams: number, timeoutMs = 60_000): Promise<ConcurrentStreamsResult> {
   const pool = new Pool(target.origin, { connections: streams, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   const signal = AbortSignal.timeout(timeoutMs);
@@ -68,6 +82,8 @@ export async function runConcurrentStreams(target: RunningTarget, streams: numbe
   let completed = 0;
   let failed = 0;
   let firstError: string | null = null;
+  let openStreams = 0;
+  let peakOpenStreams = 0;
   const started = process.hrtime.bigint();
   const one = async (): Promise<void> => {
     const response = await pool.request({
@@ -77,13 +93,21 @@ export async function runConcurrentStreams(target: RunningTarget, streams: numbe
       body: streamRequestBody,
       signal,
     });
+    openStreams += 1;
+    peakOpenStreams = Math.max(peakOpenStreams, openStreams);
     let tail = '';
-    for await (const chunk of response.body) tail = (tail + (chunk as Buffer).toString('utf8')).slice(-64);
+    try {
+      for await (const chunk of response.body) tail = (tail + (chunk as Buffer).toString('utf8')).slice(-64);
+    } finally {
+      openStreams -= 1;
+    }
     if (response.statusCode !== 200) throw new Error(`status ${response.statusCode}`);
     if (!tail.includes('data: [DONE]')) throw new Error('stream ended without data: [DONE]');
   };
-  await Promise.all(
-    Array.from({ length: streams }, () =>
+  const running: Promise<void>[] = [];
+  for (let index = 0; index < streams; index += 1) {
+    if (index > 0 && index % rampBatch === 0) await new Promise((resolve) => setTimeout(resolve, rampStepMs));
+    running.push(
       one().then(
         () => void (completed += 1),
         (error: unknown) => {
@@ -91,11 +115,12 @@ export async function runConcurrentStreams(target: RunningTarget, streams: numbe
           firstError ??= error instanceof Error ? error.message : String(error);
         },
       ),
-    ),
-  );
+    );
+  }
+  await Promise.all(running);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await pool.destroy();
-  return { target: target.label, streams, completed, failed, firstError, rssBeforeMebibytes, peakRssMebibytes: readPeakRssMebibytes(target.process.pid), seconds };
+  return { target: target.label, streams, completed, failed, peakOpenStreams, firstError, rssBeforeMebibytes, peakRssMebibytes: readPeakRssMebibytes(target.process.pid), seconds };
 }
 
 /** Soft limit on open files of this process (children inherit it); NaN when unknown. */
@@ -107,11 +132,11 @@ export function openFileLimit(): number {
 /** Markdown table of concurrent-stream results. */
 export function formatConcurrentStreamsMarkdown(results: readonly ConcurrentStreamsResult[]): string {
   return [
-    '| target | streams | completed with [DONE] | failed | RSS before (MiB) | peak RSS (MiB) | wall time (s) |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| target | streams | completed with [DONE] | failed | most open at once | RSS before (MiB) | peak RSS (MiB) | wall time (s) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...results.map(
       (result) =>
-        `| ${result.target} | ${result.streams} | ${result.completed} | ${result.failed}${result.firstError === null ? '' : ` (${result.firstError})`} | ${formatNumber(result.rssBeforeMebibytes, 1)} | ${formatNumber(result.peakRssMebibytes, 1)} | ${formatNumber(result.seconds, 1)} |`,
+        `| ${result.target} | ${result.streams} | ${result.completed} | ${result.failed}${result.firstError === null ? '' : ` (${result.firstError})`} | ${result.peakOpenStreams} | ${formatNumber(result.rssBeforeMebibytes, 1)} | ${formatNumber(result.peakRssMebibytes, 1)} | ${formatNumber(result.seconds, 1)} |`,
     ),
   ].join('\n');
 }

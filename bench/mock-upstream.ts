@@ -181,7 +181,7 @@ if (isMainModule(import.meta.url)) {
     streamChunks: readInteger('MOCK_STREAM_CHUNKS', 10),
     chunkDelayMs: readInteger('MOCK_CHUNK_DELAY_MS', 0),
   });
-  server.listen(port, '127.0.0.1', () => {
+  server.listen({ port, host: '127.0.0.1', backlog: 4096 }, () => {
     const address = server.address();
     process.stdout.write(`mock upstream listening on 127.0.0.1:${typeof address === 'object' && address !== null ? address.port : port}\n`);
   });

@@ -4,7 +4,7 @@
  * ceiling and against Portkey.
  */
 import type { ConcurrentStreamsResult } from './concurrent-streams.ts';
-import { formatConcurrentStreamsMarkdown } from './concurrent-streams.ts';
+import { formatConcurrentStreamsMarkdown, slowStream } from './concurrent-streams.ts';
 import type { SelfTimeEntry } from './cpu-profile.ts';
 import type { LatencyClientResult } from './latency-client.ts';
 import { formatNumber, formatRatio, formatSigned, median, medianOfDifferences, ratio } from './stats.ts';
@@ -159,7 +159,7 @@ export function formatReport(results: BenchmarkResults): string {
     `| fixed rate, streamed (time to first chunk) | ${settings.streamRate} streams/s |`,
     `| throughput load | wrk, 1 thread, ${settings.connections} keep-alive connections |`,
     `| stream shape | ${settings.streamChunks} content chunks, no delay, ending \`data: [DONE]\` |`,
-    `| concurrent slow streams | ${settings.concurrentStreams} at once, 20 chunks × 50 ms each |`,
+    `| concurrent slow streams | ${settings.concurrentStreams}, opened 50 every 10 ms, each ${slowStream.streamChunks} chunks ${slowStream.chunkDelayMs} ms apart |`,
     '',
     ...(results.notes.length > 0 ? ['Notes:', '', ...results.notes.map((note) => `- ${note}`), ''] : []),
     '## Added latency at a fixed rate (ms; medians over rounds, each round paired with direct)',

@@ -12,7 +12,7 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono } from 'hono';
 import { Pool } from 'undici';
 
-const upstream = new Pool(process.env.UPSTREAM_ORIGIN ?? 'http://127.0.0.1:9000', { connections: 256, pipelining: 1 });
+const upstream = new Pool(process.env.UPSTREAM_ORIGIN ?? 'http://127.0.0.1:9000', { pipelining: 1 });
 const app = new Hono<{ Bindings: HttpBindings }>();
 
 app.post('/v1/chat/completions', async (context) => {

@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { Pool } from 'undici';
 
-const upstream = new Pool(process.env.UPSTREAM_ORIGIN ?? 'http://127.0.0.1:9000', { connections: 256, pipelining: 1 });
+const upstream = new Pool(process.env.UPSTREAM_ORIGIN ?? 'http://127.0.0.1:9000', { pipelining: 1 });
 
 const server = createServer({ keepAliveTimeout: 60_000 }, (request, response) => {
   if (request.method !== 'POST' || request.url !== '/v1/chat/completions') {
@@ -38,4 +38,4 @@ const server = createServer({ keepAliveTimeout: 60_000 }, (request, response) =>
 });
 server.headersTimeout = 0;
 server.requestTimeout = 0;
-server.listen(Number(process.env.PORT ?? 8802), '127.0.0.1');
+server.listen({ port: Number(process.env.PORT ?? 8802), host: '127.0.0.1' });
