@@ -14,6 +14,18 @@ export interface CallOptions {
 }
 
 /**
+ * Where an adapter keeps a chunk's JSON text exactly as the upstream sent it, when the parsed
+ * chunk is passed on unchanged: the gateway then writes that text instead of serialising the
+ * object again. A symbol, so `JSON.stringify` and object spreads of the chunk never see it.
+ */
+export const RAW_CHUNK_JSON: unique symbol = Symbol('switchboard.rawChunkJson');
+
+/** The upstream's own JSON text of `chunk` when its adapter kept it (see `RAW_CHUNK_JSON`). */
+export function rawChunkJson(chunk: object): string | undefined {
+  return (chunk as { [RAW_CHUNK_JSON]?: string })[RAW_CHUNK_JSON];
+}
+
+/**
  * A started stream of chunks. The promise that returns it resolves once the upstream
  * accepted the request (status 2xx), so a refusal is a rejected promise and the caller
  * can still fall back. Iterating yields OpenAI-shaped chunks; a failure mid-stream throws

@@ -53,6 +53,21 @@ describe('POST /v1/chat/completions through the openai client', () => {
     expect(events.slice(0, -1).map((event) => JSON.parse(event.slice('data: '.length)).choices[0].delta.content ?? null)).toEqual(['a', 'b', null]);
   });
 
+  it('forwards each upstream chunk byte for byte, vendor fields and spacing included', async () => {
+    harness = await startHarness({ upstreams: [{ name: 'primary' }] });
+    const chunks = [
+      '{"id":"c1", "object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"héllo 👋"},"finish_reason":null}],"x_vendor":{"cached":true}}',
+      '{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}',
+    ];
+    harness.upstreams.primary!.enqueue({ kind: 'stream', steps: chunks.map((raw) => ({ raw: `data: ${raw}\n\n` })) });
+    const response = await fetch(`${harness.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...userRequest(), stream: true }),
+    });
+    expect(await response.text()).toBe(`${chunks.map((raw) => `data: ${raw}\n\n`).join('')}data: [DONE]\n\n`);
+  });
+
   it('falls back to the second provider when the first answers 500', async () => {
     harness = await startHarness({ upstreams: [{ name: 'primary' }, { name: 'secondary' }] });
     harness.upstreams.primary!.enqueue(errorScript(500));

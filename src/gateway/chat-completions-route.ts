@@ -1,5 +1,6 @@
 import type { Handler } from 'hono';
 import type { ChatCompletionRequest, ChatUsage } from '../../providers/chat-types.ts';
+import { rawChunkJson } from '../../providers/contract.ts';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { ModelNotFoundError, RoutingFailedError } from '../router/errors.ts';
 import type { Router } from '../router/router.ts';
@@ -112,7 +113,7 @@ function createServe(options: ChatCompletionsOptions) {
         if (next.done) break;
         const chunk = next.value;
         if (sink.closed) break;
-        const pending = sink.write(`data: ${JSON.stringify(chunk)}\n\n`);
+        const pending = sink.write(`data: ${rawChunkJson(chunk) ?? JSON.stringify(chunk)}\n\n`);
         if (first) {
           first = false;
           metrics?.observeTimeToFirstToken(routed.provider, request.model, performance.now() - started);

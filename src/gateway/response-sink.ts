@@ -17,10 +17,18 @@ export interface ResponseSink {
   onClientGone(listener: () => void): void;
 }
 
-/** A sink over a Node `ServerResponse`. */
+/**
+ * A sink over a Node `ServerResponse`. Writes made in the same turn of the event loop (the
+ * chunks decoded from one upstream read) are corked and leave in one socket write.
+ */
 export function createNodeSink(outgoing: ServerResponse): ResponseSink {
   let clientGone: (() => void) | undefined;
   let gone = false;
+  let corked = false;
+  const flush = () => {
+    corked = false;
+    outgoing.uncork();
+  };
   outgoing.once('close', () => {
     if (!outgoing.writableFinished) {
       gone = true;
@@ -39,6 +47,11 @@ export function createNodeSink(outgoing: ServerResponse): ResponseSink {
     },
     write(text) {
       if (gone || outgoing.destroyed) return undefined;
+      if (!corked) {
+        corked = true;
+        outgoing.cork();
+        process.nextTick(flush);
+      }
       if (outgoing.write(text)) return undefined;
       return new Promise<void>((resolve) => {
         const done = () => {
