@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Router } from '../router/router.ts';
 import { manualClock, scriptedAdapter } from '../router/test-support/scripted-adapter.ts';
-import { createMetrics } from './gateway-metrics.ts';
+import { createMetrics, MAX_MODEL_LABELS, OTHER_MODEL_LABEL } from './gateway-metrics.ts';
 
 function setup() {
   const time = manualClock();
@@ -64,6 +64,20 @@ describe('createMetrics', () => {
     expect(text).toContain('switchboard_tokens_total{provider="beta",model="m",kind="prompt"} 5');
     expect(text).toContain('switchboard_tokens_total{provider="beta",model="m",kind="completion"} 8');
     expect(text).toContain('switchboard_request_attempts_sum{model="m"} 2');
+    metrics.close();
+  });
+
+  it('bounds the model label: past MAX_MODEL_LABELS distinct models, new ones count as other', async () => {
+    const { metrics } = setup();
+    for (let index = 0; index < MAX_MODEL_LABELS + 50; index += 1) {
+      metrics.requestFinished({ provider: 'alpha', model: `client-invented-${index}`, status: 200, stream: false, durationMs: 1 });
+    }
+    metrics.requestFinished({ provider: 'alpha', model: 'client-invented-0', status: 200, stream: false, durationMs: 1 });
+    const text = await metrics.render();
+    const series = text.split('\n').filter((line) => line.startsWith('switchboard_requests_total{'));
+    expect(series).toHaveLength(MAX_MODEL_LABELS + 1);
+    expect(text).toContain(`switchboard_requests_total{provider="alpha",model="${OTHER_MODEL_LABEL}",status="200",stream="false"} 50`);
+    expect(text).toContain('switchboard_requests_total{provider="alpha",model="client-invented-0",status="200",stream="false"} 2');
     metrics.close();
   });
 

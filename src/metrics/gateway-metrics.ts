@@ -5,6 +5,16 @@ import type { RouterEventSource } from './router-event-source.ts';
 /** Label value used when a request never reached a provider (bad input, unknown model…). */
 export const NO_PROVIDER_LABEL = 'none';
 
+/** Label value of the models beyond `MAX_MODEL_LABELS` distinct ones. */
+export const OTHER_MODEL_LABEL = 'other';
+
+/**
+ * Distinct `model` label values kept before new ones are counted as `other`: with a `'*'`
+ * provider any string a client sends is a routable model, and every new label value is a new
+ * time series in Prometheus.
+ */
+export const MAX_MODEL_LABELS = 200;
+
 const CIRCUIT_STATES: readonly CircuitState[] = ['closed', 'half_open', 'open'];
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const FIRST_TOKEN_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -209,6 +219,14 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     },
   });
 
+  const modelLabels = new Set<string>();
+  const modelLabel = (model: string): string => {
+    if (modelLabels.has(model)) return model;
+    if (modelLabels.size >= MAX_MODEL_LABELS) return OTHER_MODEL_LABEL;
+    modelLabels.add(model);
+    return model;
+  };
+
   const onCircuitStateChange = (event: CircuitStateChangeEvent) => {
     circuitStateChanges.inc({ provider: event.provider, from: event.from, to: event.to });
   };
@@ -218,8 +236,9 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     if (event.success && event.latencyMs !== undefined && event.latencyMs > 0) providerLatency.observe({ provider: event.provider }, event.latencyMs / 1000);
   };
   const onAttempt = (event: AttemptEvent) => {
-    attempts.inc({ provider: event.provider, model: event.model, kind: event.kind });
-    if (event.kind === 'fallback') fallbacks.inc({ provider: event.provider, model: event.model });
+    const model = modelLabel(event.model);
+    attempts.inc({ provider: event.provider, model, kind: event.kind });
+    if (event.kind === 'fallback') fallbacks.inc({ provider: event.provider, model });
   };
   router.on('circuitStateChange', onCircuitStateChange);
   router.on('result', onResult);
@@ -235,21 +254,22 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
       inFlight.dec();
       const labels = {
         provider: observation.provider ?? NO_PROVIDER_LABEL,
-        model: observation.model ?? '',
+        model: observation.model === undefined ? '' : modelLabel(observation.model),
         status: String(observation.status),
         stream: observation.stream ? 'true' : 'false',
       };
       requests.inc(labels);
       requestDuration.observe(labels, observation.durationMs / 1000);
       if (observation.attempts !== undefined && observation.attempts > 0 && observation.model !== undefined) {
-        requestAttempts.observe({ model: observation.model }, observation.attempts);
+        requestAttempts.observe({ model: labels.model }, observation.attempts);
       }
     },
     observeTimeToFirstToken(provider, model, milliseconds) {
-      timeToFirstToken.observe({ provider, model }, milliseconds / 1000);
+      timeToFirstToken.observe({ provider, model: modelLabel(model) }, milliseconds / 1000);
     },
     observeTokenUsage(provider, model, usage) {
       if (usage === null || usage === undefined) return;
+      model = modelLabel(model);
       if (typeof usage.prompt_tokens === 'number' && usage.prompt_tokens > 0) tokens.inc({ provider, model, kind: 'prompt' }, usage.prompt_tokens);
       if (typeof usage.completion_tokens === 'number' && usage.completion_tokens > 0) tokens.inc({ provider, model, kind: 'completion' }, usage.completion_tokens);
     },
