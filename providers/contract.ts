@@ -1,9 +1,10 @@
+import type { AbortSignalLike } from './abort-latch.ts';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from './chat-types.ts';
 
 /** Options every upstream call takes. */
 export interface CallOptions {
-  /** Aborts the upstream request (a client that disconnected, a shutdown). */
-  signal?: AbortSignal;
+  /** Aborts the upstream request (a client that disconnected, a shutdown): an `AbortSignal` or an `AbortLatch`. */
+  signal?: AbortSignalLike;
   /**
    * Per-attempt timeout in ms: the whole response for `chat`; for `stream`, the wait for the
    * first chunk and then for any silent gap between chunks. Absent or 0 means no timeout.

@@ -6,6 +6,7 @@
  */
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatMessage } from './chat-types.ts';
 import type { CallOptions, ChatStream, ProviderAdapter } from './contract.ts';
+import type { AbortSignalLike } from './abort-latch.ts';
 import { ProviderError } from './provider-error.ts';
 import { createSeededRandom } from './seeded-random.ts';
 
@@ -239,7 +240,7 @@ class MockChatStream implements AsyncIterableIterator<ChatCompletionChunk> {
 class PendingDelay {
   readonly promise: Promise<void>;
   #timer: NodeJS.Timeout | undefined;
-  #signal: AbortSignal | undefined;
+  #signal: AbortSignalLike | undefined;
   #resolve!: () => void;
   #reject!: (error: unknown) => void;
   readonly #provider: string;

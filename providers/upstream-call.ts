@@ -1,9 +1,10 @@
 /**
- * The guard of one upstream call: one `AbortController` handed to undici, one timer re-armed
+ * The guard of one upstream call: one `AbortLatch` (a cheap `AbortController`) handed to undici, one timer re-armed
  * with `refresh()` (never re-created), and the caller's signal forwarded without a closure
  * (the guard itself is the event listener). When the call fails it knows why: its own timer
  * (`timeout`), the caller's signal (`aborted`), or the transport (`connection`).
  */
+import { AbortLatch, type AbortSignalLike } from './abort-latch.ts';
 import { ProviderError } from './provider-error.ts';
 import { transportProviderError } from './transport-error.ts';
 
@@ -23,16 +24,16 @@ import { transportProviderError } from './transport-error.ts';
  */
 export class UpstreamCall {
   /** Aborted on timeout, on the caller's abort, or to release the request. */
-  readonly controller = new AbortController();
+  readonly controller = new AbortLatch();
   readonly provider: string;
-  readonly callerSignal: AbortSignal | undefined;
+  readonly callerSignal: AbortSignalLike | undefined;
   readonly timeoutMs: number;
   #timer: NodeJS.Timeout | undefined;
   #timedOut = false;
   #finished = false;
   #suspended = false;
 
-  constructor(provider: string, callerSignal: AbortSignal | undefined, timeoutMs: number | undefined) {
+  constructor(provider: string, callerSignal: AbortSignalLike | undefined, timeoutMs: number | undefined) {
     this.provider = provider;
     this.callerSignal = callerSignal;
     this.timeoutMs = timeoutMs !== undefined && timeoutMs > 0 ? timeoutMs : 0;

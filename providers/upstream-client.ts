@@ -96,7 +96,8 @@ export class UpstreamClient {
         method: 'POST',
         headers: this.#headersFor(options),
         body,
-        signal: call.controller.signal,
+        // undici accepts any EventTarget-like signal; the latch is one (see abort-latch.ts).
+        signal: call.controller as unknown as AbortSignal,
       });
       if (response.statusCode < 200 || response.statusCode >= 300) {
         throw await this.#httpError(response.statusCode, response.headers, response.body);
@@ -133,7 +134,8 @@ export class UpstreamClient {
         method: 'POST',
         headers: this.#headersFor(options),
         body,
-        signal: call.controller.signal,
+        // undici accepts any EventTarget-like signal; the latch is one (see abort-latch.ts).
+        signal: call.controller as unknown as AbortSignal,
       });
       if (response.statusCode < 200 || response.statusCode >= 300) {
         throw await this.#httpError(response.statusCode, response.headers, response.body);

@@ -1,5 +1,6 @@
 import type { Handler } from 'hono';
 import type { ChatCompletionRequest, ChatUsage } from '../../providers/chat-types.ts';
+import { AbortLatch, type AbortSignalLike } from '../../providers/abort-latch.ts';
 import { rawChunkJson } from '../../providers/contract.ts';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { ModelNotFoundError, RoutingFailedError } from '../router/errors.ts';
@@ -74,7 +75,7 @@ export function chatCompletionsHandler(options: ChatCompletionsOptions): Handler
 function createServe(options: ChatCompletionsOptions) {
   const { router, metrics, logger, maxBodyBytes, maxAttempts, requestTimeoutMs } = options;
 
-  const serveCompletion = async (request: ChatCompletionRequest, sink: ResponseSink, signal: AbortSignal, requestId: string, outcome: Outcome) => {
+  const serveCompletion = async (request: ChatCompletionRequest, sink: ResponseSink, signal: AbortSignalLike, requestId: string, outcome: Outcome) => {
     const routed = await router.chatCompletion(request, { signal, maxAttempts, timeoutMs: requestTimeoutMs, requestId });
     outcome.provider = routed.provider;
     outcome.attempts = routed.attempts;
@@ -94,7 +95,7 @@ function createServe(options: ChatCompletionsOptions) {
     outcome.status = 200;
   };
 
-  const serveStream = async (request: ChatCompletionRequest, sink: ResponseSink, signal: AbortSignal, requestId: string, outcome: Outcome, started: number) => {
+  const serveStream = async (request: ChatCompletionRequest, sink: ResponseSink, signal: AbortSignalLike, requestId: string, outcome: Outcome, started: number) => {
     const routed = await router.chatCompletionStream(request, { signal, maxAttempts, timeoutMs: requestTimeoutMs, requestId });
     outcome.provider = routed.provider;
     outcome.attempts = routed.attempts;
@@ -152,15 +153,15 @@ function createServe(options: ChatCompletionsOptions) {
     const started = performance.now();
     const requestId = context.get('requestId') ?? '';
     const outcome: Outcome = { status: 500, stream: false };
-    const controller = new AbortController();
+    const controller = new AbortLatch();
     sink.onClientGone(() => controller.abort(new Error('The client disconnected.')));
     metrics?.requestStarted();
     try {
       const request = parseChatRequest(await readBody(context, maxBodyBytes));
       outcome.model = request.model;
       outcome.stream = request.stream === true;
-      if (outcome.stream) await serveStream(request, sink, controller.signal, requestId, outcome, started);
-      else await serveCompletion(request, sink, controller.signal, requestId, outcome);
+      if (outcome.stream) await serveStream(request, sink, controller, requestId, outcome, started);
+      else await serveCompletion(request, sink, controller, requestId, outcome);
     } catch (error) {
       const mapped = mapRoutingError(error);
       if (mapped.status === 500 && !(error instanceof GatewayError)) reportUnexpected(error, requestId);
@@ -170,7 +171,7 @@ function createServe(options: ChatCompletionsOptions) {
         outcome.attempts = error.attempts;
       }
       outcome.errorCode = mapped.code;
-      if (sink.closed || controller.signal.aborted) {
+      if (sink.closed || controller.aborted) {
         outcome.status = CLIENT_CLOSED_STATUS;
       } else if (!sink.headersSent) {
         outcome.status = mapped.status;

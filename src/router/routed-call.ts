@@ -1,4 +1,5 @@
 import type { ChatCompletionChunk, ChatCompletionRequest } from '../../providers/chat-types.ts';
+import type { AbortSignalLike } from '../../providers/abort-latch.ts';
 import type { CallOptions, ChatStream, ProviderAdapter } from '../../providers/contract.ts';
 import { ProviderError } from '../../providers/provider-error.ts';
 import { RoutingFailedError } from './errors.ts';
@@ -155,7 +156,7 @@ function recordFailure(
   model: string,
   error: unknown,
   latencyMs: number,
-  signal: AbortSignal | undefined,
+  signal: AbortSignalLike | undefined,
 ): ProviderError {
   const providerError = asProviderError(error, provider, signal);
   host.recordResult(provider, {
@@ -169,7 +170,7 @@ function recordFailure(
 }
 
 /** Any error from an adapter as a `ProviderError`: an abort by the caller stays an abort, anything unknown is a protocol fault. */
-function asProviderError(error: unknown, provider: string, signal: AbortSignal | undefined): ProviderError {
+function asProviderError(error: unknown, provider: string, signal: AbortSignalLike | undefined): ProviderError {
   if (signal?.aborted) {
     if (error instanceof ProviderError && error.kind === 'aborted') return error;
     return new ProviderError('The request was aborted by the caller', { kind: 'aborted', provider, cause: error });
@@ -186,7 +187,7 @@ function recordedStream(
   iterator: AsyncIterator<ChatCompletionChunk>,
   first: IteratorResult<ChatCompletionChunk>,
   timeToFirstChunkMs: number,
-  signal: AbortSignal | undefined,
+  signal: AbortSignalLike | undefined,
 ): ChatStream {
   async function* chunks(): AsyncGenerator<ChatCompletionChunk> {
     let outcome: 'abandoned' | 'completed' | 'failed' = 'abandoned';

@@ -1,4 +1,5 @@
 import type { ChatCompletion, ChatCompletionRequest } from '../../providers/chat-types.ts';
+import type { AbortSignalLike } from '../../providers/abort-latch.ts';
 import type { ChatStream, ProviderAdapter } from '../../providers/contract.ts';
 
 /** A circuit's state; the strings double as metric label values. */
@@ -136,7 +137,8 @@ export interface RouterEvents {
 
 /** Options of the routed calls `chatCompletion` and `chatCompletionStream`. */
 export interface RoutedCallOptions {
-  signal?: AbortSignal;
+  /** Aborts the call: an `AbortSignal`, or an `AbortLatch` where signals are too costly. */
+  signal?: AbortSignalLike;
   /** Providers tried per request, the first included. Default 3. */
   maxAttempts?: number;
   /** Per-attempt timeout in ms (see `CallOptions.timeoutMs`). Default 120000. */
