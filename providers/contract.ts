@@ -15,15 +15,16 @@ export interface CallOptions {
 }
 
 /**
- * Where an adapter keeps a chunk's JSON text exactly as the upstream sent it, when the parsed
- * chunk is passed on unchanged: the gateway then writes that text instead of serialising the
- * object again. A symbol, so `JSON.stringify` and object spreads of the chunk never see it.
+ * Where an adapter keeps the JSON text of a completion or chunk exactly as the upstream sent
+ * it, when the parsed object is passed on unchanged: the gateway then writes that text
+ * instead of serialising the object again (less work, and a byte-for-byte pass-through). A
+ * symbol, so `JSON.stringify` and object spreads never see it.
  */
-export const RAW_CHUNK_JSON: unique symbol = Symbol('switchboard.rawChunkJson');
+export const RAW_JSON: unique symbol = Symbol('switchboard.rawJson');
 
-/** The upstream's own JSON text of `chunk` when its adapter kept it (see `RAW_CHUNK_JSON`). */
-export function rawChunkJson(chunk: object): string | undefined {
-  return (chunk as { [RAW_CHUNK_JSON]?: string })[RAW_CHUNK_JSON];
+/** The upstream's own JSON text of `value` when its adapter kept it (see `RAW_JSON`). */
+export function rawJson(value: object): string | undefined {
+  return (value as { [RAW_JSON]?: string })[RAW_JSON];
 }
 
 /**

@@ -1,11 +1,11 @@
 /**
  * OpenAI-compatible SSE events → chunks: every `data:` line is one JSON chunk, forwarded as
- * parsed, with its text kept under `RAW_CHUNK_JSON` so the gateway need not serialise it
+ * parsed, with its text kept under `RAW_JSON` so the gateway need not serialise it
  * again; `data: [DONE]` ends the stream. An in-stream `{ "error": … }` object (sent by
  * several OpenAI-compatible servers) becomes a `ProviderError`.
  */
 import type { ChatCompletionChunk } from './chat-types.ts';
-import { RAW_CHUNK_JSON } from './contract.ts';
+import { RAW_JSON } from './contract.ts';
 import { errorBodyFromText } from './http-error.ts';
 import { ProviderError } from './provider-error.ts';
 import type { SseChunkTranslator } from './sse-chunk-stream.ts';
@@ -45,7 +45,7 @@ export class OpenAIChunkTranslator implements SseChunkTranslator<ChatCompletionC
         body,
       });
     }
-    (record as { [RAW_CHUNK_JSON]?: string })[RAW_CHUNK_JSON] = data;
+    (record as { [RAW_JSON]?: string })[RAW_JSON] = data;
     output.push(chunk as ChatCompletionChunk);
     return false;
   }

@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
-import type { CallOptions } from './contract.ts';
+import { RAW_JSON, type CallOptions } from './contract.ts';
 import { createHttpProviderError, readBoundedText } from './http-error.ts';
 import { ProviderError } from './provider-error.ts';
 import type { ResponseHeaders } from './retry-after.ts';
@@ -83,7 +83,8 @@ export class UpstreamClient {
   }
 
   /**
-   * POSTs a JSON body and returns the parsed JSON response. The timeout covers the whole
+   * POSTs a JSON body and returns the parsed JSON response, its text kept under `RAW_JSON`
+   * (so an unchanged pass-through need not serialise it again). The timeout covers the whole
    * response. Rejects with a `ProviderError` (`http`, `timeout`, `aborted`, `connection`,
    * or `protocol` when a 2xx body is not JSON).
    */
@@ -104,7 +105,9 @@ export class UpstreamClient {
       }
       const text = await response.body.text();
       try {
-        return JSON.parse(text);
+        const value: unknown = JSON.parse(text);
+        if (value !== null && typeof value === 'object') (value as { [RAW_JSON]?: string })[RAW_JSON] = text;
+        return value;
       } catch (error) {
         throw new ProviderError(`${this.provider}: upstream answered ${response.statusCode} with a body that is not JSON`, {
           kind: 'protocol',

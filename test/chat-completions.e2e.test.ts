@@ -53,6 +53,20 @@ describe('POST /v1/chat/completions through the openai client', () => {
     expect(events.slice(0, -1).map((event) => JSON.parse(event.slice('data: '.length)).choices[0].delta.content ?? null)).toEqual(['a', 'b', null]);
   });
 
+  it('forwards a completion byte for byte, vendor fields and spacing included', async () => {
+    harness = await startHarness({ upstreams: [{ name: 'primary' }] });
+    const rawBody =
+      '{"id":"c9",  "object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ünïcode ✓"},"finish_reason":"stop"}],"system_fingerprint":"fp_x","x_vendor":[1,2]}';
+    harness.upstreams.primary!.enqueue({ kind: 'json', body: null, rawBody });
+    const response = await fetch(`${harness.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(userRequest()),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe(rawBody);
+  });
+
   it('forwards each upstream chunk byte for byte, vendor fields and spacing included', async () => {
     harness = await startHarness({ upstreams: [{ name: 'primary' }] });
     const chunks = [

@@ -12,4 +12,14 @@ describe('bearer tokens', () => {
     expect(matcher.match('tw')).toBe(-1);
     expect(matcher.match('')).toBe(-1);
   });
+
+  it('answers the same for a token seen before, valid or not', () => {
+    const matcher = createTokenMatcher(['one', 'two']);
+    for (let round = 0; round < 3; round += 1) {
+      expect(matcher.match('one')).toBe(0);
+      expect(matcher.match('two')).toBe(1);
+      expect(matcher.match('one ')).toBe(-1);
+      expect(matcher.match('three')).toBe(-1);
+    }
+  });
 });

@@ -13,7 +13,7 @@ export type StreamStep = { chunk: unknown } | { raw: string } | { delayMs: numbe
 
 /** How the upstream answers one request. */
 export type UpstreamScript =
-  | { kind: 'json'; status?: number; headers?: Record<string, string>; body: unknown; delayMs?: number }
+  | { kind: 'json'; status?: number; headers?: Record<string, string>; body: unknown; delayMs?: number; /** Sent instead of `body` serialised. */ rawBody?: string }
   | { kind: 'stream'; steps: StreamStep[]; done?: boolean; then?: 'end' | 'reset' | 'hang'; headers?: Record<string, string> }
   | { kind: 'hang' }
   | { kind: 'reset' };
@@ -121,7 +121,7 @@ export async function startOpenAIUpstream(name = 'upstream'): Promise<OpenAIUpst
       case 'json': {
         if (script.delayMs !== undefined) await sleep(script.delayMs);
         if (response.destroyed) return;
-        const text = JSON.stringify(script.body);
+        const text = script.rawBody ?? JSON.stringify(script.body);
         response.writeHead(script.status ?? 200, { 'content-type': 'application/json', ...script.headers });
         response.end(text);
         return;
