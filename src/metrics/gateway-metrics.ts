@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AttemptEvent, CircuitState, CircuitStateChangeEvent, ResultEvent } from '../router/types.ts';
+import { labelChildCache } from './label-child-cache.ts';
 import type { RouterEventSource } from './router-event-source.ts';
 
 /** Label value used when a request never reached a provider (bad input, unknown model…). */
@@ -219,6 +220,13 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     },
   });
 
+  const resultsFor = labelChildCache((provider: string, outcome: string) => results.labels(provider, outcome));
+  const providerLatencyFor = labelChildCache((provider: string) => providerLatency.labels(provider));
+  const attemptsFor = labelChildCache((provider: string, model: string, kind: string) => attempts.labels(provider, model, kind));
+  const requestsFor = labelChildCache((provider: string, model: string, status: string, stream: string) => requests.labels(provider, model, status, stream));
+  const requestDurationFor = labelChildCache((provider: string, model: string, status: string, stream: string) =>
+    requestDuration.labels(provider, model, status, stream),
+  );
   const modelLabels = new Set<string>();
   const modelLabel = (model: string): string => {
     if (modelLabels.has(model)) return model;
@@ -232,12 +240,12 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
   };
   const onResult = (event: ResultEvent) => {
     const outcome = event.success ? 'success' : event.countsAsFailure === false ? 'ignored' : 'failure';
-    results.inc({ provider: event.provider, outcome });
-    if (event.success && event.latencyMs !== undefined && event.latencyMs > 0) providerLatency.observe({ provider: event.provider }, event.latencyMs / 1000);
+    resultsFor(event.provider, outcome).inc();
+    if (event.success && event.latencyMs !== undefined && event.latencyMs > 0) providerLatencyFor(event.provider).observe(event.latencyMs / 1000);
   };
   const onAttempt = (event: AttemptEvent) => {
     const model = modelLabel(event.model);
-    attempts.inc({ provider: event.provider, model, kind: event.kind });
+    attemptsFor(event.provider, model, event.kind).inc();
     if (event.kind === 'fallback') fallbacks.inc({ provider: event.provider, model });
   };
   router.on('circuitStateChange', onCircuitStateChange);
@@ -252,16 +260,14 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     },
     requestFinished(observation) {
       inFlight.dec();
-      const labels = {
-        provider: observation.provider ?? NO_PROVIDER_LABEL,
-        model: observation.model === undefined ? '' : modelLabel(observation.model),
-        status: String(observation.status),
-        stream: observation.stream ? 'true' : 'false',
-      };
-      requests.inc(labels);
-      requestDuration.observe(labels, observation.durationMs / 1000);
+      const provider = observation.provider ?? NO_PROVIDER_LABEL;
+      const model = observation.model === undefined ? '' : modelLabel(observation.model);
+      const status = String(observation.status);
+      const stream = observation.stream ? 'true' : 'false';
+      requestsFor(provider, model, status, stream).inc();
+      requestDurationFor(provider, model, status, stream).observe(observation.durationMs / 1000);
       if (observation.attempts !== undefined && observation.attempts > 0 && observation.model !== undefined) {
-        requestAttempts.observe({ model: labels.model }, observation.attempts);
+        requestAttempts.observe({ model }, observation.attempts);
       }
     },
     observeTimeToFirstToken(provider, model, milliseconds) {
