@@ -189,36 +189,90 @@ function recordedStream(
   timeToFirstChunkMs: number,
   signal: AbortSignalLike | undefined,
 ): ChatStream {
-  async function* chunks(): AsyncGenerator<ChatCompletionChunk> {
-    let outcome: 'abandoned' | 'completed' | 'failed' = 'abandoned';
-    try {
-      let current = first;
-      while (current.done !== true) {
-        yield current.value;
-        current = await iterator.next();
-      }
-      outcome = 'completed';
-    } catch (error) {
-      outcome = 'failed';
-      const providerError = asProviderError(error, provider, signal);
-      host.trackInFlight(provider, -1);
-      host.recordResult(provider, {
-        success: false,
-        latencyMs: timeToFirstChunkMs,
-        countsAsFailure: providerError.isProviderFault,
-        model,
-      });
-      throw providerError;
-    } finally {
-      if (outcome === 'abandoned') {
-        await iterator.return?.().catch(() => undefined);
-        host.trackInFlight(provider, -1);
-        host.recordResult(provider, { success: false, countsAsFailure: false, model });
-      } else if (outcome === 'completed') {
-        host.trackInFlight(provider, -1);
-        host.recordResult(provider, { success: true, latencyMs: timeToFirstChunkMs, model });
+  return new RecordedStream(host, provider, model, iterator, first, timeToFirstChunkMs, signal);
+}
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * The stream a routed call hands out: the provider's chunks, the first one replayed, and the
+ * result recorded exactly once: success when the upstream ends, a failure when it throws, and
+ * neither when the consumer stops early (`return()`, e.g. a `break` or a client gone). A plain
+ * iterator rather than an async generator: one promise per chunk instead of several.
+ */
+class RecordedStream implements ChatStream, AsyncIterator<ChatCompletionChunk, undefined> {
+  readonly #host: RoutingHost;
+  readonly #provider: string;
+  readonly #model: string;
+  readonly #iterator: AsyncIterator<ChatCompletionChunk>;
+  readonly #timeToFirstChunkMs: number;
+  readonly #signal: AbortSignalLike | undefined;
+  #first: IteratorResult<ChatCompletionChunk> | undefined;
+  #settled = false;
+
+  constructor(
+    host: RoutingHost,
+    provider: string,
+    model: string,
+    iterator: AsyncIterator<ChatCompletionChunk>,
+    first: IteratorResult<ChatCompletionChunk>,
+    timeToFirstChunkMs: number,
+    signal: AbortSignalLike | undefined,
+  ) {
+    this.#host = host;
+    this.#provider = provider;
+    this.#model = model;
+    this.#iterator = iterator;
+    this.#first = first;
+    this.#timeToFirstChunkMs = timeToFirstChunkMs;
+    this.#signal = signal;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<ChatCompletionChunk, undefined>> {
+    if (this.#settled) return DONE;
+    let result = this.#first;
+    this.#first = undefined;
+    if (result === undefined) {
+      try {
+        result = await this.#iterator.next();
+      } catch (error) {
+        throw this.#fail(error);
       }
     }
+    if (result.done === true) {
+      this.#settle({ success: true, latencyMs: this.#timeToFirstChunkMs, model: this.#model });
+      return DONE;
+    }
+    return result;
   }
-  return chunks();
+
+  async return(): Promise<IteratorReturnResult<undefined>> {
+    if (!this.#settled) {
+      this.#settled = true;
+      await this.#iterator.return?.().catch(() => undefined);
+      this.#record({ success: false, countsAsFailure: false, model: this.#model });
+    }
+    return DONE;
+  }
+
+  #fail(error: unknown): ProviderError {
+    const providerError = asProviderError(error, this.#provider, this.#signal);
+    this.#settle({ success: false, latencyMs: this.#timeToFirstChunkMs, countsAsFailure: providerError.isProviderFault, model: this.#model });
+    return providerError;
+  }
+
+  #settle(result: ResultInput): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#record(result);
+  }
+
+  #record(result: ResultInput): void {
+    this.#host.trackInFlight(this.#provider, -1);
+    this.#host.recordResult(this.#provider, result);
+  }
 }
