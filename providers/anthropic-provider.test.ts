@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAnthropicProvider } from './anthropic-provider.ts';
 import type { ChatCompletionChunk, ChatCompletionRequest } from './chat-types.ts';
-import type { ChatStream, ProviderAdapter } from './contract.ts';
+import type { ProviderAdapter } from './contract.ts';
 import { ProviderError } from './provider-error.ts';
 import { fixtureJson, fixtureText, splitBytes } from './test-support/fixtures.ts';
 import { startTestServer, type TestServer } from './test-support/test-server.ts';
+import { collect, failureOf } from './test-support/outcomes.ts';
 
 const API_KEY = 'sk-ant-test-0123456789abcdef';
 const request: ChatCompletionRequest = { model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hello' }] };
@@ -22,21 +23,6 @@ afterEach(async () => {
   await server.close();
 });
 
-async function collect(stream: ChatStream): Promise<ChatCompletionChunk[]> {
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return chunks;
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ProviderError);
-    return error as ProviderError;
-  }
-  throw new Error('expected a ProviderError, got success');
-}
 
 describe('createAnthropicProvider: request translation (as the upstream received it)', () => {
   it('POSTs /v1/messages with x-api-key, anthropic-version, system, default max_tokens and temperature 0', async () => {

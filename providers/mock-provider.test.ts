@@ -3,24 +3,10 @@ import type { ChatCompletionChunk, ChatCompletionRequest } from './chat-types.ts
 import type { ChatStream } from './contract.ts';
 import { createMockProvider, mockReply } from './mock-provider.ts';
 import { ProviderError } from './provider-error.ts';
+import { collect, failureOf } from './test-support/outcomes.ts';
 
 const request: ChatCompletionRequest = { model: 'demo', messages: [{ role: 'system', content: 'Be nice.' }, { role: 'user', content: 'Hello there world' }] };
 
-async function collect(stream: ChatStream): Promise<ChatCompletionChunk[]> {
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return chunks;
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ProviderError);
-    return error as ProviderError;
-  }
-  throw new Error('expected a ProviderError, got success');
-}
 
 describe('createMockProvider: replies', () => {
   it('echoes the last user message, with usage', async () => {

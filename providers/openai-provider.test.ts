@@ -1,11 +1,12 @@
 import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatCompletionChunk, ChatCompletionRequest } from './chat-types.ts';
-import type { ChatStream, ProviderAdapter } from './contract.ts';
+import type { ProviderAdapter } from './contract.ts';
 import { createOpenAIProvider } from './openai-provider.ts';
 import { ProviderError } from './provider-error.ts';
 import { openAIChunk, openAICompletion } from './test-support/openai-fixtures.ts';
 import { sseData, startTestServer, type TestServer } from './test-support/test-server.ts';
+import { collect, failureOf } from './test-support/outcomes.ts';
 
 const API_KEY = 'sk-test-secret-key-1234567890';
 const request: ChatCompletionRequest = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }] };
@@ -23,21 +24,6 @@ afterEach(async () => {
   await server.close();
 });
 
-async function collect(stream: ChatStream): Promise<ChatCompletionChunk[]> {
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return chunks;
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ProviderError);
-    return error as ProviderError;
-  }
-  throw new Error('expected a ProviderError, got success');
-}
 
 function contentOf(chunks: ChatCompletionChunk[]): string {
   return chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('');

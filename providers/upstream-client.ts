@@ -4,7 +4,7 @@
  * once, `pool.request()` as the fast path, and every failure turned into a `ProviderError`.
  */
 import type { Readable } from 'node:stream';
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { RAW_JSON, type CallOptions } from './contract.ts';
 import { createHttpProviderError, readBoundedText } from './http-error.ts';
 import { ProviderError } from './provider-error.ts';
@@ -92,17 +92,7 @@ export class UpstreamClient {
     const call = new UpstreamCall(this.provider, options?.signal, options?.timeoutMs);
     call.start();
     try {
-      const response = await this.pool.request({
-        path,
-        method: 'POST',
-        headers: this.#headersFor(options),
-        body,
-        // undici accepts any EventTarget-like signal; the latch is one (see abort-latch.ts).
-        signal: call.controller as unknown as AbortSignal,
-      });
-      if (response.statusCode < 200 || response.statusCode >= 300) {
-        throw await this.#httpError(response.statusCode, response.headers, response.body);
-      }
+      const response = await this.#post(path, body, options, call);
       const text = await response.body.text();
       try {
         const value: unknown = JSON.parse(text);
@@ -132,17 +122,7 @@ export class UpstreamClient {
     const call = new UpstreamCall(this.provider, options?.signal, options?.timeoutMs);
     call.start();
     try {
-      const response = await this.pool.request({
-        path,
-        method: 'POST',
-        headers: this.#headersFor(options),
-        body,
-        // undici accepts any EventTarget-like signal; the latch is one (see abort-latch.ts).
-        signal: call.controller as unknown as AbortSignal,
-      });
-      if (response.statusCode < 200 || response.statusCode >= 300) {
-        throw await this.#httpError(response.statusCode, response.headers, response.body);
-      }
+      const response = await this.#post(path, body, options, call);
       call.refresh();
       return { call, body: response.body, headers: response.headers };
     } catch (error) {
@@ -178,6 +158,22 @@ export class UpstreamClient {
     const outcome = await Promise.race([this.pool.close(), graceOver]);
     clearTimeout(timer);
     if (outcome === 'grace over') await this.pool.destroy();
+  }
+
+  /** POSTs through the pool under `call`'s guard; a non-2xx answer rejects with its `ProviderError`. */
+  async #post(path: string, body: string, options: CallOptions | undefined, call: UpstreamCall): Promise<Dispatcher.ResponseData> {
+    const response = await this.pool.request({
+      path,
+      method: 'POST',
+      headers: this.#headersFor(options),
+      body,
+      // undici accepts any EventTarget-like signal; the latch is one (see abort-latch.ts).
+      signal: call.controller as unknown as AbortSignal,
+    });
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      throw await this.#httpError(response.statusCode, response.headers, response.body);
+    }
+    return response;
   }
 
   #headersFor(options: CallOptions | undefined): Record<string, string> {
