@@ -31,10 +31,13 @@ export type GatewayContext = Context<GatewayEnv>;
 
 /**
  * Sets a response header so it reaches the client both when Hono sends the response and when
- * a handler writes straight to the Node response (`c.env.outgoing`).
+ * a handler writes straight to the Node response (`c.env.outgoing`). On a Node server the
+ * header goes on the Node response only: Node merges it into whatever `writeHead` sends
+ * later, so Hono's `c.header()` need not build a Web `Headers` object for every request.
+ * Without a Node response (`app.request()`) Hono carries it.
  */
 export function setResponseHeader(context: GatewayContext, name: string, value: string): void {
-  context.header(name, value);
   const outgoing = context.env?.outgoing;
-  if (outgoing !== undefined && !outgoing.headersSent) outgoing.setHeader(name, value);
+  if (outgoing === undefined) context.header(name, value);
+  else if (!outgoing.headersSent) outgoing.setHeader(name, value);
 }
