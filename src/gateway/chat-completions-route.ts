@@ -49,7 +49,8 @@ interface Outcome {
  * The `POST /v1/chat/completions` handler: reads the body under the size limit, validates
  * it, routes it through `router.chatCompletion` / `router.chatCompletionStream` (which
  * select, call, record and fall back) and writes the answer straight to the Node response
- * (JSON, or SSE chunks flushed one by one ending in `data: [DONE]`). A stream that fails
+ * (JSON, or SSE chunks ending in `data: [DONE]`, those of one event-loop turn in one write;
+ * OpenAI-compatible upstreams' bytes passed through as received). A stream that fails
  * after its first chunk ends with an SSE error event and no `[DONE]`. A client that
  * disconnects aborts the upstream call.
  *
