@@ -15,14 +15,21 @@ export interface CallOptions {
 }
 
 /**
- * Where an adapter keeps the JSON text of a completion or chunk exactly as the upstream sent
- * it, when the parsed object is passed on unchanged: the gateway then writes that text
- * instead of serialising the object again (less work, and a byte-for-byte pass-through). A
- * symbol, so `JSON.stringify` and object spreads never see it.
+ * Where the JSON text of a request, completion or chunk is kept exactly as it arrived, when
+ * the parsed object is passed on unchanged: the next hop then sends that text instead of
+ * serialising the object again (less work, and a byte-for-byte pass-through). A
+ * non-enumerable symbol property (see `keepRawJson`), so `JSON.stringify` and object spreads
+ * never see it: a spread copy, changed or not, is serialised afresh.
  */
 export const RAW_JSON: unique symbol = Symbol('switchboard.rawJson');
 
-/** The upstream's own JSON text of `value` when its adapter kept it (see `RAW_JSON`). */
+/** Attaches `text`, the JSON `value` was parsed from, under `RAW_JSON` (non-enumerable). */
+export function keepRawJson<Value extends object>(value: Value, text: string): Value {
+  Object.defineProperty(value, RAW_JSON, { value: text, configurable: true });
+  return value;
+}
+
+/** The JSON text `value` was parsed from, when it was kept (see `RAW_JSON`). */
 export function rawJson(value: object): string | undefined {
   return (value as { [RAW_JSON]?: string })[RAW_JSON];
 }

@@ -5,7 +5,7 @@
  * several OpenAI-compatible servers) becomes a `ProviderError`.
  */
 import type { ChatCompletionChunk } from './chat-types.ts';
-import { RAW_JSON } from './contract.ts';
+import { keepRawJson } from './contract.ts';
 import { errorBodyFromText } from './http-error.ts';
 import { ProviderError } from './provider-error.ts';
 import type { SseChunkTranslator } from './sse-chunk-stream.ts';
@@ -45,8 +45,7 @@ export class OpenAIChunkTranslator implements SseChunkTranslator<ChatCompletionC
         body,
       });
     }
-    (record as { [RAW_JSON]?: string })[RAW_JSON] = data;
-    output.push(chunk as ChatCompletionChunk);
+    output.push(keepRawJson(chunk as ChatCompletionChunk, data));
     return false;
   }
 }

@@ -3,7 +3,7 @@
  * a query string in the base URL, vLLM, Ollama, OpenRouter, Groq, a local mock…).
  */
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from './chat-types.ts';
-import type { CallOptions, ChatStream, ProviderAdapter } from './contract.ts';
+import { rawJson, type CallOptions, type ChatStream, type ProviderAdapter } from './contract.ts';
 import { OpenAIChunkTranslator } from './openai-chunk-translator.ts';
 import { ProviderError } from './provider-error.ts';
 import { SseChunkStream } from './sse-chunk-stream.ts';
@@ -65,7 +65,10 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ProviderAd
 
     async chat(request: ChatCompletionRequest, callOptions?: CallOptions): Promise<ChatCompletion> {
       // Serialize once; copy the request only when `stream` must change.
-      const body = JSON.stringify(request.stream === undefined || request.stream === false ? request : { ...request, stream: undefined });
+      const body =
+        request.stream === undefined || request.stream === false
+          ? (rawJson(request) ?? JSON.stringify(request))
+          : JSON.stringify({ ...request, stream: undefined });
       const completion = await client.postJson(completionsPath, body, callOptions);
       if (completion === null || typeof completion !== 'object' || !Array.isArray((completion as ChatCompletion).choices)) {
         throw new ProviderError(`${name}: upstream answered 2xx without a \`choices\` array`, {
@@ -78,7 +81,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ProviderAd
     },
 
     async stream(request: ChatCompletionRequest, callOptions?: CallOptions): Promise<ChatStream> {
-      const body = JSON.stringify(request.stream === true ? request : { ...request, stream: true });
+      const body = request.stream === true ? (rawJson(request) ?? JSON.stringify(request)) : JSON.stringify({ ...request, stream: true });
       const response = await client.postForStream(completionsPath, body, callOptions);
       return new SseChunkStream<ChatCompletionChunk>(response.call, response.body, new OpenAIChunkTranslator(name));
     },

@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
-import { RAW_JSON, type CallOptions } from './contract.ts';
+import { keepRawJson, type CallOptions } from './contract.ts';
 import { createHttpProviderError, readBoundedText } from './http-error.ts';
 import { ProviderError } from './provider-error.ts';
 import type { ResponseHeaders } from './retry-after.ts';
@@ -96,8 +96,7 @@ export class UpstreamClient {
       const text = await response.body.text();
       try {
         const value: unknown = JSON.parse(text);
-        if (value !== null && typeof value === 'object') (value as { [RAW_JSON]?: string })[RAW_JSON] = text;
-        return value;
+        return value !== null && typeof value === 'object' ? keepRawJson(value, text) : value;
       } catch (error) {
         throw new ProviderError(`${this.provider}: upstream answered ${response.statusCode} with a body that is not JSON`, {
           kind: 'protocol',

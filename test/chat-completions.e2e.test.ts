@@ -53,6 +53,14 @@ describe('POST /v1/chat/completions through the openai client', () => {
     expect(events.slice(0, -1).map((event) => JSON.parse(event.slice('data: '.length)).choices[0].delta.content ?? null)).toEqual(['a', 'b', null]);
   });
 
+  it('forwards the client request byte for byte, unknown fields, spacing and number forms included', async () => {
+    harness = await startHarness({ upstreams: [{ name: 'primary' }] });
+    const sent = '{ "model": "gpt-4o-mini", "messages": [{"role":"user","content":"hi ✓"}], "temperature": 0.0, "seed": 1e3, "x_vendor_option": {"keep": [1, 2]} }';
+    const response = await fetch(`${harness.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: sent });
+    expect(response.status).toBe(200);
+    expect(harness.upstreams.primary!.calls[0]!.rawBody).toBe(sent);
+  });
+
   it('forwards a completion byte for byte, vendor fields and spacing included', async () => {
     harness = await startHarness({ upstreams: [{ name: 'primary' }] });
     const rawBody =

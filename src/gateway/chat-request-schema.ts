@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ChatCompletionRequest } from '../../providers/chat-types.ts';
+import { keepRawJson } from '../../providers/contract.ts';
 import { formatPath } from '../config/config-error.ts';
 import { GatewayError } from './openai-error.ts';
 
@@ -37,9 +38,10 @@ export const chatRequestSchema = z.looseObject({
  */
 export function parseChatRequest(body: Buffer): ChatCompletionRequest {
   if (body.length === 0) throw invalidRequest('The request body is empty; send a JSON object.', null, 'empty_body');
+  const text = body.toString('utf8');
   let value: unknown;
   try {
-    value = JSON.parse(body.toString('utf8'));
+    value = JSON.parse(text);
   } catch {
     throw invalidRequest('We could not parse the JSON body of your request.', null, 'invalid_json');
   }
@@ -59,7 +61,8 @@ export function parseChatRequest(body: Buffer): ChatCompletionRequest {
         : `Invalid '${param}': ${issue.message}.`;
     throw invalidRequest(message, param === '' ? null : param, missing ? 'missing_required_parameter' : 'invalid_value');
   }
-  return value as ChatCompletionRequest;
+  // Kept so an OpenAI-compatible upstream receives the client's bytes, not a re-serialisation.
+  return keepRawJson(value as ChatCompletionRequest, text);
 }
 
 function invalidRequest(message: string, param: string | null, code: string): GatewayError {

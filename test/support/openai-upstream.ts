@@ -24,6 +24,8 @@ export interface UpstreamCall {
   url: string;
   headers: IncomingHttpHeaders;
   body: any;
+  /** The body's text exactly as received. */
+  rawBody: string;
   /** Settles when the request's socket closed. */
   socketClosed: Promise<void>;
   /** True when the response was not complete when the connection closed (the client went away). */
@@ -165,6 +167,7 @@ export async function startOpenAIUpstream(name = 'upstream'): Promise<OpenAIUpst
         url: request.url ?? '',
         headers: request.headers,
         body,
+        rawBody: text,
         socketClosed: new Promise((resolve) => (resolveClosed = resolve)),
         closedEarly: false,
       };
