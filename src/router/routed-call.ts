@@ -68,7 +68,7 @@ export function routeChatCompletionStream(
       throw error;
     }
     const timeToFirstChunkMs = host.now() - started;
-    const stream = recordedStream(host, adapter.name, request.model, iterator, first, timeToFirstChunkMs, options.signal);
+    const stream = new RecordedStream(host, adapter.name, request.model, iterator, first, timeToFirstChunkMs, options.signal);
     return { stream, provider: adapter.name, attempts: 0 };
   });
 }
@@ -102,6 +102,13 @@ async function withFallback<Result extends { attempts: number }>(
   }
 }
 
+const FIRST_SELECTION: { exclude?: ReadonlySet<string> } = Object.freeze({});
+
+/**
+ * The provider for the next attempt. The first selection's error (no provider, unknown model)
+ * is the caller's; once an attempt failed, running out of attempts or of providers ends the
+ * call with that attempt's error.
+ */
 function nextProvider(
   host: RoutingHost,
   model: string,
@@ -111,18 +118,14 @@ function nextProvider(
   attemptsSoFar: number,
   streaming: boolean,
 ): ProviderAdapter {
-  if (previousError === undefined) {
-    const adapter = host.selectProvider(model, {});
-    tried.add(adapter.name);
-    emitAttempt(host, model, adapter.name, 1, undefined, streaming);
-    return adapter;
+  if (previousError !== undefined && attemptsSoFar >= Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS)) {
+    throw new RoutingFailedError(model, attemptsSoFar, previousError);
   }
-  const maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
-  if (attemptsSoFar >= maxAttempts) throw new RoutingFailedError(model, attemptsSoFar, previousError);
   let adapter: ProviderAdapter;
   try {
-    adapter = host.selectProvider(model, { exclude: tried });
-  } catch {
+    adapter = host.selectProvider(model, previousError === undefined ? FIRST_SELECTION : { exclude: tried });
+  } catch (error) {
+    if (previousError === undefined) throw error;
     throw new RoutingFailedError(model, attemptsSoFar, previousError);
   }
   tried.add(adapter.name);
@@ -178,18 +181,6 @@ function asProviderError(error: unknown, provider: string, signal: AbortSignalLi
   if (error instanceof ProviderError) return error;
   const message = error instanceof Error ? error.message : String(error);
   return new ProviderError(`Provider '${provider}' failed: ${message}`, { kind: 'protocol', provider, cause: error });
-}
-
-function recordedStream(
-  host: RoutingHost,
-  provider: string,
-  model: string,
-  iterator: AsyncIterator<ChatCompletionChunk>,
-  first: IteratorResult<ChatCompletionChunk>,
-  timeToFirstChunkMs: number,
-  signal: AbortSignalLike | undefined,
-): ChatStream {
-  return new RecordedStream(host, provider, model, iterator, first, timeToFirstChunkMs, signal);
 }
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });

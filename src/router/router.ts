@@ -148,8 +148,9 @@ export class Router {
    */
   selectProvider(model: string, context: SelectContext = {}): ProviderAdapter {
     const now = this.clock();
-    const candidates = this.fillCandidates(model, now, toSet(context.exclude));
-    if (candidates.length === 0) throw this.noProviderError(model, now, toSet(context.exclude));
+    const exclude = toSet(context.exclude);
+    const candidates = this.fillCandidates(model, now, exclude);
+    if (candidates.length === 0) throw this.noProviderError(model, now, exclude);
     this.context.model = model;
     this.context.now = now;
     const chosen = candidates[this.selector.choose(candidates, this.context)] as ProviderRecord;
