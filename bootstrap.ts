@@ -15,7 +15,7 @@ import type { Hono } from 'hono';
 import type { ProviderAdapter } from './providers/contract.ts';
 import { createProvider } from './providers/index.ts';
 import { ConfigError, formatIssue } from './src/config/config-error.ts';
-import type { ProviderEntry, SwitchboardConfig, SwitchboardConfigInput } from './src/config/config-schema.ts';
+import type { SwitchboardConfig, SwitchboardConfigInput } from './src/config/config-schema.ts';
 import { demoConfig } from './src/config/demo-config.ts';
 import { loadConfigFile, validateConfig } from './src/config/load-config.ts';
 import type { ProviderFactory } from './src/gateway/admin-routes.ts';
@@ -88,7 +88,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
       : options.configPath !== undefined
         ? await loadConfigFile(options.configPath, { env })
         : demoConfig(env);
-  const createProvider = options.createProvider ?? createProviderFromEntry;
+  const buildProvider: ProviderFactory = options.createProvider ?? createProvider;
 
   let router: Router;
   try {
@@ -109,7 +109,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
     config.providers.forEach((entry, index) => {
       let adapter: ProviderAdapter;
       try {
-        adapter = createProvider(entry);
+        adapter = buildProvider(entry);
       } catch (error) {
         throw new ConfigError([{ path: `providers[${index}]`, message: (error as Error).message }], options.configPath);
       }
@@ -123,7 +123,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
 
   if (config.router.healthCheck.intervalMs > 0) router.startHealthChecker(config.router.healthCheck.intervalMs);
   const metrics = createMetrics({ router, collectProcessMetrics: options.collectProcessMetrics ?? false });
-  const app = createGateway({ router, config, metrics, logger: options.logger, createProvider, clock: options.clock });
+  const app = createGateway({ router, config, metrics, logger: options.logger, createProvider: buildProvider, clock: options.clock });
 
   let closed: Promise<void> | undefined;
   const close = () =>
@@ -134,11 +134,6 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
     })());
 
   return { app, router, metrics, config, close };
-}
-
-/** The default `createProvider`: providers' factory keyed by `type`. */
-function createProviderFromEntry(entry: ProviderEntry): ProviderAdapter {
-  return createProvider(entry);
 }
 
 /** Options of `startServer`: those of `bootstrap`, plus where to listen. */
