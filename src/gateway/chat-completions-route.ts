@@ -12,7 +12,7 @@ import type { GatewayContext, GatewayEnv, RequestLogFields } from './gateway-env
 import { CLIENT_CLOSED_STATUS, mapRoutingError } from './map-routing-error.ts';
 import { GatewayError } from './openai-error.ts';
 import type { RequestLogger } from './request-log.ts';
-import { createNodeSink, createWebSink, type ResponseSink } from './response-sink.ts';
+import { NodeResponseSink, WebResponseSink, type ResponseSink } from './response-sink.ts';
 
 /** Options of `chatCompletionsHandler`. */
 export interface ChatCompletionsOptions {
@@ -64,10 +64,10 @@ export function chatCompletionsHandler(options: ChatCompletionsOptions): Handler
   return async (context) => {
     const outgoing = context.env?.outgoing;
     if (outgoing !== undefined) {
-      await serve(context, createNodeSink(outgoing));
+      await serve(context, new NodeResponseSink(outgoing));
       return ALREADY_SENT_RESPONSE;
     }
-    const sink = createWebSink((body, status, headers) => context.body(body, status as 200, headers));
+    const sink = new WebResponseSink((body, status, headers) => context.body(body, status as 200, headers));
     const served = serve(context, sink);
     return Promise.race([sink.response, served.then(() => sink.response)]);
   };

