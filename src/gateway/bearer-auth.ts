@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { GatewayEnv } from './gateway-env.ts';
 import { GatewayError } from './openai-error.ts';
+import { requestGuard, type RequestCheck } from './request-guard.ts';
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 
@@ -52,7 +53,7 @@ export function bearerToken(header: string | undefined): string | undefined {
   return BEARER.exec(header)?.[1];
 }
 
-/** Options of `bearerAuth`. */
+/** Options of `requireBearerToken` and `bearerAuth`. */
 export interface BearerAuthOptions {
   /** Accepted tokens. */
   tokens: readonly string[];
@@ -63,27 +64,40 @@ export interface BearerAuthOptions {
 }
 
 /**
- * Middleware: requires `Authorization: Bearer <token>` with one of `tokens`, compared in
- * constant time; otherwise 401 `invalid_api_key` in OpenAI's error shape.
+ * Check: requires `Authorization: Bearer <token>` with one of `tokens`, compared in
+ * constant time; otherwise 401 `invalid_api_key` in OpenAI's error shape. Stores which key
+ * matched as `c.var.clientKey`.
  *
  * @example
  * ```ts
- * app.use('/v1/*', bearerAuth({ tokens: config.server.apiKeys }));
+ * app.use('/v1/*', requestGuard(requireBearerToken({ tokens: config.server.apiKeys })));
  * ```
  */
-export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler<GatewayEnv> {
+export function requireBearerToken(options: BearerAuthOptions): RequestCheck {
   const matcher = createTokenMatcher(options.tokens);
   const prefix = options.keyPrefix ?? 'key';
   const message = options.message ?? 'Incorrect or missing API key. Send it as "Authorization: Bearer <key>".';
-  return async (context, next) => {
+  const clientKeys = options.tokens.map((_token, index) => `${prefix}#${index}`);
+  return (context) => {
     const token = bearerToken(context.req.header('authorization'));
     const index = token === undefined ? -1 : matcher.match(token);
     if (index === -1) {
       throw new GatewayError(401, message, { type: 'invalid_request_error', code: 'invalid_api_key', headers: { 'www-authenticate': 'Bearer' } });
     }
-    context.set('clientKey', `${prefix}#${index}`);
-    await next();
+    context.set('clientKey', clientKeys[index]!);
   };
+}
+
+/**
+ * Middleware form of `requireBearerToken`.
+ *
+ * @example
+ * ```ts
+ * app.use('/admin/*', bearerAuth({ tokens: [adminToken], keyPrefix: 'admin' }));
+ * ```
+ */
+export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler<GatewayEnv> {
+  return requestGuard(requireBearerToken(options));
 }
 
 function digest(value: string): Buffer {

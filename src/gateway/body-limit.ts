@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { GatewayContext, GatewayEnv } from './gateway-env.ts';
 import { CLIENT_CLOSED_STATUS } from './map-routing-error.ts';
 import { GatewayError } from './openai-error.ts';
+import { requestGuard, type RequestCheck } from './request-guard.ts';
 
 /** The 413 a body over the limit gets. */
 export function payloadTooLarge(maxBytes: number): GatewayError {
@@ -12,29 +13,40 @@ export function payloadTooLarge(maxBytes: number): GatewayError {
   });
 }
 
-/** Options of `bodyLimit`. */
+/** Options of `bodyLimit` and `limitDeclaredBodySize`. */
 export interface BodyLimitOptions {
   /** Largest accepted body in bytes. */
   maxBytes: number;
 }
 
 /**
- * Middleware: refuses a body whose declared `Content-Length` is over `maxBytes` with 413
- * before reading it. Bodies without a length (chunked) are counted while read by
- * `readBody`, which enforces the same limit.
+ * Check: refuses a body whose declared `Content-Length` is over `maxBytes` with 413 before
+ * reading it. Bodies without a length (chunked) are counted while read by `readBody`, which
+ * enforces the same limit.
  *
  * @example
  * ```ts
- * app.use('/v1/*', bodyLimit({ maxBytes: 10 * 1024 * 1024 }));
+ * app.use('/v1/*', requestGuard(limitDeclaredBodySize({ maxBytes: 10 * 1024 * 1024 })));
+ * ```
+ */
+export function limitDeclaredBodySize(options: BodyLimitOptions): RequestCheck {
+  const { maxBytes } = options;
+  return (context) => {
+    const declared = context.req.header('content-length');
+    if (declared !== undefined && Number(declared) > maxBytes) throw payloadTooLarge(maxBytes);
+  };
+}
+
+/**
+ * Middleware form of `limitDeclaredBodySize`.
+ *
+ * @example
+ * ```ts
+ * app.use('/admin/*', bodyLimit({ maxBytes: 1024 * 1024 }));
  * ```
  */
 export function bodyLimit(options: BodyLimitOptions): MiddlewareHandler<GatewayEnv> {
-  const { maxBytes } = options;
-  return async (context, next) => {
-    const declared = context.req.header('content-length');
-    if (declared !== undefined && Number(declared) > maxBytes) throw payloadTooLarge(maxBytes);
-    await next();
-  };
+  return requestGuard(limitDeclaredBodySize(options));
 }
 
 /**

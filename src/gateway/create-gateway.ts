@@ -5,14 +5,15 @@ import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { ConfigurationError } from '../router/errors.ts';
 import type { Router } from '../router/router.ts';
 import { adminRoutes, type ProviderFactory } from './admin-routes.ts';
-import { bearerAuth } from './bearer-auth.ts';
-import { bodyLimit } from './body-limit.ts';
+import { requireBearerToken } from './bearer-auth.ts';
+import { bodyLimit, limitDeclaredBodySize } from './body-limit.ts';
 import { chatCompletionsHandler } from './chat-completions-route.ts';
 import type { GatewayEnv } from './gateway-env.ts';
 import { GatewayError, internalError, openAIErrorBody } from './openai-error.ts';
-import { rateLimit } from './rate-limit.ts';
-import { requestId } from './request-id.ts';
-import { jsonLineLogger, requestLog, silentLogger, type RequestLogger } from './request-log.ts';
+import { limitRate } from './rate-limit.ts';
+import { requestContext } from './request-context.ts';
+import { requestGuard, type RequestCheck } from './request-guard.ts';
+import { jsonLineLogger, silentLogger, type RequestLogger } from './request-log.ts';
 import { modelsRoutes } from './models-routes.ts';
 import { statusRoutes } from './status-routes.ts';
 
@@ -52,14 +53,15 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   const server = config.server;
   const app = new Hono<GatewayEnv>();
 
-  app.use('*', requestId());
-  app.use('*', requestLog({ logger }));
+  app.use('*', requestContext({ logger }));
 
-  if (server.apiKeys !== undefined && server.apiKeys.length > 0) app.use('/v1/*', bearerAuth({ tokens: server.apiKeys }));
+  const checks: RequestCheck[] = [];
+  if (server.apiKeys !== undefined && server.apiKeys.length > 0) checks.push(requireBearerToken({ tokens: server.apiKeys }));
   if (server.rateLimit !== undefined) {
-    app.use('/v1/*', rateLimit({ requestsPerMinute: server.rateLimit.requestsPerMinute, burst: server.rateLimit.burst, clock: options.clock }));
+    checks.push(limitRate({ requestsPerMinute: server.rateLimit.requestsPerMinute, burst: server.rateLimit.burst, clock: options.clock }));
   }
-  app.use('/v1/*', bodyLimit({ maxBytes: server.maxBodyBytes }));
+  checks.push(limitDeclaredBodySize({ maxBytes: server.maxBodyBytes }));
+  app.use('/v1/*', requestGuard(...checks));
 
   app.post(
     '/v1/chat/completions',

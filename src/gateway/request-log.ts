@@ -1,5 +1,3 @@
-import type { MiddlewareHandler } from 'hono';
-import type { GatewayEnv, RequestLogFields } from './gateway-env.ts';
 
 /** One structured log line per request. Never holds message content or keys. */
 export interface RequestLogRecord {
@@ -58,44 +56,3 @@ export function jsonLineLogger(stream: NodeJS.WritableStream = process.stdout): 
 
 /** A logger that drops everything (tests). */
 export const silentLogger: RequestLogger = () => {};
-
-/** Options of `requestLog`. */
-export interface RequestLogOptions {
-  logger: RequestLogger;
-}
-
-/**
- * Middleware: after the response (for streams, after the last chunk), logs one record with
- * the request id, method, path, status, latency and what the handler put in
- * `c.var.logFields` (model, provider, attempts, stream).
- *
- * @example
- * ```ts
- * app.use('*', requestLog({ logger: jsonLineLogger() }));
- * ```
- */
-export function requestLog(options: RequestLogOptions): MiddlewareHandler<GatewayEnv> {
-  const { logger } = options;
-  return async (context, next) => {
-    const started = performance.now();
-    const fields: RequestLogFields = {};
-    context.set('logFields', fields);
-    await next();
-    const record: RequestLogRecord = {
-      time: new Date().toISOString(),
-      level: 'info',
-      msg: 'request',
-      id: context.get('requestId'),
-      method: context.req.method,
-      path: context.req.path,
-      status: fields.status ?? context.res.status,
-      latencyMs: Math.round((performance.now() - started) * 100) / 100,
-    };
-    if (fields.model !== undefined) record.model = fields.model;
-    if (fields.provider !== undefined) record.provider = fields.provider;
-    if (fields.attempts !== undefined) record.attempts = fields.attempts;
-    if (fields.stream !== undefined) record.stream = fields.stream;
-    if (fields.errorCode !== undefined && fields.errorCode !== null) record.errorCode = fields.errorCode;
-    logger(record);
-  };
-}
