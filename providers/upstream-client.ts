@@ -1,12 +1,15 @@
 /**
  * The HTTP side shared by the OpenAI-compatible and Anthropic adapters: one keep-alive undici
  * `Pool` per provider instance (created once, never global `fetch`), header objects built
- * once, `pool.request()` as the fast path, and every failure turned into a `ProviderError`.
+ * once, `pool.dispatch()` with a whole-body handler for non-streamed calls (the hot path),
+ * `pool.request()` where a body stream is needed, and every failure turned into a
+ * `ProviderError`.
  */
 import type { Readable } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
+import { BufferedResponseHandler } from './buffered-response-handler.ts';
 import { keepRawJson, type CallOptions } from './contract.ts';
-import { createHttpProviderError, readBoundedText } from './http-error.ts';
+import { createHttpProviderError, MAX_ERROR_BODY_BYTES, readBoundedText } from './http-error.ts';
 import { ProviderError } from './provider-error.ts';
 import type { ResponseHeaders } from './retry-after.ts';
 import { UpstreamCall } from './upstream-call.ts';
@@ -92,16 +95,23 @@ export class UpstreamClient {
     const call = new UpstreamCall(this.provider, options?.signal, options?.timeoutMs);
     call.start();
     try {
-      const response = await this.#post(path, body, options, call);
-      const text = await response.body.text();
+      // The handler listens to the call's latch (timeout, caller's abort) until it settles.
+      const handler = new BufferedResponseHandler({ signal: call.controller, errorBodyLimit: MAX_ERROR_BODY_BYTES });
+      this.pool.dispatch({ path, method: 'POST', headers: this.#headersFor(options), body }, handler);
+      const response = await handler.response;
+      const { statusCode, text } = response;
+      if (statusCode < 200 || statusCode >= 300) {
+        const { provider } = this;
+        throw createHttpProviderError({ provider, status: statusCode, headers: response.headers, bodyText: text, secrets: this.#secrets });
+      }
       try {
         const value: unknown = JSON.parse(text);
         return value !== null && typeof value === 'object' ? keepRawJson(value, text) : value;
       } catch (error) {
-        throw new ProviderError(`${this.provider}: upstream answered ${response.statusCode} with a body that is not JSON`, {
+        throw new ProviderError(`${this.provider}: upstream answered ${statusCode} with a body that is not JSON`, {
           kind: 'protocol',
           provider: this.provider,
-          status: response.statusCode,
+          status: statusCode,
           cause: error,
         });
       }
@@ -159,7 +169,7 @@ export class UpstreamClient {
     if (outcome === 'grace over') await this.pool.destroy();
   }
 
-  /** POSTs through the pool under `call`'s guard; a non-2xx answer rejects with its `ProviderError`. */
+  /** POSTs through the pool under `call`'s guard, body unread; a non-2xx answer rejects with its `ProviderError`. */
   async #post(path: string, body: string, options: CallOptions | undefined, call: UpstreamCall): Promise<Dispatcher.ResponseData> {
     const response = await this.pool.request({
       path,
