@@ -1,6 +1,7 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AttemptEvent, CircuitState, CircuitStateChangeEvent, ResultEvent } from '../router/types.ts';
-import { labelChildCache } from './label-child-cache.ts';
+import { LabelledCounter } from './labelled-counter.ts';
+import { LabelledHistogram } from './labelled-histogram.ts';
 import type { RouterEventSource } from './router-event-source.ts';
 
 /** Label value used when a request never reached a provider (bad input, unknown model…). */
@@ -90,69 +91,73 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
   const registers = [registry];
   if (options.collectProcessMetrics) collectDefaultMetrics({ register: registry, prefix: 'switchboard_' });
 
-  const circuitStateChanges = new Counter({
+  const circuitStateChanges = new LabelledCounter({
     name: 'circuit_state_changes_total',
     help: 'Circuit-breaker transitions per provider (states closed, open, half_open).',
     labelNames: ['provider', 'from', 'to'] as const,
     registers,
   });
-  const requests = new Counter({
+  const requests = new LabelledCounter({
     name: 'switchboard_requests_total',
     help: 'Chat completion requests answered by the gateway, by serving provider, model, HTTP status and streaming.',
     labelNames: ['provider', 'model', 'status', 'stream'] as const,
     registers,
   });
-  const requestDuration = new Histogram({
+  const requestDuration = new LabelledHistogram({
     name: 'switchboard_request_duration_seconds',
     help: 'Time from receiving a chat completion request to its last byte.',
     labelNames: ['provider', 'model', 'status', 'stream'] as const,
     buckets: DURATION_BUCKETS,
     registers,
   });
-  const timeToFirstToken = new Histogram({
+  const timeToFirstToken = new LabelledHistogram({
     name: 'switchboard_time_to_first_token_seconds',
     help: 'Time from receiving a streamed request to sending its first chunk.',
     labelNames: ['provider', 'model'] as const,
     buckets: FIRST_TOKEN_BUCKETS,
     registers,
   });
-  const requestAttempts = new Histogram({
+  const requestAttempts = new LabelledHistogram({
     name: 'switchboard_request_attempts',
     help: 'Providers tried per routed request, the serving one included.',
     labelNames: ['model'] as const,
     buckets: ATTEMPT_BUCKETS,
     registers,
   });
-  const inFlight = new Gauge({
+  let requestsInFlight = 0;
+  new Gauge({
     name: 'switchboard_requests_in_flight',
     help: 'Chat completion requests being processed (streams included).',
     registers,
+    collect() {
+      this.set(requestsInFlight);
+    },
   });
-  const tokens = new Counter({
+  const tokens = new LabelledCounter({
     name: 'switchboard_tokens_total',
     help: 'Tokens reported by upstream usage, by provider, model and kind (prompt, completion).',
     labelNames: ['provider', 'model', 'kind'] as const,
     registers,
   });
-  const attempts = new Counter({
+  const attempts = new LabelledCounter({
     name: 'switchboard_provider_attempts_total',
     help: 'Calls to a provider made by routed requests, by kind (first, fallback).',
     labelNames: ['provider', 'model', 'kind'] as const,
     registers,
   });
-  const fallbacks = new Counter({
+  const fallbacks = new LabelledCounter({
     name: 'switchboard_fallbacks_total',
     help: 'Fallbacks: a request moved on to this provider after a retryable failure of another.',
     labelNames: ['provider', 'model'] as const,
     registers,
   });
-  const results = new Counter({
+  const results = new LabelledCounter({
     name: 'switchboard_provider_results_total',
     help: 'Results recorded for a provider: success, failure (counts against health) or ignored (client error, 429 cool-down, abort).',
     labelNames: ['provider', 'outcome'] as const,
     registers,
   });
-  const providerLatency = new Histogram({
+  const providerLatency = new LabelledHistogram({
     name: 'switchboard_provider_latency_seconds',
     help: 'Upstream latency of successful calls (time to first chunk for streams).',
     labelNames: ['provider'] as const,
@@ -220,13 +225,6 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     },
   });
 
-  const resultsFor = labelChildCache((provider: string, outcome: string) => results.labels(provider, outcome));
-  const providerLatencyFor = labelChildCache((provider: string) => providerLatency.labels(provider));
-  const attemptsFor = labelChildCache((provider: string, model: string, kind: string) => attempts.labels(provider, model, kind));
-  const requestsFor = labelChildCache((provider: string, model: string, status: string, stream: string) => requests.labels(provider, model, status, stream));
-  const requestDurationFor = labelChildCache((provider: string, model: string, status: string, stream: string) =>
-    requestDuration.labels(provider, model, status, stream),
-  );
   const modelLabels = new Set<string>();
   const modelLabel = (model: string): string => {
     if (modelLabels.has(model)) return model;
@@ -236,17 +234,17 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
   };
 
   const onCircuitStateChange = (event: CircuitStateChangeEvent) => {
-    circuitStateChanges.inc({ provider: event.provider, from: event.from, to: event.to });
+    circuitStateChanges.labels(event.provider, event.from, event.to).inc();
   };
   const onResult = (event: ResultEvent) => {
     const outcome = event.success ? 'success' : event.countsAsFailure === false ? 'ignored' : 'failure';
-    resultsFor(event.provider, outcome).inc();
-    if (event.success && event.latencyMs !== undefined && event.latencyMs > 0) providerLatencyFor(event.provider).observe(event.latencyMs / 1000);
+    results.labels(event.provider, outcome).inc();
+    if (event.success && event.latencyMs !== undefined && event.latencyMs > 0) providerLatency.labels(event.provider).observe(event.latencyMs / 1000);
   };
   const onAttempt = (event: AttemptEvent) => {
     const model = modelLabel(event.model);
-    attemptsFor(event.provider, model, event.kind).inc();
-    if (event.kind === 'fallback') fallbacks.inc({ provider: event.provider, model });
+    attempts.labels(event.provider, model, event.kind).inc();
+    if (event.kind === 'fallback') fallbacks.labels(event.provider, model).inc();
   };
   router.on('circuitStateChange', onCircuitStateChange);
   router.on('result', onResult);
@@ -256,28 +254,28 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     registry,
     contentType: registry.contentType,
     requestStarted() {
-      inFlight.inc();
+      requestsInFlight += 1;
     },
     requestFinished(observation) {
-      inFlight.dec();
+      requestsInFlight -= 1;
       const provider = observation.provider ?? NO_PROVIDER_LABEL;
       const model = observation.model === undefined ? '' : modelLabel(observation.model);
       const status = String(observation.status);
       const stream = observation.stream ? 'true' : 'false';
-      requestsFor(provider, model, status, stream).inc();
-      requestDurationFor(provider, model, status, stream).observe(observation.durationMs / 1000);
+      requests.labels(provider, model, status, stream).inc();
+      requestDuration.labels(provider, model, status, stream).observe(observation.durationMs / 1000);
       if (observation.attempts !== undefined && observation.attempts > 0 && observation.model !== undefined) {
-        requestAttempts.observe({ model }, observation.attempts);
+        requestAttempts.labels(model).observe(observation.attempts);
       }
     },
     observeTimeToFirstToken(provider, model, milliseconds) {
-      timeToFirstToken.observe({ provider, model: modelLabel(model) }, milliseconds / 1000);
+      timeToFirstToken.labels(provider, modelLabel(model)).observe(milliseconds / 1000);
     },
     observeTokenUsage(provider, model, usage) {
       if (usage === null || usage === undefined) return;
       model = modelLabel(model);
-      if (typeof usage.prompt_tokens === 'number' && usage.prompt_tokens > 0) tokens.inc({ provider, model, kind: 'prompt' }, usage.prompt_tokens);
-      if (typeof usage.completion_tokens === 'number' && usage.completion_tokens > 0) tokens.inc({ provider, model, kind: 'completion' }, usage.completion_tokens);
+      if (typeof usage.prompt_tokens === 'number' && usage.prompt_tokens > 0) tokens.labels(provider, model, 'prompt').inc(usage.prompt_tokens);
+      if (typeof usage.completion_tokens === 'number' && usage.completion_tokens > 0) tokens.labels(provider, model, 'completion').inc(usage.completion_tokens);
     },
     render() {
       snapshotCache = undefined;
