@@ -29,6 +29,12 @@ describe('gateway keys', () => {
 
     for (const path of ['/health', '/ready', '/metrics']) expect((await fetch(`${harness.url}${path}`)).status).toBe(200);
     expect(harness.upstreams.primary!.calls).toHaveLength(1);
+
+    // Refused chat completions are answered requests too: operators see them in the request count.
+    const metrics = await (await fetch(`${harness.url}/metrics`)).text();
+    expect(metrics).toContain('switchboard_requests_total{provider="none",model="",status="401",stream="false"} 2');
+    expect(metrics).toContain('switchboard_requests_total{provider="primary",model="gpt-4o-mini",status="200",stream="false"} 1');
+    expect(metrics).toContain('switchboard_requests_in_flight 0');
   });
 });
 
@@ -66,5 +72,7 @@ describe('rate limit', () => {
     clock.advance(1_000);
     expect((await send('key-one')).status).toBe(200);
     expect(harness.upstreams.primary!.calls).toHaveLength(4);
+    const metrics = await (await fetch(`${harness.url}/metrics`)).text();
+    expect(metrics).toContain('switchboard_requests_total{provider="none",model="",status="429",stream="false"} 1');
   });
 });

@@ -17,6 +17,8 @@ import { jsonLineLogger, silentLogger, type RequestLogger } from './request-log.
 import { modelsRoutes } from './models-routes.ts';
 import { statusRoutes } from './status-routes.ts';
 
+const CHAT_COMPLETIONS_PATH = '/v1/chat/completions';
+
 /** Options of `createGateway`. */
 export interface GatewayOptions {
   /** The router every chat completion goes through. */
@@ -64,7 +66,7 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   app.use('/v1/*', requestGuard(...checks));
 
   app.post(
-    '/v1/chat/completions',
+    CHAT_COMPLETIONS_PATH,
     chatCompletionsHandler({
       router,
       metrics,
@@ -98,6 +100,10 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
     }
     const fields = context.get('logFields');
     if (fields !== undefined) fields.errorCode = gatewayError.code;
+    // A chat completion refused by a check (key, rate, declared size) never reached its handler, which counts the rest.
+    if (metrics !== undefined && fields?.status === undefined && context.req.method === 'POST' && context.req.path === CHAT_COMPLETIONS_PATH) {
+      metrics.requestRefused({ status: gatewayError.status, durationMs: performance.now() - (context.get('startedAt') ?? performance.now()) });
+    }
     return context.json(gatewayError.toBody(), gatewayError.status as 400, gatewayError.headers);
   });
 

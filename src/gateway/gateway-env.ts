@@ -19,6 +19,8 @@ export interface GatewayEnv {
   Variables: {
     /** The sanitised or generated request id. */
     requestId: string;
+    /** `performance.now()` when the request arrived. */
+    startedAt: number;
     /** Which gateway key authenticated the request (`key#<index>`), for rate limiting. */
     clientKey: string;
     /** Fields for the request log. */

@@ -15,8 +15,9 @@ export interface RequestContextOptions {
 }
 
 /**
- * Middleware opening and closing every request: takes the client's `x-request-id`
- * (sanitised) or generates one, stores it as `c.var.requestId` and echoes it on every
+ * Middleware opening and closing every request: notes its arrival (`c.var.startedAt`), takes
+ * the client's `x-request-id` (sanitised) or generates one, stores it as `c.var.requestId`
+ * and echoes it on every
  * response (errors and 404s included); hands the handlers `c.var.logFields` to fill; when
  * the request is answered, logs one record with method, path, status, latency and those
  * fields.
@@ -32,6 +33,7 @@ export function requestContext(options: RequestContextOptions): MiddlewareHandle
     const started = performance.now();
     const id = sanitizeRequestId(context.req.header(headerName)) ?? generate();
     context.set('requestId', id);
+    context.set('startedAt', started);
     setResponseHeader(context, headerName, id);
     const fields: RequestLogFields = {};
     context.set('logFields', fields);

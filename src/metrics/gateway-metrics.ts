@@ -37,6 +37,14 @@ export interface RequestObservation {
   attempts?: number | undefined;
 }
 
+/** What `requestRefused` records. */
+export interface RefusedRequestObservation {
+  /** HTTP status sent to the client. */
+  status: number;
+  /** Time from receiving the request to the answer, in ms. */
+  durationMs: number;
+}
+
 /** Token counts of one response (OpenAI's `usage`). */
 export interface TokenUsage {
   prompt_tokens?: number | undefined;
@@ -64,6 +72,12 @@ export interface GatewayMetrics {
   requestStarted(): void;
   /** A request was answered (in-flight gauge −1, counts and latency). */
   requestFinished(observation: RequestObservation): void;
+  /**
+   * A chat completion request answered before it was handled (401 bad key, 429 rate limit,
+   * 413 declared body too large): counted like any answered request, provider `none`, no
+   * model; the in-flight gauge is not touched (`requestStarted` was never called).
+   */
+  requestRefused(observation: RefusedRequestObservation): void;
   /** First chunk of a stream sent to the client, `milliseconds` after the request arrived. */
   observeTimeToFirstToken(provider: string, model: string, milliseconds: number): void;
   /** Token usage reported by a response. */
@@ -250,6 +264,11 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
   router.on('result', onResult);
   router.on('attempt', onAttempt);
 
+  const countAnswer = (provider: string, model: string, status: string, stream: string, durationMs: number) => {
+    requests.labels(provider, model, status, stream).inc();
+    requestDuration.labels(provider, model, status, stream).observe(durationMs / 1000);
+  };
+
   return {
     registry,
     contentType: registry.contentType,
@@ -260,13 +279,13 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
       requestsInFlight -= 1;
       const provider = observation.provider ?? NO_PROVIDER_LABEL;
       const model = observation.model === undefined ? '' : modelLabel(observation.model);
-      const status = String(observation.status);
-      const stream = observation.stream ? 'true' : 'false';
-      requests.labels(provider, model, status, stream).inc();
-      requestDuration.labels(provider, model, status, stream).observe(observation.durationMs / 1000);
+      countAnswer(provider, model, String(observation.status), observation.stream ? 'true' : 'false', observation.durationMs);
       if (observation.attempts !== undefined && observation.attempts > 0 && observation.model !== undefined) {
         requestAttempts.labels(model).observe(observation.attempts);
       }
+    },
+    requestRefused(observation) {
+      countAnswer(NO_PROVIDER_LABEL, '', String(observation.status), 'false', observation.durationMs);
     },
     observeTimeToFirstToken(provider, model, milliseconds) {
       timeToFirstToken.labels(provider, modelLabel(model)).observe(milliseconds / 1000);
