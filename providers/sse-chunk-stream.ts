@@ -1,15 +1,16 @@
 /**
- * The pull side of an upstream SSE response: the socket's bytes are parsed as they arrive,
- * translated into chunks by a per-protocol translator, queued (bounded: the upstream body is
- * paused when the consumer lags), and handed out by `next()`. Nothing buffers the whole stream.
+ * The pull side of an upstream SSE response: the socket's bytes are pushed in by the body's
+ * source as they arrive, parsed, translated into chunks by a per-protocol translator, queued
+ * (bounded: the source is paused when the consumer lags, so the upstream sees back-pressure),
+ * and handed out by `next()`. Nothing buffers the whole stream.
  */
-import type { Readable } from 'node:stream';
 import { ProviderError } from './provider-error.ts';
 import { SseParser, type SseEvent } from './sse-parser.ts';
+import type { UpstreamBodySink, UpstreamBodySource } from './upstream-body.ts';
 import type { UpstreamCall } from './upstream-call.ts';
 
 /** Chunks queued beyond this pause the upstream body until the consumer catches up. */
-const HIGH_WATER_MARK = 64;
+export const SSE_CHUNK_HIGH_WATER_MARK = 64;
 
 /** Turns one protocol's SSE events into chunks. One instance per stream (it may keep state). */
 export interface SseChunkTranslator<T> {
@@ -28,7 +29,9 @@ type Reject = (error: unknown) => void;
  * An async iterator of chunks over an upstream SSE body. Ends when the translator reports
  * the end event; a body that ends before it, a malformed event or a broken socket throws a
  * `ProviderError` from `next()` (after the chunks already received). `return()` (a `break` in
- * `for await`) destroys the upstream body, which closes the upstream request.
+ * `for await`) aborts the upstream body, which closes the upstream request.
+ *
+ * It is the sink of its body: `onBytes`, `onEnd` and `onError` are for the source only.
  *
  * @example
  * ```ts
@@ -36,9 +39,9 @@ type Reject = (error: unknown) => void;
  * for await (const chunk of stream) process(chunk);
  * ```
  */
-export class SseChunkStream<T> implements AsyncIterableIterator<T> {
+export class SseChunkStream<T> implements AsyncIterableIterator<T>, UpstreamBodySink {
   readonly #call: UpstreamCall;
-  readonly #body: Readable;
+  readonly #body: UpstreamBodySource;
   readonly #translator: SseChunkTranslator<T>;
   readonly #parser = new SseParser();
   #queue: T[] = [];
@@ -52,14 +55,12 @@ export class SseChunkStream<T> implements AsyncIterableIterator<T> {
   /** The promise handed to the consumer waiting in `next()`, if any. */
   #waiting: Promise<IteratorResult<T>> | undefined;
 
-  constructor(call: UpstreamCall, body: Readable, translator: SseChunkTranslator<T>) {
+  /** Attaches to `body` at once: bytes that already arrived are parsed before the constructor returns. */
+  constructor(call: UpstreamCall, body: UpstreamBodySource, translator: SseChunkTranslator<T>) {
     this.#call = call;
     this.#body = body;
     this.#translator = translator;
-    body.on('data', this.#onData);
-    body.on('end', this.#onEnd);
-    body.on('error', this.#onError);
-    body.on('close', this.#onClose);
+    body.attach(this);
   }
 
   [Symbol.asyncIterator](): this {
@@ -78,7 +79,9 @@ export class SseChunkStream<T> implements AsyncIterableIterator<T> {
     if (this.#paused) {
       this.#paused = false;
       this.#call.resume();
+      // The source may hand over what it holds right away (chunks, the end, an error): look again.
       this.#body.resume();
+      return this.next();
     }
     // A second `next()` while one is waiting (allowed by the protocol, never done by `for await`) queues behind it.
     if (this.#waiting !== undefined) return this.#waiting.then(this.#nextAfterWaiting, this.#nextAfterWaiting);
@@ -91,7 +94,7 @@ export class SseChunkStream<T> implements AsyncIterableIterator<T> {
 
   readonly #nextAfterWaiting = (): Promise<IteratorResult<T>> => this.next();
 
-  /** Stops early: destroys the upstream body (closing the upstream request) and drops queued chunks. */
+  /** Stops early: aborts the upstream body (closing the upstream request unless it completed) and drops queued chunks. */
   return(): Promise<IteratorResult<T>> {
     this.#release();
     return Promise.resolve(DONE_RESULT as IteratorResult<T>);
@@ -107,11 +110,8 @@ export class SseChunkStream<T> implements AsyncIterableIterator<T> {
     this.#queue.length = 0;
     this.#head = 0;
     this.#error = undefined;
-    if (!this.#body.destroyed && !this.#body.readableEnded) {
-      this.#ended = true;
-      this.#body.destroy();
-    }
     this.#ended = true;
+    this.#body.abort(new Error('the consumer stopped reading the stream'));
     this.#call.finish();
     this.#settleWaiting();
   }
@@ -125,7 +125,8 @@ export class SseChunkStream<T> implements AsyncIterableIterator<T> {
     return { value, done: false };
   }
 
-  readonly #onData = (bytes: Buffer): void => {
+  /** Source only: one body chunk. */
+  onBytes(bytes: Buffer): void {
     if (this.#ended) return; // After the end event: drain the rest so the connection can be reused.
     this.#call.refresh();
     const events = this.#parser.push(bytes);
@@ -151,15 +152,16 @@ export class SseChunkStream<T> implements AsyncIterableIterator<T> {
       }
     }
     this.#settleWaiting();
-    if (!this.#ended && !this.#paused && this.#queue.length - this.#head >= HIGH_WATER_MARK) {
+    if (!this.#ended && !this.#paused && this.#queue.length - this.#head >= SSE_CHUNK_HIGH_WATER_MARK) {
       // The consumer lags: stop reading, and stop counting the upstream's silence against it.
       this.#paused = true;
       this.#call.suspend();
       this.#body.pause();
     }
-  };
+  }
 
-  readonly #onEnd = (): void => {
+  /** Source only: the body is complete. */
+  onEnd(): void {
     this.#call.finish();
     if (this.#ended) return;
     const cleanEnd = this.#parser.finish();
@@ -169,29 +171,23 @@ export class SseChunkStream<T> implements AsyncIterableIterator<T> {
         { kind: 'protocol', provider: this.#call.provider },
       ),
     );
-  };
+  }
 
-  readonly #onError = (error: Error): void => {
+  /** Source only: the body failed (transport error, or the request was aborted). */
+  onError(error: unknown): void {
     if (this.#ended) {
       this.#call.finish();
       return;
     }
     this.#fail(this.#call.failure(error));
-  };
-
-  readonly #onClose = (): void => {
-    if (!this.#ended) {
-      // Closed without 'end' or 'error' (destroyed from outside): the stream is broken.
-      this.#fail(this.#call.failure(new Error('upstream body closed before the end of the stream')));
-    }
-    this.#call.finish();
-  };
+  }
 
   #fail(error: ProviderError): void {
     if (this.#ended) return;
     this.#ended = true;
     this.#error = error;
-    if (!this.#body.destroyed) this.#body.destroy();
+    // Closes the upstream request (a malformed or error event); a no-op when the body already ended or failed.
+    this.#body.abort(error);
     this.#call.finish();
     this.#settleWaiting();
   }

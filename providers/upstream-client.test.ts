@@ -1,9 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BufferedResponseHandler } from './buffered-response-handler.ts';
 import { rawJson } from './contract.ts';
+import { OpenAIChunkTranslator } from './openai-chunk-translator.ts';
+import { SseChunkStream } from './sse-chunk-stream.ts';
 import { openAICompletion } from './test-support/openai-fixtures.ts';
 import { failureOf } from './test-support/outcomes.ts';
-import { startTestServer, type ScriptedChunk, type TestServer } from './test-support/test-server.ts';
+import { sseData, startTestServer, type ScriptedChunk, type TestServer } from './test-support/test-server.ts';
 import { UpstreamClient } from './upstream-client.ts';
 
 const API_KEY = 'sk-test-secret-key-1234567890';
@@ -144,5 +146,59 @@ describe('UpstreamClient.postJson', () => {
     } finally {
       await single.close();
     }
+  });
+});
+
+describe('UpstreamClient.postForStream', () => {
+  it('resolves at the headers with the body held for a stream, and POSTs as postJson does', async () => {
+    server.enqueue({ headers: { 'x-request-id': 'up_1' }, chunks: [sseData('[DONE]')] });
+    const response = await client.postForStream(path, requestBody, { requestId: 'req_7' });
+    expect(response.headers['x-request-id']).toBe('up_1');
+    const stream = new SseChunkStream(response.call, response.body, new OpenAIChunkTranslator('primary'));
+    expect(await stream.next()).toEqual({ value: undefined, done: true });
+    const call = server.calls[0];
+    expect(call).toMatchObject({ method: 'POST', url: '/v1/chat/completions?api-version=1', body: requestBody });
+    expect(call?.headers).toMatchObject({ authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json', 'x-request-id': 'req_7' });
+  });
+
+  it('rejects a non-2xx answer with its http error, cool-down from the headers, secrets scrubbed', async () => {
+    const body = { error: { message: `Rate limited for key ${API_KEY}`, type: 'rate_limit_error', code: 'rate_limit_exceeded' } };
+    server.enqueue({ status: 429, headers: { 'retry-after': '3' }, body });
+    const error = await failureOf(client.postForStream(path, requestBody, undefined));
+    expect(error).toMatchObject({ kind: 'http', status: 429, retryAfterMs: 3000, code: 'rate_limit_exceeded' });
+    expect(error.message).toBe('primary: upstream answered 429: Rate limited for key ***');
+  });
+
+  it('reads a non-2xx body only up to its limit, then releases the socket', async () => {
+    const head = JSON.stringify({ error: { message: 'overloaded', type: 'server_error' } }).slice(0, -1);
+    server.enqueue({ status: 503, headers: { 'content-type': 'application/json' }, chunks: [head, ' '.repeat(70 * 1024)], hangAfterChunks: true });
+    const error = await failureOf(client.postForStream(path, requestBody, { timeoutMs: 5000 }));
+    expect(error).toMatchObject({ kind: 'http', status: 503 });
+    await server.calls[0]?.closed;
+    expect(server.calls[0]?.abortedByClient).toBe(true);
+  });
+
+  it('times out before the headers: kind timeout, and the upstream sees its socket close', async () => {
+    server.enqueue({ hang: true });
+    const error = await failureOf(client.postForStream(path, requestBody, { timeoutMs: 100 }));
+    expect(error).toMatchObject({ kind: 'timeout', isRetryable: true });
+    await server.calls[0]?.closed;
+    expect(server.calls[0]?.abortedByClient).toBe(true);
+  });
+
+  it("the caller's abort before the headers is kind aborted, and the upstream sees its socket close", async () => {
+    server.enqueue({ hang: true });
+    const controller = new AbortController();
+    const pending = failureOf(client.postForStream(path, requestBody, { signal: controller.signal }));
+    await expect.poll(() => server.calls.length, { interval: 5 }).toBe(1);
+    controller.abort();
+    expect(await pending).toMatchObject({ kind: 'aborted', isRetryable: false });
+    await server.calls[0]?.closed;
+    expect(server.calls[0]?.abortedByClient).toBe(true);
+  });
+
+  it('a reset before the headers is kind connection', async () => {
+    server.enqueue({ reset: true });
+    expect(await failureOf(client.postForStream(path, requestBody, undefined))).toMatchObject({ kind: 'connection', isRetryable: true });
   });
 });

@@ -1,17 +1,18 @@
 /**
  * The HTTP side shared by the OpenAI-compatible and Anthropic adapters: one keep-alive undici
  * `Pool` per provider instance (created once, never global `fetch`), header objects built
- * once, `pool.dispatch()` with a whole-body handler for non-streamed calls (the hot path),
- * `pool.request()` where a body stream is needed, and every failure turned into a
- * `ProviderError`.
+ * once, `pool.dispatch()` with a whole-body handler for non-streamed calls (the hot path) and
+ * a streaming handler for streamed ones (no `Readable` per response), and every failure
+ * turned into a `ProviderError`.
  */
-import type { Readable } from 'node:stream';
-import { Pool, type Dispatcher } from 'undici';
+import { Pool } from 'undici';
 import { BufferedResponseHandler } from './buffered-response-handler.ts';
 import { keepRawJson, type CallOptions } from './contract.ts';
-import { createHttpProviderError, MAX_ERROR_BODY_BYTES, readBoundedText } from './http-error.ts';
+import { createHttpProviderError, MAX_ERROR_BODY_BYTES } from './http-error.ts';
 import { ProviderError } from './provider-error.ts';
 import type { ResponseHeaders } from './retry-after.ts';
+import { StreamingResponseHandler } from './streaming-response-handler.ts';
+import type { UpstreamBodySource } from './upstream-body.ts';
 import { UpstreamCall } from './upstream-call.ts';
 
 /** Connection settings shared by the HTTP adapters' options. */
@@ -39,7 +40,8 @@ export interface UpstreamClientOptions extends UpstreamConnectionOptions {
 /** A 2xx upstream response whose body is still to be read, and the guard of its call. */
 export interface OpenUpstreamResponse {
   call: UpstreamCall;
-  body: Readable;
+  /** The body, held back until a sink is attached (e.g. by `new SseChunkStream(call, body, translator)`). */
+  body: UpstreamBodySource;
   headers: ResponseHeaders;
 }
 
@@ -125,15 +127,24 @@ export class UpstreamClient {
   /**
    * POSTs a JSON body and resolves once the upstream answered 2xx, with the body still
    * unread and the call still armed (its timer now measures the gap to the next chunk).
-   * A non-2xx answer rejects with a `ProviderError` of kind `http`.
+   * A non-2xx answer rejects with a `ProviderError` of kind `http` (its body read up to
+   * `MAX_ERROR_BODY_BYTES`).
    */
   async postForStream(path: string, body: string, options: CallOptions | undefined): Promise<OpenUpstreamResponse> {
     const call = new UpstreamCall(this.provider, options?.signal, options?.timeoutMs);
     call.start();
     try {
-      const response = await this.#post(path, body, options, call);
+      // The handler listens to the call's latch (timeout, caller's abort) until the body is over.
+      const handler = new StreamingResponseHandler({ signal: call.controller, errorBodyLimit: MAX_ERROR_BODY_BYTES });
+      this.pool.dispatch({ path, method: 'POST', headers: this.#headersFor(options), body }, handler);
+      const response = await handler.response;
+      const { statusCode } = response;
+      if (statusCode < 200 || statusCode >= 300) {
+        const { provider } = this;
+        throw createHttpProviderError({ provider, status: statusCode, headers: response.headers, bodyText: response.text, secrets: this.#secrets });
+      }
       call.refresh();
-      return { call, body: response.body, headers: response.headers };
+      return { call, body: handler, headers: response.headers };
     } catch (error) {
       call.finish();
       throw error instanceof ProviderError && !call.timedOut ? error : call.failure(error);
@@ -169,29 +180,8 @@ export class UpstreamClient {
     if (outcome === 'grace over') await this.pool.destroy();
   }
 
-  /** POSTs through the pool under `call`'s guard, body unread; a non-2xx answer rejects with its `ProviderError`. */
-  async #post(path: string, body: string, options: CallOptions | undefined, call: UpstreamCall): Promise<Dispatcher.ResponseData> {
-    const response = await this.pool.request({
-      path,
-      method: 'POST',
-      headers: this.#headersFor(options),
-      body,
-      // undici accepts any EventTarget-like signal; the latch is one (see abort-latch.ts).
-      signal: call.controller as unknown as AbortSignal,
-    });
-    if (response.statusCode < 200 || response.statusCode >= 300) {
-      throw await this.#httpError(response.statusCode, response.headers, response.body);
-    }
-    return response;
-  }
-
   #headersFor(options: CallOptions | undefined): Record<string, string> {
     const requestId = options?.requestId;
     return requestId === undefined ? this.#postHeaders : { ...this.#postHeaders, 'x-request-id': requestId };
-  }
-
-  async #httpError(status: number, headers: ResponseHeaders, body: Readable): Promise<ProviderError> {
-    const bodyText = await readBoundedText(body);
-    return createHttpProviderError({ provider: this.provider, status, headers, bodyText, secrets: this.#secrets });
   }
 }
