@@ -48,10 +48,16 @@ class RecordingSink implements UpstreamBodySink {
 /** Counts the chunks undici hands over, to tell what was read from the socket. */
 class CountingHandler extends StreamingResponseHandler {
   chunkCount = 0;
+  ended = false;
 
   override onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.chunkCount++;
     super.onResponseData(controller, chunk);
+  }
+
+  override onResponseEnd(): void {
+    this.ended = true;
+    super.onResponseEnd();
   }
 }
 
@@ -86,7 +92,8 @@ describe('StreamingResponseHandler', () => {
     server.enqueue({ chunks: ['data: 1\n\n', { delayMs: 10 }, 'data: 2\n\n', { delayMs: 10 }, 'data: 3\n\n'] });
     const handler = post();
     await handler.response;
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    await expect.poll(() => handler.chunkCount, { interval: 5 }).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 60));
     // All three parts and the end were sent by now; without a sink, none past the first was read.
     expect(handler.chunkCount).toBe(1);
     const sink = new RecordingSink();
@@ -101,7 +108,7 @@ describe('StreamingResponseHandler', () => {
     server.enqueue({ headers: { 'content-type': 'text/event-stream' }, body: '' });
     const handler = post();
     await handler.response;
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await expect.poll(() => handler.ended, { interval: 5 }).toBe(true);
     const sink = new RecordingSink();
     handler.attach(sink);
     expect(sink.events).toEqual(['end']);
@@ -111,6 +118,7 @@ describe('StreamingResponseHandler', () => {
     server.enqueue({ chunks: ['data: partial\n\n'], destroyAfterChunks: true });
     const handler = post();
     await handler.response;
+    await expect.poll(() => handler.chunkCount, { interval: 5 }).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 60));
     const sink = new RecordingSink();
     handler.attach(sink);
@@ -163,7 +171,8 @@ describe('StreamingResponseHandler', () => {
     server.enqueue({ chunks: ['data: 1\n\n', { delayMs: 10 }, 'data: 2\n\n'], hangAfterChunks: true });
     const handler = post();
     await handler.response;
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    await expect.poll(() => handler.chunkCount, { interval: 5 }).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 30));
     const sink = new RecordingSink();
     sink.onChunk = () => handler.abort(new Error('malformed'));
     handler.attach(sink);
