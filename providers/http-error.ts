@@ -35,37 +35,6 @@ const HTML_TAG = /<[^>]+>/g;
 const WHITESPACE = /\s+/g;
 
 /**
- * Reads at most `MAX_ERROR_BODY_BYTES` of an error body as text and discards the rest
- * (the body stream is destroyed when it is longer, so the socket is not kept busy).
- *
- * @example
- * ```ts
- * const text = await readBoundedText(response.body);
- * ```
- */
-export async function readBoundedText(body: AsyncIterable<Uint8Array> & { destroy?(): unknown }): Promise<string> {
-  const decoder = new TextDecoder('utf-8');
-  let text = '';
-  let received = 0;
-  try {
-    for await (const chunk of body) {
-      const room = MAX_ERROR_BODY_BYTES - received;
-      if (chunk.byteLength >= room) {
-        text += decoder.decode(chunk.subarray(0, room));
-        body.destroy?.();
-        return text;
-      }
-      received += chunk.byteLength;
-      text += decoder.decode(chunk, { stream: true });
-    }
-    return text + decoder.decode();
-  } catch {
-    // The status already says what happened; a broken error body only loses detail.
-    return text;
-  }
-}
-
-/**
  * Builds the `ProviderError` (kind `http`) for a non-2xx upstream response.
  *
  * @example
