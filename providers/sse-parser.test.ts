@@ -46,6 +46,13 @@ describe('SseParser', () => {
     expect(parseInPieces([Buffer.from('data: x\n\n'), Buffer.from([0xf0, 0x9f])]).clean).toBe(false);
   });
 
+  it('drops a leading byte order mark, even when its bytes arrive one by one', () => {
+    const bytes = Buffer.from('\uFEFFdata: x\n\n', 'utf8');
+    expect(parseInPieces([bytes]).events).toEqual([{ event: '', data: 'x' }]);
+    expect(parseInPieces([...bytes].map((byte) => Uint8Array.of(byte))).events).toEqual([{ event: '', data: 'x' }]);
+    expect(parseInPieces([Buffer.from('data: \uFEFFkept\n\n', 'utf8')]).events).toEqual([{ event: '', data: '\uFEFFkept' }]);
+  });
+
   it('ignores blank lines without data and unknown fields', () => {
     expect(parseInPieces(['\n\nid: 3\nretry: 10\nfoo: bar\n\n']).events).toEqual([]);
   });
