@@ -9,7 +9,8 @@ function latency(p50: number, p99: number): LatencyClientResult {
 
 function round(p50: number, requestsPerSecond: number): TargetRound {
   const wrk = { requestsPerSecond, requests: requestsPerSecond, errors: 0, latencyMs: { p50: 1, p90: 1, p99: 1, max: 1 } };
-  return { latency: latency(p50, p50 * 2), throughput: wrk, streamThroughput: wrk, firstChunk: latency(p50, p50 * 2) };
+  const sequential = { ...wrk, latencyMs: { p50: p50 / 10, p90: p50 / 10, p99: p50 / 5, max: p50 / 5 } };
+  return { sequential, latency: latency(p50, p50 * 2), throughput: wrk, streamThroughput: wrk, firstChunk: latency(p50, p50 * 2) };
 }
 
 const targets: BenchmarkResults['targets'] = [
@@ -28,6 +29,9 @@ describe('summarizeTargets', () => {
     expect(switchboard?.addedP50).toBe(1);
     expect(switchboard?.addedP99).toBe(2);
     expect(switchboard?.requestsPerSecond).toBe(4500);
+    expect(switchboard?.sequentialP50).toBeCloseTo(0.2);
+    expect(switchboard?.sequentialAddedP50).toBeCloseTo(0.1);
+    expect(hono?.sequentialAddedP99).toBeCloseTo(0.1);
   });
 
   it('counts a failed measurement as an error', () => {
@@ -47,6 +51,7 @@ describe('formatReport', () => {
       profile: null,
     });
     expect(report).toContain('| switchboard | 4,500 | 0.75× | 9.00× |');
+    expect(report).toContain('| switchboard | 0.200 | 0.400 | +0.100 | +0.200 |');
     expect(report).toContain('- a note');
     expect(report).toContain('| CPU model | test CPU |');
   });

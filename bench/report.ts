@@ -13,6 +13,8 @@ import type { WrkResult } from './wrk-output.ts';
 
 /** What one round measured on one target (null: that measurement failed). */
 export interface TargetRound {
+  /** Closed loop, one connection: wrk -c1, the next request sent when the last one was answered. */
+  sequential: WrkResult | null;
   /** Open-loop non-streamed requests at `settings.rate`. */
   latency: LatencyClientResult | null;
   /** wrk, `settings.connections` connections, non-streamed. */
@@ -77,6 +79,10 @@ export interface GatewayProfile {
 export interface TargetSummary {
   name: TargetName;
   label: string;
+  sequentialP50: number;
+  sequentialP99: number;
+  sequentialAddedP50: number;
+  sequentialAddedP99: number;
   latencyP50: number;
   latencyP99: number;
   addedP50: number;
@@ -97,6 +103,7 @@ function values(rounds: readonly TargetRound[], pick: (round: TargetRound) => nu
 
 function errorsOf(round: TargetRound): number {
   return (
+    (round.sequential === null ? 1 : round.sequential.errors) +
     (round.latency === null ? 1 : round.latency.failed) +
     (round.throughput === null ? 1 : round.throughput.errors) +
     (round.streamThroughput === null ? 1 : round.streamThroughput.errors) +
@@ -108,6 +115,8 @@ function errorsOf(round: TargetRound): number {
 export function summarizeTargets(targets: readonly TargetMeasurements[]): TargetSummary[] {
   const direct = targets.find((target) => target.name === 'direct');
   const directRounds = direct?.rounds ?? [];
+  const sequentialP50 = (rounds: readonly TargetRound[]) => values(rounds, (round) => round.sequential?.latencyMs.p50);
+  const sequentialP99 = (rounds: readonly TargetRound[]) => values(rounds, (round) => round.sequential?.latencyMs.p99);
   const latencyP50 = (rounds: readonly TargetRound[]) => values(rounds, (round) => round.latency?.totalMs.p50);
   const latencyP99 = (rounds: readonly TargetRound[]) => values(rounds, (round) => round.latency?.totalMs.p99);
   const firstChunkP50 = (rounds: readonly TargetRound[]) => values(rounds, (round) => round.firstChunk?.firstChunkMs?.p50);
@@ -115,6 +124,10 @@ export function summarizeTargets(targets: readonly TargetMeasurements[]): Target
   return targets.map((target) => ({
     name: target.name,
     label: target.label,
+    sequentialP50: median(sequentialP50(target.rounds)),
+    sequentialP99: median(sequentialP99(target.rounds)),
+    sequentialAddedP50: medianOfDifferences(sequentialP50(target.rounds), sequentialP50(directRounds)),
+    sequentialAddedP99: medianOfDifferences(sequentialP99(target.rounds), sequentialP99(directRounds)),
     latencyP50: median(latencyP50(target.rounds)),
     latencyP99: median(latencyP99(target.rounds)),
     addedP50: medianOfDifferences(latencyP50(target.rounds), latencyP50(directRounds)),
@@ -155,6 +168,7 @@ export function formatReport(results: BenchmarkResults): string {
     '| --- | --- |',
     `| rounds (targets interleaved A B C D E, A B C D E …) | ${settings.rounds} |`,
     `| seconds per measurement | ${settings.durationSeconds} |`,
+    '| concurrency 1, non-streamed (closed loop) | wrk, 1 thread, 1 keep-alive connection |',
     `| fixed rate, non-streamed (open loop, own undici client) | ${settings.rate} req/s |`,
     `| fixed rate, streamed (time to first chunk) | ${settings.streamRate} streams/s |`,
     `| throughput load | wrk, 1 thread, ${settings.connections} keep-alive connections |`,
@@ -162,6 +176,17 @@ export function formatReport(results: BenchmarkResults): string {
     `| concurrent slow streams | ${settings.concurrentStreams}, opened 50 every 10 ms, each ${slowStream.streamChunks} chunks ${slowStream.chunkDelayMs} ms apart |`,
     '',
     ...(results.notes.length > 0 ? ['Notes:', '', ...results.notes.map((note) => `- ${note}`), ''] : []),
+    '## Added latency at concurrency 1 (ms; one connection, each request sent when the previous one was answered; medians over rounds, each round paired with direct)',
+    '',
+    '| target | p50 | p99 | added p50 | added p99 |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...summaries.map(
+      (summary) =>
+        `| ${summary.label} | ${formatNumber(summary.sequentialP50, 3)} | ${formatNumber(summary.sequentialP99, 3)} | ${summary.name === 'direct' ? '—' : formatSigned(summary.sequentialAddedP50, 3)} | ${summary.name === 'direct' ? '—' : formatSigned(summary.sequentialAddedP99, 3)} |`,
+    ),
+    '',
+    'wrk reports latency in whole microseconds, from its own request send to the last response byte.',
+    '',
     '## Added latency at a fixed rate (ms; medians over rounds, each round paired with direct)',
     '',
     '| target | p50 | p99 | added p50 | added p99 |',
@@ -170,6 +195,8 @@ export function formatReport(results: BenchmarkResults): string {
       (summary) =>
         `| ${summary.label} | ${formatNumber(summary.latencyP50, 2)} | ${formatNumber(summary.latencyP99, 2)} | ${summary.name === 'direct' ? '—' : formatSigned(summary.addedP50)} | ${summary.name === 'direct' ? '—' : formatSigned(summary.addedP99)} |`,
     ),
+    '',
+    'At a fixed rate every process sleeps between requests, so each hop also pays a wake-up; the measured latency includes the load client\'s own scheduling delay, which pairing with direct subtracts only in part.',
     '',
     '## Throughput and streaming (medians over rounds)',
     '',

@@ -135,13 +135,15 @@ async function startTargets(mockPort: number, direct: RunningTarget, notes: stri
   return targets;
 }
 
-type Measurement = 'latency' | 'throughput' | 'streamThroughput' | 'firstChunk';
+type Measurement = 'sequential' | 'latency' | 'throughput' | 'streamThroughput' | 'firstChunk';
 
 async function measure(kind: Measurement, target: RunningTarget, settings: BenchmarkSettings): Promise<LatencyClientResult | WrkResult | null> {
   const headers = { 'content-type': 'application/json', ...target.headers };
   const wrkLoad = { origin: target.origin, path: chatPath, headers: target.headers, connections: settings.connections, durationSeconds: settings.durationSeconds };
   const clientLoad = { origin: target.origin, path: chatPath, headers, durationSeconds: settings.durationSeconds, warmupRequests: 50 };
   switch (kind) {
+    case 'sequential':
+      return attempt(`${target.name} sequential`, () => runWrk({ ...wrkLoad, connections: 1, body: completionBody }));
     case 'latency':
       return attempt(`${target.name} latency`, () => runLatencyClient({ ...clientLoad, body: completionBody, rate: settings.rate, mode: 'complete' }));
     case 'throughput':
@@ -155,7 +157,10 @@ async function measure(kind: Measurement, target: RunningTarget, settings: Bench
 
 function describe(kind: Measurement, result: LatencyClientResult | WrkResult | null): string {
   if (result === null) return 'failed';
-  if ('requestsPerSecond' in result) return `${formatNumber(result.requestsPerSecond)} req/s, ${result.errors} errors`;
+  if ('requestsPerSecond' in result) {
+    const latency = kind === 'sequential' ? `, p50 ${formatNumber(result.latencyMs.p50, 3)} ms, p99 ${formatNumber(result.latencyMs.p99, 3)} ms` : '';
+    return `${formatNumber(result.requestsPerSecond)} req/s${latency}, ${result.errors} errors`;
+  }
   const summary = kind === 'firstChunk' ? result.firstChunkMs : result.totalMs;
   return `p50 ${formatNumber(summary?.p50 ?? Number.NaN, 2)} ms, p99 ${formatNumber(summary?.p99 ?? Number.NaN, 2)} ms, ${result.failed} failed${result.missingDone > 0 ? `, ${result.missingDone} without [DONE]` : ''}`;
 }
@@ -168,9 +173,9 @@ async function runRounds(targets: readonly RunningTarget[], settings: BenchmarkS
     await attempt(`${target.name} warm-up`, () => runWrk({ origin: target.origin, path: chatPath, headers: target.headers, connections: settings.connections, durationSeconds: 1, body: completionBody }));
     await attempt(`${target.name} warm-up`, () => runWrk({ origin: target.origin, path: chatPath, headers: target.headers, connections: settings.connections, durationSeconds: 1, body: streamBody }));
   }
-  const kinds: Measurement[] = ['latency', 'throughput', 'streamThroughput', 'firstChunk'];
+  const kinds: Measurement[] = ['sequential', 'latency', 'throughput', 'streamThroughput', 'firstChunk'];
   for (let round = 1; round <= settings.rounds; round += 1) {
-    const rounds: TargetRound[] = targets.map(() => ({ latency: null, throughput: null, streamThroughput: null, firstChunk: null }));
+    const rounds: TargetRound[] = targets.map(() => ({ sequential: null, latency: null, throughput: null, streamThroughput: null, firstChunk: null }));
     for (const kind of kinds) {
       for (const [index, target] of targets.entries()) {
         const result = await measure(kind, target, settings);
