@@ -8,13 +8,13 @@
  * request (median of timed batches after a warm-up) and bytes allocated per request (median
  * heap growth of small batches that saw no garbage collection).
  */
-import { GCProfiler, setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { GCProfiler } from 'node:v8';
 import { createMetrics, type GatewayMetrics } from '../src/metrics/gateway-metrics.ts';
 import type { RouterEventSource } from '../src/metrics/router-event-source.ts';
 import type { AttemptEvent, HealthSnapshot, ResultEvent, RouterEvents } from '../src/router/types.ts';
 import { isMainModule } from './main-module.ts';
 import { formatNumber, median } from './stats.ts';
+import { forceGc } from './force-gc.ts';
 
 /** What this benchmark measured. */
 export interface MetricsObserveReport {
@@ -111,17 +111,6 @@ function runRequests(metrics: GatewayMetrics, source: BareEventSource, shapes: r
     if (shape.stream) metrics.observeTimeToFirstToken(served, shape.model, shape.durationMs / 4);
     metrics.observeTokenUsage(served, shape.model, usage);
     metrics.requestFinished({ provider: served, model: shape.model, status: 200, stream: shape.stream, durationMs: shape.durationMs, attempts: shape.fallbackAttempt === null ? 1 : 2 });
-  }
-}
-
-function forceGc(): (() => void) | null {
-  const exposed = (globalThis as { gc?: () => void }).gc;
-  if (exposed !== undefined) return exposed;
-  try {
-    setFlagsFromString('--expose-gc');
-    return runInNewContext('gc') as () => void;
-  } catch {
-    return null;
   }
 }
 

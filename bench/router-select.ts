@@ -6,12 +6,11 @@
  * Alone: `node --expose-gc --import tsx bench/router-select.ts [--json] [--sample-ms 60]` (prints
  * Markdown; `--json` the raw report; `--sample-ms` the length of each timed batch). `npm run bench` runs it as a child process.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { ProviderAdapter, StrategyName } from '../src/index.ts';
 import { Router, STRATEGY_NAMES } from '../src/index.ts';
 import { isMainModule } from './main-module.ts';
 import { formatNumber, median } from './stats.ts';
+import { forceGc } from './force-gc.ts';
 
 /** One measured case. */
 export interface SelectCase {
@@ -108,17 +107,6 @@ function measure(router: Router, models: readonly string[], samples: number, sam
     batch = Math.max(1000, Math.round((sampleMilliseconds * 1e6) / (elapsed / batch)));
   }
   return median(results.slice(1));
-}
-
-function forceGc(): (() => void) | null {
-  const exposed = (globalThis as { gc?: () => void }).gc;
-  if (exposed !== undefined) return exposed;
-  try {
-    setFlagsFromString('--expose-gc');
-    return runInNewContext('gc') as () => void;
-  } catch {
-    return null;
-  }
 }
 
 function measureMemory(scenario: Scenario, gc: (() => void) | null): MemoryCase {

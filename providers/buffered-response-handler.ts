@@ -7,6 +7,7 @@
  */
 import type { Dispatcher } from 'undici';
 import type { AbortSignalLike } from './abort-latch.ts';
+import { DispatchAbort } from './dispatch-abort.ts';
 import type { ResponseHeaders } from './retry-after.ts';
 
 /** A complete upstream response: status, headers (lower-case names) and the body as text. */
@@ -47,13 +48,10 @@ const UTF8_BOM_LENGTH = 3;
 export class BufferedResponseHandler implements Dispatcher.DispatchHandler {
   /** Settles once: the complete response, or the failure. */
   readonly response: Promise<BufferedResponse>;
-  readonly #signal: AbortSignalLike | undefined;
+  readonly #abort: DispatchAbort;
   readonly #errorBodyLimit: number;
   #resolve!: (response: BufferedResponse) => void;
   #reject!: (error: unknown) => void;
-  #controller: Dispatcher.DispatchController | undefined;
-  #abortReason: unknown = undefined;
-  #aborted = false;
   #settled = false;
   #statusCode = 0;
   #headers: ResponseHeaders = NO_HEADERS;
@@ -68,11 +66,8 @@ export class BufferedResponseHandler implements Dispatcher.DispatchHandler {
       this.#reject = reject;
     });
     this.#errorBodyLimit = options.errorBodyLimit ?? Number.POSITIVE_INFINITY;
-    const signal = options.signal;
-    this.#signal = signal;
-    if (signal === undefined) return;
-    if (signal.aborted) this.abort(signal.reason);
-    else signal.addEventListener('abort', this);
+    this.#abort = new DispatchAbort(options.signal, (reason) => this.#fail(reason));
+    this.#abort.listen();
   }
 
   /**
@@ -80,23 +75,12 @@ export class BufferedResponseHandler implements Dispatcher.DispatchHandler {
    * request still waits for a connection), and undici closes the socket once it holds one.
    */
   abort(reason: unknown): void {
-    if (this.#aborted) return;
-    this.#aborted = true;
-    this.#abortReason = reason;
-    // Synchronously reports back through onResponseError when the request is on a socket.
-    this.#controller?.abort(reason as Error);
-    this.#fail(reason);
-  }
-
-  /** The signal fired (EventListenerObject protocol, so no closure is needed). */
-  handleEvent(): void {
-    this.abort(this.#signal?.reason);
+    this.#abort.abort(reason);
   }
 
   /** undici: the request is about to be written; an abort that came first is applied now. */
   onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.#controller = controller;
-    if (this.#aborted) controller.abort(this.#abortReason as Error);
+    this.#abort.attach(controller);
   }
 
   /** undici: status and headers arrived (1xx informational answers are skipped). */
@@ -133,7 +117,7 @@ export class BufferedResponseHandler implements Dispatcher.DispatchHandler {
 
   /** undici: the request failed (transport error, or our own abort). */
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    this.#fail(this.#aborted ? this.#abortReason : error);
+    this.#fail(this.#abort.aborted ? this.#abort.reason : error);
   }
 
   #succeed(): void {
@@ -155,7 +139,7 @@ export class BufferedResponseHandler implements Dispatcher.DispatchHandler {
 
   #settle(): void {
     this.#settled = true;
-    this.#signal?.removeEventListener('abort', this);
+    this.#abort.stopListening();
   }
 
   #text(): string {

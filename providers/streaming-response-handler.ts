@@ -7,6 +7,7 @@
  */
 import type { Dispatcher } from 'undici';
 import type { AbortSignalLike } from './abort-latch.ts';
+import { DispatchAbort } from './dispatch-abort.ts';
 import { BufferedResponseHandler, type BufferedResponse } from './buffered-response-handler.ts';
 import type { ResponseHeaders } from './retry-after.ts';
 import type { UpstreamBodySink, UpstreamBodySource } from './upstream-body.ts';
@@ -42,13 +43,11 @@ type EarlyOutcome = 'none' | 'end' | 'error';
 export class StreamingResponseHandler implements Dispatcher.DispatchHandler, UpstreamBodySource {
   /** Settles once: when the headers of a 2xx answer or the whole of a non-2xx answer arrived, or on failure before. */
   readonly response: Promise<BufferedResponse>;
-  readonly #signal: AbortSignalLike | undefined;
+  readonly #abort: DispatchAbort;
   readonly #errorBodyLimit: number;
   #resolve!: (response: BufferedResponse | Promise<BufferedResponse>) => void;
   #reject!: (error: unknown) => void;
   #controller: Dispatcher.DispatchController | undefined;
-  #abortReason: unknown = undefined;
-  #aborted = false;
   /** `response` is settled. */
   #started = false;
   /** The body completed or failed (or the request failed): nothing more will come. */
@@ -69,11 +68,8 @@ export class StreamingResponseHandler implements Dispatcher.DispatchHandler, Ups
       this.#reject = reject;
     });
     this.#errorBodyLimit = options.errorBodyLimit ?? Number.POSITIVE_INFINITY;
-    const signal = options.signal;
-    this.#signal = signal;
-    if (signal === undefined) return;
-    if (signal.aborted) this.abort(signal.reason);
-    else signal.addEventListener('abort', this);
+    this.#abort = new DispatchAbort(options.signal, (reason) => this.#fail(reason));
+    this.#abort.listen();
   }
 
   /** @inheritdoc */
@@ -114,23 +110,13 @@ export class StreamingResponseHandler implements Dispatcher.DispatchHandler, Ups
    * the body completed or failed.
    */
   abort(reason: unknown): void {
-    if (this.#aborted || this.#finished) return;
-    this.#aborted = true;
-    this.#abortReason = reason;
-    // Synchronously reports back through onResponseError when the request is on a socket.
-    this.#controller?.abort(reason as Error);
-    this.#fail(reason);
-  }
-
-  /** The signal fired (EventListenerObject protocol, so no closure is needed). */
-  handleEvent(): void {
-    this.abort(this.#signal?.reason);
+    if (!this.#finished) this.#abort.abort(reason);
   }
 
   /** undici: the request is about to be written; an abort that came first is applied now. */
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.#controller = controller;
-    if (this.#aborted) controller.abort(this.#abortReason as Error);
+    this.#abort.attach(controller);
   }
 
   /** undici: status and headers arrived (1xx informational answers are skipped). */
@@ -179,7 +165,7 @@ export class StreamingResponseHandler implements Dispatcher.DispatchHandler, Ups
   /** undici: the request failed (transport error, or an abort). */
   onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
     this.#errorBody?.onResponseError(controller, error);
-    this.#fail(this.#aborted ? this.#abortReason : error);
+    this.#fail(this.#abort.aborted ? this.#abort.reason : error);
   }
 
   #fail(error: unknown): void {
@@ -201,6 +187,6 @@ export class StreamingResponseHandler implements Dispatcher.DispatchHandler, Ups
 
   #finish(): void {
     this.#finished = true;
-    this.#signal?.removeEventListener('abort', this);
+    this.#abort.stopListening();
   }
 }
