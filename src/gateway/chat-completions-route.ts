@@ -151,7 +151,8 @@ function createServe(options: ChatCompletionsOptions) {
   };
 
   return async (context: GatewayContext, sink: ResponseSink): Promise<void> => {
-    const started = performance.now();
+    // The arrival noted by requestContext, so the log, the duration and time-to-first-token share one start.
+    const started = context.get('startedAt') ?? performance.now();
     const requestId = context.get('requestId') ?? '';
     const outcome: Outcome = { status: 500, stream: false };
     const controller = new AbortLatch();

@@ -17,10 +17,9 @@ export interface RequestContextOptions {
 /**
  * Middleware opening and closing every request: notes its arrival (`c.var.startedAt`), takes
  * the client's `x-request-id` (sanitised) or generates one, stores it as `c.var.requestId`
- * and echoes it on every
- * response (errors and 404s included); hands the handlers `c.var.logFields` to fill; when
- * the request is answered, logs one record with method, path, status, latency and those
- * fields.
+ * and echoes it on every response (errors and 404s included); hands the handlers
+ * `c.var.logFields` to fill; when the request is answered, logs one record with method,
+ * path, status, latency and those fields.
  *
  * @example
  * ```ts
