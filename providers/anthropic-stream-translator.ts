@@ -12,7 +12,7 @@ import { statusOfAnthropicErrorType } from './anthropic-error-types.ts';
 import { finishReasonOf, promptTokensOf, usageOf } from './anthropic-translate-response.ts';
 import { truncateMessage } from './http-error.ts';
 import { ProviderError } from './provider-error.ts';
-import type { SseChunkTranslator } from './sse-chunk-stream.ts';
+import type { SseChunkOutput, SseChunkTranslator } from './sse-chunk-stream.ts';
 import type { SseEvent } from './sse-parser.ts';
 
 type Delta = ChatCompletionChunk['choices'][number]['delta'];
@@ -56,7 +56,7 @@ export class AnthropicChunkTranslator implements SseChunkTranslator<ChatCompleti
     this.#model = settings.model;
   }
 
-  translate(event: SseEvent, output: ChatCompletionChunk[]): boolean {
+  translate(event: SseEvent, output: SseChunkOutput<ChatCompletionChunk>): boolean {
     const data = JSON.parse(event.data) as { type?: string; [key: string]: any };
     switch (data.type) {
       case 'message_start': {

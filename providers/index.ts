@@ -7,7 +7,7 @@
  * import { createOpenAIProvider, createAnthropicProvider, createMockProvider, createProvider } from 'switchboard/providers';
  * ```
  */
-export { RAW_JSON, rawJson, keepRawJson, type CallOptions, type ChatStream, type ProviderAdapter } from './contract.ts';
+export { RAW_JSON, rawJson, keepRawJson, chunkTextOf, type CallOptions, type ChatStream, type ChunkTextSource, type ProviderAdapter } from './contract.ts';
 export { AbortLatch, type AbortListener, type AbortSignalLike } from './abort-latch.ts';
 export type {
   ChatCompletion,

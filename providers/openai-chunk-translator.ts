@@ -1,14 +1,13 @@
 /**
  * OpenAI-compatible SSE events → chunks: every `data:` line is one JSON chunk, forwarded as
- * parsed, with its text kept under `RAW_JSON` so the gateway need not serialise it
- * again; `data: [DONE]` ends the stream. An in-stream `{ "error": … }` object (sent by
+ * parsed, with its text kept beside it by the stream (`ChunkTextSource`) so the gateway need
+ * not serialise it again; `data: [DONE]` ends the stream. An in-stream `{ "error": … }` object (sent by
  * several OpenAI-compatible servers) becomes a `ProviderError`.
  */
 import type { ChatCompletionChunk } from './chat-types.ts';
-import { keepRawJson } from './contract.ts';
 import { errorBodyFromText } from './http-error.ts';
 import { ProviderError } from './provider-error.ts';
-import type { SseChunkTranslator } from './sse-chunk-stream.ts';
+import type { SseChunkOutput, SseChunkTranslator } from './sse-chunk-stream.ts';
 import type { SseEvent } from './sse-parser.ts';
 
 /**
@@ -26,7 +25,7 @@ export class OpenAIChunkTranslator implements SseChunkTranslator<ChatCompletionC
     this.#provider = provider;
   }
 
-  translate(event: SseEvent, output: ChatCompletionChunk[]): boolean {
+  translate(event: SseEvent, output: SseChunkOutput<ChatCompletionChunk>): boolean {
     const data = event.data;
     if (data === '[DONE]') return true;
     const chunk: unknown = JSON.parse(data);
@@ -45,7 +44,7 @@ export class OpenAIChunkTranslator implements SseChunkTranslator<ChatCompletionC
         body,
       });
     }
-    output.push(keepRawJson(chunk as ChatCompletionChunk, data));
+    output.push(chunk as ChatCompletionChunk, data);
     return false;
   }
 }

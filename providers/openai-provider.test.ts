@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatCompletionChunk, ChatCompletionRequest } from './chat-types.ts';
-import type { ProviderAdapter } from './contract.ts';
+import { chunkTextOf, type ProviderAdapter } from './contract.ts';
 import { createOpenAIProvider } from './openai-provider.ts';
 import { ProviderError } from './provider-error.ts';
 import { openAIChunk, openAICompletion } from './test-support/openai-fixtures.ts';
@@ -97,6 +97,24 @@ describe('createOpenAIProvider: stream', () => {
     expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe('stop');
     expect(server.calls[0]?.json.stream).toBe(true);
     expect(server.calls[0]?.json.stream_options).toEqual({ include_usage: true });
+  });
+
+  it("keeps each chunk's upstream JSON text for the chunk handed out last, for forwarding byte for byte", async () => {
+    const first = '{ "id":"a", "object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}],"extra":  true }';
+    const second = JSON.stringify(openAIChunk('y'));
+    server.enqueue({ chunks: [sseData(first, second, '[DONE]')] });
+    const iterator = (await provider.stream(request))[Symbol.asyncIterator]();
+    const one = await iterator.next();
+    expect(one.done).toBe(false);
+    if (one.done === true) return;
+    expect(chunkTextOf(iterator, one.value)).toBe(first);
+    const two = await iterator.next();
+    if (two.done === true) throw new Error('the second chunk is missing');
+    expect(chunkTextOf(iterator, two.value)).toBe(second);
+    // Only the chunk handed out last has its text: an earlier one (or a copy) is serialised afresh.
+    expect(chunkTextOf(iterator, one.value)).toBeUndefined();
+    expect(chunkTextOf(iterator, { ...two.value })).toBeUndefined();
+    expect(await iterator.next()).toEqual({ value: undefined, done: true });
   });
 
   it('parses CRLF line endings, comments, multi-line data and events split at every byte', async () => {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { failureOf } from './test-support/outcomes.ts';
 import { sseData, startTestServer, type ScriptedChunk, type TestServer } from './test-support/test-server.ts';
-import { SSE_CHUNK_HIGH_WATER_MARK, SseChunkStream, type SseChunkTranslator } from './sse-chunk-stream.ts';
+import { SSE_CHUNK_HIGH_WATER_MARK, SseChunkStream, type SseChunkOutput, type SseChunkTranslator } from './sse-chunk-stream.ts';
 import type { SseEvent } from './sse-parser.ts';
 import { UpstreamClient } from './upstream-client.ts';
 
@@ -26,7 +26,7 @@ afterEach(async () => {
 class TextTranslator implements SseChunkTranslator<string> {
   translated = 0;
 
-  translate(event: SseEvent, output: string[]): boolean {
+  translate(event: SseEvent, output: SseChunkOutput<string>): boolean {
     if (event.data === '[DONE]') return true;
     if (event.data === 'bad') throw new Error('not a chunk');
     this.translated++;

@@ -12,6 +12,12 @@ import type { UpstreamCall } from './upstream-call.ts';
 /** Chunks queued beyond this pause the upstream body until the consumer catches up. */
 export const SSE_CHUNK_HIGH_WATER_MARK = 64;
 
+/** Where a translator puts the chunks of one event. */
+export interface SseChunkOutput<T> {
+  /** Queues `chunk`; `text` is the JSON text it was parsed from, when it is forwarded as the upstream sent it. */
+  push(chunk: T, text?: string): void;
+}
+
 /** Turns one protocol's SSE events into chunks. One instance per stream (it may keep state). */
 export interface SseChunkTranslator<T> {
   /**
@@ -19,7 +25,7 @@ export interface SseChunkTranslator<T> {
    * event ends the stream (`[DONE]`, `message_stop`). Throws a `ProviderError` for an error
    * event, anything else for a malformed event (reported as kind `protocol`).
    */
-  translate(event: SseEvent, output: T[]): boolean;
+  translate(event: SseEvent, output: SseChunkOutput<T>): boolean;
 }
 
 type Resolve<T> = (result: IteratorResult<T>) => void;
@@ -45,7 +51,18 @@ export class SseChunkStream<T> implements AsyncIterableIterator<T>, UpstreamBody
   readonly #translator: SseChunkTranslator<T>;
   readonly #parser = new SseParser();
   #queue: T[] = [];
+  /** The upstream text of each queued chunk (same index as `#queue`), or undefined. */
+  #texts: Array<string | undefined> = [];
   #head = 0;
+  /** The chunk `next()` handed out last, and its upstream text. */
+  #lastChunk: T | undefined;
+  #lastText: string | undefined;
+  readonly #output: SseChunkOutput<T> = {
+    push: (chunk, text) => {
+      this.#queue.push(chunk);
+      this.#texts.push(text);
+    },
+  };
   /** No more chunks will be added: the end event arrived, or the stream failed or was returned. */
   #ended = false;
   #error: ProviderError | undefined;
@@ -94,6 +111,11 @@ export class SseChunkStream<T> implements AsyncIterableIterator<T>, UpstreamBody
 
   readonly #nextAfterWaiting = (): Promise<IteratorResult<T>> => this.next();
 
+  /** The upstream JSON text of `chunk` while it is the chunk handed out last (see `ChunkTextSource`). */
+  chunkText(chunk: T): string | undefined {
+    return chunk === this.#lastChunk ? this.#lastText : undefined;
+  }
+
   /** Stops early: aborts the upstream body (closing the upstream request unless it completed) and drops queued chunks. */
   return(): Promise<IteratorResult<T>> {
     this.#release();
@@ -108,6 +130,7 @@ export class SseChunkStream<T> implements AsyncIterableIterator<T>, UpstreamBody
 
   #release(): void {
     this.#queue.length = 0;
+    this.#texts.length = 0;
     this.#head = 0;
     this.#error = undefined;
     this.#ended = true;
@@ -117,9 +140,13 @@ export class SseChunkStream<T> implements AsyncIterableIterator<T>, UpstreamBody
   }
 
   #shift(): IteratorResult<T> {
-    const value = this.#queue[this.#head++] as T;
+    const head = this.#head++;
+    const value = this.#queue[head] as T;
+    this.#lastChunk = value;
+    this.#lastText = this.#texts[head];
     if (this.#head === this.#queue.length) {
       this.#queue.length = 0;
+      this.#texts.length = 0;
       this.#head = 0;
     }
     return { value, done: false };
@@ -133,7 +160,7 @@ export class SseChunkStream<T> implements AsyncIterableIterator<T>, UpstreamBody
     for (let index = 0; index < events.length; index++) {
       let finished: boolean;
       try {
-        finished = this.#translator.translate(events[index] as SseEvent, this.#queue);
+        finished = this.#translator.translate(events[index] as SseEvent, this.#output);
       } catch (error) {
         this.#fail(
           error instanceof ProviderError

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatCompletionRequest } from '../../providers/chat-types.ts';
+import { chunkTextOf } from '../../providers/contract.ts';
+import { createOpenAIProvider } from '../../providers/openai-provider.ts';
+import { sseData, startTestServer } from '../../providers/test-support/test-server.ts';
 import { ModelNotFoundError, NoProviderAvailableError, RoutingFailedError } from './errors.ts';
 import { Router } from './router.ts';
 import { manualClock, scriptedAdapter } from './test-support/scripted-adapter.ts';
@@ -110,6 +113,25 @@ describe('router.chatCompletionStream', () => {
     expect(router.healthStatus().a?.consecutiveSuccesses).toBe(0);
     expect(await collect(stream)).toBe('Hello');
     expect(router.healthStatus().a).toMatchObject({ consecutiveSuccesses: 1, inFlight: 0 });
+  });
+
+  it("hands on each chunk's upstream JSON text from an OpenAI-compatible provider, the replayed first chunk included", async () => {
+    const upstream = await startTestServer();
+    const adapter = createOpenAIProvider({ name: 'a', baseURL: `${upstream.origin}/v1`, apiKey: 'k', models: ['m'] });
+    try {
+      const texts = ['{"id":"c","object":"chat.completion.chunk","created":1,"model":"m", "choices":[{"index":0,"delta":{"content":"Hel"},"finish_reason":null}]}', '{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"lo"},"finish_reason":"stop"}] }'];
+      upstream.enqueue({ chunks: [sseData(...texts, '[DONE]')] });
+      const router = new Router();
+      router.registerProvider(adapter);
+      const { stream } = await router.chatCompletionStream(request);
+      const iterator = stream[Symbol.asyncIterator]();
+      const forwarded: Array<string | undefined> = [];
+      for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) forwarded.push(chunkTextOf(iterator, next.value));
+      expect(forwarded).toEqual(texts);
+    } finally {
+      await adapter.close?.();
+      await upstream.close();
+    }
   });
 
   it('falls back when a stream fails before its first chunk', async () => {

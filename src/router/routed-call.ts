@@ -1,6 +1,6 @@
 import type { ChatCompletionChunk, ChatCompletionRequest } from '../../providers/chat-types.ts';
 import type { AbortSignalLike } from '../../providers/abort-latch.ts';
-import type { CallOptions, ChatStream, ProviderAdapter } from '../../providers/contract.ts';
+import { chunkTextOf, type CallOptions, type ChatStream, type ChunkTextSource, type ProviderAdapter } from '../../providers/contract.ts';
 import { ProviderError } from '../../providers/provider-error.ts';
 import { RoutingFailedError } from './errors.ts';
 import type { EventHub } from './event-hub.ts';
@@ -191,7 +191,7 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  * neither when the consumer stops early (`return()`, e.g. a `break` or a client gone). A plain
  * iterator rather than an async generator: one promise per chunk instead of several.
  */
-class RecordedStream implements ChatStream, AsyncIterator<ChatCompletionChunk, undefined> {
+class RecordedStream implements ChatStream, ChunkTextSource, AsyncIterator<ChatCompletionChunk, undefined> {
   readonly #host: RoutingHost;
   readonly #provider: string;
   readonly #model: string;
@@ -239,6 +239,11 @@ class RecordedStream implements ChatStream, AsyncIterator<ChatCompletionChunk, u
       return DONE;
     }
     return result;
+  }
+
+  /** The provider stream's upstream text of `chunk` (the chunk handed out last), when it keeps one. */
+  chunkText(chunk: ChatCompletionChunk): string | undefined {
+    return chunkTextOf(this.#iterator, chunk);
   }
 
   async return(): Promise<IteratorReturnResult<undefined>> {
