@@ -42,7 +42,7 @@ describe('summarizeTargets', () => {
 describe('formatReport', () => {
   it('puts ratios against the Hono ceiling and Portkey in the table', () => {
     const report = formatReport({
-      settings: { rounds: 3, durationSeconds: 4, connections: 32, rate: 200, streamRate: 100, streamChunks: 10, concurrentStreams: 1000, command: 'npm run bench' },
+      settings: { rounds: 3, durationSeconds: 4, warmupSeconds: 3, connections: 32, rate: 200, streamRate: 100, streamChunks: 10, concurrentStreams: 1000, command: 'npm run bench' },
       machine: { cpuCount: 2, cpuModel: 'test CPU', nodeVersion: 'v20.0.0', date: '2026-01-01T00:00:00Z', versions: { hono: '4' } },
       targets,
       notes: ['a note'],

@@ -38,6 +38,8 @@ export interface TargetMeasurements {
 export interface BenchmarkSettings {
   rounds: number;
   durationSeconds: number;
+  /** wrk seconds per target and body (non-streamed, streamed) before the first round, so the JIT has settled. */
+  warmupSeconds: number;
   connections: number;
   rate: number;
   streamRate: number;
@@ -168,6 +170,7 @@ export function formatReport(results: BenchmarkResults): string {
     '| --- | --- |',
     `| rounds (targets interleaved A B C D E, A B C D E …) | ${settings.rounds} |`,
     `| seconds per measurement | ${settings.durationSeconds} |`,
+    `| warm-up per target before the first round | wrk ${settings.warmupSeconds} s non-streamed + ${settings.warmupSeconds} s streamed |`,
     '| concurrency 1, non-streamed (closed loop) | wrk, 1 thread, 1 keep-alive connection |',
     `| fixed rate, non-streamed (open loop, own undici client) | ${settings.rate} req/s |`,
     `| fixed rate, streamed (time to first chunk) | ${settings.streamRate} streams/s |`,

@@ -7,7 +7,7 @@
  * time to first chunk), then concurrent slow streams, the router micro-benchmark and a CPU
  * profile of our gateway under load. Every child is stopped by PID at the end, even on error.
  *
- * Flags (or env): `--quick` (BENCH_QUICK=1: 2 rounds × 2 s), `--rounds N` (BENCH_ROUNDS, default 3),
+ * Flags (or env): `--quick` (BENCH_QUICK=1: 2 rounds × 2 s, 1 s warm-up), `--rounds N` (BENCH_ROUNDS, default 5),
  * `--seconds S` (BENCH_SECONDS, default 4), `--rate R` (BENCH_RATE, default 200),
  * `--stream-rate R` (default 100), `--connections C` (default 32), `--streams N` (default 1000),
  * `--skip-portkey`, `--skip-concurrent`, `--skip-router`, `--skip-profile`; `--profile-only` just
@@ -77,8 +77,9 @@ function readSettings(): BenchmarkSettings & { skipPortkey: boolean; skipConcurr
   };
   const argv = process.argv.slice(2).join(' ');
   return {
-    rounds: Math.round(number(values.rounds, 'BENCH_ROUNDS', quick ? 2 : 3)),
+    rounds: Math.round(number(values.rounds, 'BENCH_ROUNDS', quick ? 2 : 5)),
     durationSeconds: Math.round(number(values.seconds, 'BENCH_SECONDS', quick ? 2 : 4)),
+    warmupSeconds: quick ? 1 : 3,
     rate: number(values.rate, 'BENCH_RATE', 200),
     streamRate: number(values['stream-rate'], 'BENCH_STREAM_RATE', 100),
     connections: Math.round(number(values.connections, 'BENCH_CONNECTIONS', 32)),
@@ -168,10 +169,10 @@ function describe(kind: Measurement, result: LatencyClientResult | WrkResult | n
 /** The interleaved rounds: per round, per measurement kind, every target in order. */
 async function runRounds(targets: readonly RunningTarget[], settings: BenchmarkSettings): Promise<TargetMeasurements[]> {
   const measurements: TargetMeasurements[] = targets.map((target) => ({ name: target.name, label: target.label, rounds: [], peakRssMebibytes: Number.NaN }));
-  say(`warm-up: ${targets.length} targets × 1 s wrk, non-streamed and streamed`);
+  say(`warm-up: ${targets.length} targets × ${settings.warmupSeconds} s wrk, non-streamed and streamed`);
   for (const target of targets) {
-    await attempt(`${target.name} warm-up`, () => runWrk({ origin: target.origin, path: chatPath, headers: target.headers, connections: settings.connections, durationSeconds: 1, body: completionBody }));
-    await attempt(`${target.name} warm-up`, () => runWrk({ origin: target.origin, path: chatPath, headers: target.headers, connections: settings.connections, durationSeconds: 1, body: streamBody }));
+    await attempt(`${target.name} warm-up`, () => runWrk({ origin: target.origin, path: chatPath, headers: target.headers, connections: settings.connections, durationSeconds: settings.warmupSeconds, body: completionBody }));
+    await attempt(`${target.name} warm-up`, () => runWrk({ origin: target.origin, path: chatPath, headers: target.headers, connections: settings.connections, durationSeconds: settings.warmupSeconds, body: streamBody }));
   }
   const kinds: Measurement[] = ['sequential', 'latency', 'throughput', 'streamThroughput', 'firstChunk'];
   for (let round = 1; round <= settings.rounds; round += 1) {
