@@ -15,11 +15,12 @@ export interface CallOptions {
 }
 
 /**
- * Where the JSON text of a request, completion or chunk is kept exactly as it arrived, when
+ * Where the JSON text of a request or a completion is kept exactly as it arrived, when
  * the parsed object is passed on unchanged: the next hop then sends that text instead of
  * serialising the object again (less work, and a byte-for-byte pass-through). A
  * non-enumerable symbol property (see `keepRawJson`), so `JSON.stringify` and object spreads
- * never see it: a spread copy, changed or not, is serialised afresh.
+ * never see it: a spread copy, changed or not, is serialised afresh. Stream chunks, many per
+ * request, keep theirs in the stream instead (see `ChunkTextSource`).
  */
 export const RAW_JSON: unique symbol = Symbol('switchboard.rawJson');
 

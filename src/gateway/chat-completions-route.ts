@@ -1,7 +1,7 @@
 import type { Handler } from 'hono';
 import type { ChatCompletionRequest, ChatUsage } from '../../providers/chat-types.ts';
 import { AbortLatch, type AbortSignalLike } from '../../providers/abort-latch.ts';
-import { rawJson } from '../../providers/contract.ts';
+import { chunkTextOf, rawJson } from '../../providers/contract.ts';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { ModelNotFoundError, RoutingFailedError } from '../router/errors.ts';
 import type { Router } from '../router/router.ts';
@@ -115,7 +115,7 @@ function createServe(options: ChatCompletionsOptions) {
         if (next.done) break;
         const chunk = next.value;
         if (sink.closed) break;
-        const pending = sink.write(`data: ${rawJson(chunk) ?? JSON.stringify(chunk)}\n\n`);
+        const pending = sink.write(`data: ${chunkTextOf(iterator, chunk) ?? JSON.stringify(chunk)}\n\n`);
         if (first) {
           first = false;
           metrics?.observeTimeToFirstToken(routed.provider, request.model, performance.now() - started);
