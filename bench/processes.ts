@@ -162,6 +162,31 @@ export function parsePeakRssKibibytes(statusText: string): number {
   return match === null ? Number.NaN : Number(match[1]);
 }
 
+/**
+ * User + system CPU time in clock ticks out of a `/proc/<pid>/stat` text (fields 14 and 15,
+ * counted after the parenthesised command name, which may contain spaces); NaN when malformed.
+ */
+export function parseCpuTicks(statText: string): number {
+  const fields = statText.slice(statText.lastIndexOf(')') + 2).split(' ');
+  // After the name, field 3 (state) is index 0, so utime (14) is index 11 and stime (15) index 12.
+  const total = Number(fields[11]) + Number(fields[12]);
+  return Number.isFinite(total) ? total : Number.NaN;
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * CPU time a live process has used so far, every thread, user and system, in µs (from
+ * `/proc/<pid>/stat`, 10 ms resolution); NaN when it cannot be read.
+ */
+export function readCpuMicroseconds(pid: number): number {
+  try {
+    return (parseCpuTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')) * 1_000_000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Peak RSS of a live process in MiB (from `/proc/<pid>/status`), NaN when it cannot be read. */
 export function readPeakRssMebibytes(pid: number): number {
   try {

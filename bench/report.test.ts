@@ -10,7 +10,9 @@ function latency(p50: number, p99: number): LatencyClientResult {
 function round(p50: number, requestsPerSecond: number): TargetRound {
   const wrk = { requestsPerSecond, requests: requestsPerSecond, errors: 0, latencyMs: { p50: 1, p90: 1, p99: 1, max: 1 } };
   const sequential = { ...wrk, latencyMs: { p50: p50 / 10, p90: p50 / 10, p99: p50 / 5, max: p50 / 5 } };
-  return { sequential, latency: latency(p50, p50 * 2), throughput: wrk, streamThroughput: wrk, firstChunk: latency(p50, p50 * 2) };
+  // CPU per request falls as throughput rises, as it does on a machine the server has to itself.
+  const cpu = 1_000_000 / requestsPerSecond;
+  return { sequential, latency: latency(p50, p50 * 2), throughput: wrk, streamThroughput: wrk, firstChunk: latency(p50, p50 * 2), throughputCpuMicroseconds: cpu, streamCpuMicroseconds: cpu * 2 };
 }
 
 const targets: BenchmarkResults['targets'] = [
@@ -52,6 +54,7 @@ describe('formatReport', () => {
     });
     expect(report).toContain('| switchboard | 4,500 | 0.75× | 9.00× |');
     expect(report).toContain('| switchboard | 0.200 | 0.400 | +0.100 | +0.200 |');
+    expect(report).toContain('| switchboard | 222 | 1.33× | 0.11× | 444 | 1.33× | 0.11× |');
     expect(report).toContain('- a note');
     expect(report).toContain('| CPU model | test CPU |');
   });

@@ -23,6 +23,10 @@ export interface TargetRound {
   streamThroughput: WrkResult | null;
   /** Open-loop streamed requests at `settings.streamRate`. */
   firstChunk: LatencyClientResult | null;
+  /** Server CPU (every thread, user + system) per request during `throughput`, µs. */
+  throughputCpuMicroseconds: number | null;
+  /** Server CPU (every thread, user + system) per stream during `streamThroughput`, µs. */
+  streamCpuMicroseconds: number | null;
 }
 
 /** One target's measurements over all rounds. */
@@ -91,6 +95,10 @@ export interface TargetSummary {
   addedP99: number;
   requestsPerSecond: number;
   streamsPerSecond: number;
+  /** Server CPU µs per non-streamed request under the throughput load. */
+  cpuPerRequest: number;
+  /** Server CPU µs per stream under the streamed throughput load. */
+  cpuPerStream: number;
   firstChunkP50: number;
   addedFirstChunkP50: number;
   addedFirstChunkP99: number;
@@ -136,6 +144,8 @@ export function summarizeTargets(targets: readonly TargetMeasurements[]): Target
     addedP99: medianOfDifferences(latencyP99(target.rounds), latencyP99(directRounds)),
     requestsPerSecond: median(values(target.rounds, (round) => round.throughput?.requestsPerSecond)),
     streamsPerSecond: median(values(target.rounds, (round) => round.streamThroughput?.requestsPerSecond)),
+    cpuPerRequest: median(values(target.rounds, (round) => round.throughputCpuMicroseconds)),
+    cpuPerStream: median(values(target.rounds, (round) => round.streamCpuMicroseconds)),
     firstChunkP50: median(firstChunkP50(target.rounds)),
     addedFirstChunkP50: medianOfDifferences(firstChunkP50(target.rounds), firstChunkP50(directRounds)),
     addedFirstChunkP99: medianOfDifferences(firstChunkP99(target.rounds), firstChunkP99(directRounds)),
@@ -223,6 +233,24 @@ export function formatReport(results: BenchmarkResults): string {
     ),
     '',
     'Peak RSS is each server process\'s VmHWM after all rounds (for direct: the mock upstream). TTFC = time to the first body bytes of a streamed response, from the scheduled send time.',
+    '',
+    '## Server CPU per request under the throughput loads (µs; medians over rounds)',
+    '',
+    '| target | per non-streamed request | vs Hono ceiling | vs Portkey | per stream | vs Hono ceiling | vs Portkey |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...summaries.map((summary) =>
+      [
+        summary.label,
+        formatNumber(summary.cpuPerRequest),
+        formatRatio(ratio(summary.cpuPerRequest, hono?.cpuPerRequest ?? Number.NaN)),
+        formatRatio(ratio(summary.cpuPerRequest, portkey?.cpuPerRequest ?? Number.NaN)),
+        formatNumber(summary.cpuPerStream),
+        formatRatio(ratio(summary.cpuPerStream, hono?.cpuPerStream ?? Number.NaN)),
+        formatRatio(ratio(summary.cpuPerStream, portkey?.cpuPerStream ?? Number.NaN)),
+      ].join(' | ').replace(/^/, '| ').concat(' |'),
+    ),
+    '',
+    'User + system CPU time of the server process (every thread: JavaScript, garbage collector, compiler) from `/proc/<pid>/stat` around each wrk run, divided by the requests it completed; lower is better. Unlike requests/s it does not depend on how the scheduler shared the cores between the server, the mock and wrk, though a busy host still moves it.',
     '',
   ];
   if (results.concurrentStreams.length > 0) {

@@ -21,7 +21,7 @@ import { selfTimeByFile, topSelfTime, type CpuProfile } from './cpu-profile.ts';
 import type { LatencyClientOptions, LatencyClientResult } from './latency-client.ts';
 import { describeGatewayFeatures } from './gateway-check.ts';
 import { measureRuntimeBaseline, readMachineInfo } from './machine-info.ts';
-import { installCleanupHandlers, readPeakRssMebibytes, runToCompletion, stopAllProcesses, stopProcess } from './processes.ts';
+import { installCleanupHandlers, readCpuMicroseconds, readPeakRssMebibytes, runToCompletion, stopAllProcesses, stopProcess } from './processes.ts';
 import { formatProfileMarkdown, formatReport, type BenchmarkResults, type BenchmarkSettings, type GatewayProfile, type TargetMeasurements, type TargetRound } from './report.ts';
 import { formatRouterSelectMarkdown, type RouterSelectReport } from './router-select.ts';
 import { formatNumber } from './stats.ts';
@@ -176,13 +176,25 @@ async function runRounds(targets: readonly RunningTarget[], settings: BenchmarkS
   }
   const kinds: Measurement[] = ['sequential', 'latency', 'throughput', 'streamThroughput', 'firstChunk'];
   for (let round = 1; round <= settings.rounds; round += 1) {
-    const rounds: TargetRound[] = targets.map(() => ({ sequential: null, latency: null, throughput: null, streamThroughput: null, firstChunk: null }));
+    const rounds: TargetRound[] = targets.map(() => ({
+      sequential: null,
+      latency: null,
+      throughput: null,
+      streamThroughput: null,
+      firstChunk: null,
+      throughputCpuMicroseconds: null,
+      streamCpuMicroseconds: null,
+    }));
     for (const kind of kinds) {
       for (const [index, target] of targets.entries()) {
+        const cpuBefore = readCpuMicroseconds(target.process.pid);
         const result = await measure(kind, target, settings);
+        const cpuPerRequest = result !== null && 'requests' in result && result.requests > 0 ? (readCpuMicroseconds(target.process.pid) - cpuBefore) / result.requests : null;
         const slot = rounds[index] as TargetRound;
         if (kind === 'latency' || kind === 'firstChunk') slot[kind] = result as LatencyClientResult | null;
         else slot[kind] = result as WrkResult | null;
+        if (kind === 'throughput') slot.throughputCpuMicroseconds = cpuPerRequest;
+        if (kind === 'streamThroughput') slot.streamCpuMicroseconds = cpuPerRequest;
         say(`round ${round}/${settings.rounds} ${kind.padEnd(16)} ${target.name.padEnd(11)} ${describe(kind, result)}`);
       }
     }
