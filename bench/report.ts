@@ -268,7 +268,7 @@ export function formatProfileMarkdown(profile: GatewayProfile): string {
   const lines = [
     '## Where our gateway spends its CPU (`node --cpu-prof` under wrk load)',
     '',
-    `Self time of the samples taken during each ${profile.secondsPerWindow} s load window (start-up left out); shares are of the busy samples (idle left out). Code run through tsx is whitespace-minified, so functions are named by file only.`,
+    `Self time of the samples taken during each ${profile.secondsPerWindow} s load window (start-up left out); shares are of the busy samples (idle left out). Our gateway runs as `npm start` runs it, bundled into `dist/switchboard.mjs`, so all of its own code is that one file in the second table.`,
     '',
   ];
   for (const window of profile.windows) {

@@ -318,7 +318,7 @@ async function main(): Promise<void> {
     if (baseline !== null) {
       notes.push(
         `Runtime baseline: an empty Node process peaks at ${formatNumber(baseline.plainNodeMebibytes, 1)} MiB RSS, ${formatNumber(baseline.tsxMebibytes, 1)} MiB under \`node --import tsx\`. ` +
-          'Our gateway (as `npm start` runs it), the two TypeScript pass-through peers and the mock run under tsx; Portkey runs as plain JavaScript: mind the difference when comparing its RSS.',
+          'Our gateway runs as `npm start` runs it: bundled by esbuild into `dist/switchboard.mjs`, on plain node. The two TypeScript pass-through peers and the mock run under tsx, Portkey as plain JavaScript: mind the difference when comparing RSS.',
       );
     }
     notes.push(`total wall time ${formatNumber((Date.now() - started) / 1000)} s`);

@@ -144,16 +144,18 @@ export function writeGatewayConfig(mockPort: number, fileName = 'gateway-config.
 }
 
 /**
- * Our gateway, as `npm start -- --config FILE --port N` runs it (`bootstrap.ts` under tsx), without
- * npm in between so the PID is the server's. Request logs go to a file under bench/.out.
+ * Our gateway, as `npm start -- --config FILE --port N` runs it (`npm run build`, which bundles
+ * `bootstrap.ts` into `dist/switchboard.mjs`, then node on that file), without npm in front of
+ * the server so the PID is the server's. Request logs go to /dev/null.
  */
 export async function startSwitchboardGateway(mockPort: number, nodeFlags: readonly string[] = [], configFileName?: string): Promise<RunningTarget> {
   const port = await findFreePort();
   const configPath = writeGatewayConfig(mockPort, configFileName);
+  await runToCompletion('npm run build', 'npm', ['run', '-s', 'build'], 60_000);
   const managed = startProcess({
     name: 'switchboard',
     command: process.execPath,
-    args: [...nodeTypeScriptArgs('bootstrap.ts', nodeFlags), '--config', configPath, '--port', String(port), '--host', '127.0.0.1'],
+    args: [...nodeFlags, join(repositoryRoot, 'dist', 'switchboard.mjs'), '--config', configPath, '--port', String(port), '--host', '127.0.0.1'],
     cwd: repositoryRoot,
     logFile: '/dev/null',
     errorLogFile: logPath('switchboard'),
