@@ -158,12 +158,21 @@ function profileTable(entries: readonly SelfTimeEntry[], heading: string): strin
   return [`| ${heading} | self ms | share |`, '| --- | ---: | ---: |', ...entries.map((entry) => `| \`${entry.location.replaceAll('|', '\\|')}\` | ${formatNumber(entry.selfMilliseconds)} | ${entry.percent.toFixed(1)}% |`)];
 }
 
+function tableRow(cells: readonly string[]): string {
+  return `| ${cells.join(' | ')} |`;
+}
+
 /** The whole RESULTS.md text. */
 export function formatReport(results: BenchmarkResults): string {
   const { settings, machine } = results;
   const summaries = summarizeTargets(results.targets);
   const hono = summaries.find((summary) => summary.name === 'hono');
   const portkey = summaries.find((summary) => summary.name === 'portkey');
+  /** A value of `summary`, then its ratios to the Hono ceiling's and to Portkey's. */
+  const withRatios = (summary: TargetSummary, pick: (target: TargetSummary) => number): string[] => {
+    const value = pick(summary);
+    return [formatNumber(value), formatRatio(ratio(value, hono === undefined ? Number.NaN : pick(hono))), formatRatio(ratio(value, portkey === undefined ? Number.NaN : pick(portkey)))];
+  };
   const lines: string[] = [
     '# Switchboard benchmark results',
     '',
@@ -216,20 +225,16 @@ export function formatReport(results: BenchmarkResults): string {
     '| target | req/s non-stream | vs Hono ceiling | vs Portkey | streams/s | vs Hono ceiling | vs Portkey | TTFC p50 (ms) | added TTFC p50 | added TTFC p99 | failed requests | peak RSS (MiB) |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...summaries.map((summary) =>
-      [
+      tableRow([
         summary.label,
-        formatNumber(summary.requestsPerSecond),
-        formatRatio(ratio(summary.requestsPerSecond, hono?.requestsPerSecond ?? Number.NaN)),
-        formatRatio(ratio(summary.requestsPerSecond, portkey?.requestsPerSecond ?? Number.NaN)),
-        formatNumber(summary.streamsPerSecond),
-        formatRatio(ratio(summary.streamsPerSecond, hono?.streamsPerSecond ?? Number.NaN)),
-        formatRatio(ratio(summary.streamsPerSecond, portkey?.streamsPerSecond ?? Number.NaN)),
+        ...withRatios(summary, (target) => target.requestsPerSecond),
+        ...withRatios(summary, (target) => target.streamsPerSecond),
         formatNumber(summary.firstChunkP50, 2),
         summary.name === 'direct' ? '—' : formatSigned(summary.addedFirstChunkP50),
         summary.name === 'direct' ? '—' : formatSigned(summary.addedFirstChunkP99),
         String(summary.errors),
         formatNumber(summary.peakRssMebibytes, 1),
-      ].join(' | ').replace(/^/, '| ').concat(' |'),
+      ]),
     ),
     '',
     'Peak RSS is each server process\'s VmHWM after all rounds (for direct: the mock upstream). TTFC = time to the first body bytes of a streamed response, from the scheduled send time.',
@@ -239,15 +244,7 @@ export function formatReport(results: BenchmarkResults): string {
     '| target | per non-streamed request | vs Hono ceiling | vs Portkey | per stream | vs Hono ceiling | vs Portkey |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...summaries.map((summary) =>
-      [
-        summary.label,
-        formatNumber(summary.cpuPerRequest),
-        formatRatio(ratio(summary.cpuPerRequest, hono?.cpuPerRequest ?? Number.NaN)),
-        formatRatio(ratio(summary.cpuPerRequest, portkey?.cpuPerRequest ?? Number.NaN)),
-        formatNumber(summary.cpuPerStream),
-        formatRatio(ratio(summary.cpuPerStream, hono?.cpuPerStream ?? Number.NaN)),
-        formatRatio(ratio(summary.cpuPerStream, portkey?.cpuPerStream ?? Number.NaN)),
-      ].join(' | ').replace(/^/, '| ').concat(' |'),
+      tableRow([summary.label, ...withRatios(summary, (target) => target.cpuPerRequest), ...withRatios(summary, (target) => target.cpuPerStream)]),
     ),
     '',
     'User + system CPU time of the server process (every thread: JavaScript, garbage collector, compiler) from `/proc/<pid>/stat` around each wrk run, divided by the requests it completed; lower is better. Unlike requests/s it does not depend on how the scheduler shared the cores between the server, the mock and wrk, though a busy host still moves it.',
@@ -268,7 +265,7 @@ export function formatProfileMarkdown(profile: GatewayProfile): string {
   const lines = [
     '## Where our gateway spends its CPU (`node --cpu-prof` under wrk load)',
     '',
-    `Self time of the samples taken during each ${profile.secondsPerWindow} s load window (start-up left out); shares are of the busy samples (idle left out). Our gateway runs as `npm start` runs it, bundled into `dist/switchboard.mjs`, so all of its own code is that one file in the second table.`,
+    `Self time of the samples taken during each ${profile.secondsPerWindow} s load window (start-up left out); shares are of the busy samples (idle left out). Our gateway runs as \`npm start\` runs it, bundled into \`dist/switchboard.mjs\`, so all of its own code is that one file in the second table.`,
     '',
   ];
   for (const window of profile.windows) {
