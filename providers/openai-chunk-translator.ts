@@ -1,8 +1,8 @@
 /**
  * OpenAI-compatible SSE events → chunks: every `data:` line is one JSON chunk, forwarded as
  * parsed, with its text kept beside it by the stream (`ChunkTextSource`) so the gateway need
- * not serialise it again; `data: [DONE]` ends the stream. An in-stream `{ "error": … }` object (sent by
- * several OpenAI-compatible servers) becomes a `ProviderError`.
+ * not serialise it again; `data: [DONE]` ends the stream. An in-stream `{ "error": … }`
+ * object (sent by several OpenAI-compatible servers) becomes a `ProviderError`.
  */
 import type { ChatCompletionChunk } from './chat-types.ts';
 import { errorBodyFromText } from './http-error.ts';
