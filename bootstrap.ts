@@ -12,7 +12,7 @@ import type { Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
-import type { ProviderAdapter } from './providers/contract.ts';
+import type { ProviderAdapter } from './src/contract/provider-adapter.ts';
 import { createProvider } from './providers/index.ts';
 import { ConfigError, formatIssue } from './src/config/config-error.ts';
 import type { SwitchboardConfig, SwitchboardConfigInput } from './src/config/config-schema.ts';
@@ -100,7 +100,8 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
       ...(options.random !== undefined ? { random: options.random } : {}),
     });
   } catch (error) {
-    if (error instanceof ConfigurationError) throw new ConfigError([{ path: 'router', message: error.message }], options.configPath);
+    if (error instanceof ConfigurationError)
+      throw new ConfigError([{ path: 'router', message: error.message }], options.configPath);
     throw error;
   }
 
@@ -123,7 +124,14 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
 
   if (config.router.healthCheck.intervalMs > 0) router.startHealthChecker(config.router.healthCheck.intervalMs);
   const metrics = createMetrics({ router, collectProcessMetrics: options.collectProcessMetrics ?? false });
-  const app = createGateway({ router, config, metrics, logger: options.logger, createProvider: buildProvider, clock: options.clock });
+  const app = createGateway({
+    router,
+    config,
+    metrics,
+    logger: options.logger,
+    createProvider: buildProvider,
+    clock: options.clock,
+  });
 
   let closed: Promise<void> | undefined;
   const close = () =>
@@ -230,7 +238,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     else if (name === 'host') result.host = value;
     else {
       const port = Number(value);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be an integer from 0 to 65535, got '${value}'`);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new Error(`--port must be an integer from 0 to 65535, got '${value}'`);
       result.port = port;
     }
   }
@@ -265,7 +274,9 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     });
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`switchboard: ${error.source === undefined ? 'invalid configuration' : `invalid configuration in ${error.source}`}\n`);
+      process.stderr.write(
+        `switchboard: ${error.source === undefined ? 'invalid configuration' : `invalid configuration in ${error.source}`}\n`,
+      );
       for (const issue of error.issues) process.stderr.write(`  ${formatIssue(issue)}\n`);
     } else {
       process.stderr.write(`switchboard: cannot start: ${(error as Error).message}\n`);
@@ -278,7 +289,12 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   const model = models.includes('gpt-4o-mini') ? 'gpt-4o-mini' : (models[0] ?? 'gpt-4o-mini');
   const auth = running.config.server.apiKeys?.length ? ` -H 'authorization: Bearer <one of server.apiKeys>'` : '';
   process.stdout.write(
-    `Switchboard gateway listening on ${running.url} (${source}; providers: ${running.router.providers().map((adapter) => adapter.name).join(', ') || 'none'})\n` +
+    `Switchboard gateway listening on ${running.url} (${source}; providers: ${
+      running.router
+        .providers()
+        .map((adapter) => adapter.name)
+        .join(', ') || 'none'
+    })\n` +
       `Try: curl -s ${running.url}/v1/chat/completions -H 'content-type: application/json'${auth} -d '{"model":"${model}","messages":[{"role":"user","content":"Hello"}]}'\n`,
   );
 

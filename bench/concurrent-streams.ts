@@ -74,7 +74,11 @@ const rampStepMs = 10;
  * that every stream is open at the same time without overflowing the servers' accept queues
  * (Node's default listen backlog is 511; a dropped SYN is retried only after a second).
  */
-export async function runConcurrentStreams(target: RunningTarget, streams: number, timeoutMs = 60_000): Promise<ConcurrentStreamsResult> {
+export async function runConcurrentStreams(
+  target: RunningTarget,
+  streams: number,
+  timeoutMs = 60_000,
+): Promise<ConcurrentStreamsResult> {
   const pool = new Pool(target.origin, { connections: streams, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   const signal = AbortSignal.timeout(timeoutMs);
   setMaxListeners(streams + 16, signal);
@@ -120,7 +124,17 @@ export async function runConcurrentStreams(target: RunningTarget, streams: numbe
   await Promise.all(running);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await pool.destroy();
-  return { target: target.label, streams, completed, failed, peakOpenStreams, firstError, rssBeforeMebibytes, peakRssMebibytes: readPeakRssMebibytes(target.process.pid), seconds };
+  return {
+    target: target.label,
+    streams,
+    completed,
+    failed,
+    peakOpenStreams,
+    firstError,
+    rssBeforeMebibytes,
+    peakRssMebibytes: readPeakRssMebibytes(target.process.pid),
+    seconds,
+  };
 }
 
 /** Soft limit on open files of this process (children inherit it); NaN when unknown. */
@@ -142,7 +156,11 @@ export function formatConcurrentStreamsMarkdown(results: readonly ConcurrentStre
 }
 
 /** Starts a peer against the slow mock, runs one burst, stops the peer. */
-export async function measurePeer(start: (mockPort: number) => Promise<RunningTarget>, mockPort: number, streams: number): Promise<ConcurrentStreamsResult> {
+export async function measurePeer(
+  start: (mockPort: number) => Promise<RunningTarget>,
+  mockPort: number,
+  streams: number,
+): Promise<ConcurrentStreamsResult> {
   const target = await start(mockPort);
   try {
     return await runConcurrentStreams(target, streams);
@@ -152,10 +170,15 @@ export async function measurePeer(start: (mockPort: number) => Promise<RunningTa
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { streams: { type: 'string', default: '1000' }, all: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: { streams: { type: 'string', default: '1000' }, all: { type: 'boolean', default: false } },
+  });
   const streams = Number(values.streams);
   const limit = openFileLimit();
-  if (limit < streams * 3) process.stderr.write(`warning: ulimit -n is ${limit}; ${streams} streams need about ${streams * 3} descriptors (raise it with ulimit -n)\n`);
+  if (limit < streams * 3)
+    process.stderr.write(
+      `warning: ulimit -n is ${limit}; ${streams} streams need about ${streams * 3} descriptors (raise it with ulimit -n)\n`,
+    );
   installCleanupHandlers();
   try {
     const mock = await startMockUpstream('mock-upstream-slow', slowStream);
@@ -165,7 +188,10 @@ async function main(): Promise<void> {
       starters.push(startHonoPeer, startNodeHttpPeer, startPortkeyPeer);
     }
     if (gatewayIsAvailable()) starters.push((port) => startSwitchboardGateway(port, [], 'gateway-config-streams.json'));
-    else process.stdout.write('Switchboard gateway: not in the tree yet (bootstrap.ts / providers/index.ts missing), skipped\n');
+    else
+      process.stdout.write(
+        'Switchboard gateway: not in the tree yet (bootstrap.ts / providers/index.ts missing), skipped\n',
+      );
     const results: ConcurrentStreamsResult[] = [];
     for (const start of starters) results.push(await measurePeer(start, mock.port, streams));
     process.stdout.write(`${formatConcurrentStreamsMarkdown(results)}\n`);

@@ -30,14 +30,21 @@ describe('shortenUrl', () => {
 describe('topSelfTime', () => {
   it('ranks functions by self time, leaving idle out of the shares', () => {
     const entries = topSelfTime(profile, 10);
-    expect(entries.map((entry) => entry.location)).toEqual(['handle (src/gateway/route.ts)', 'parse (undici/lib/parser.js)', 'helper (src/gateway/route.ts)']);
+    expect(entries.map((entry) => entry.location)).toEqual([
+      'handle (src/gateway/route.ts)',
+      'parse (undici/lib/parser.js)',
+      'helper (src/gateway/route.ts)',
+    ]);
     expect(entries[0]?.selfMilliseconds).toBeCloseTo(0.2);
-    expect(entries[0]?.percent).toBeCloseTo(200 / 300 * 100);
+    expect(entries[0]?.percent).toBeCloseTo((200 / 300) * 100);
   });
 
   it('counts only samples from fromMicroseconds on', () => {
     const entries = topSelfTime(profile, 10, { fromMicroseconds: 1250 });
-    expect(entries.map((entry) => entry.location)).toEqual(['parse (undici/lib/parser.js)', 'helper (src/gateway/route.ts)']);
+    expect(entries.map((entry) => entry.location)).toEqual([
+      'parse (undici/lib/parser.js)',
+      'helper (src/gateway/route.ts)',
+    ]);
   });
 
   it('counts only samples before toMicroseconds', () => {
@@ -52,7 +59,17 @@ describe('topSelfTime', () => {
   });
 
   it('spreads the duration over hit counts when there are no samples', () => {
-    const entries = topSelfTime({ nodes: [{ id: 1, callFrame: frame('work', 'node:events'), hitCount: 3 }, { id: 2, callFrame: frame('(idle)'), hitCount: 1 }], startTime: 0, endTime: 4000 }, 5);
+    const entries = topSelfTime(
+      {
+        nodes: [
+          { id: 1, callFrame: frame('work', 'node:events'), hitCount: 3 },
+          { id: 2, callFrame: frame('(idle)'), hitCount: 1 },
+        ],
+        startTime: 0,
+        endTime: 4000,
+      },
+      5,
+    );
     expect(entries).toEqual([{ location: 'work (node:events)', selfMilliseconds: 3, percent: 100 }]);
   });
 });

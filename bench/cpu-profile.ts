@@ -54,7 +54,11 @@ export function shortenUrl(url: string): string {
  */
 export function topSelfTime(profile: CpuProfile, top: number, options: SelfTimeOptions = {}): SelfTimeEntry[] {
   const selfMicroseconds = new Map<number, number>();
-  if (profile.samples !== undefined && profile.timeDeltas !== undefined && profile.samples.length === profile.timeDeltas.length) {
+  if (
+    profile.samples !== undefined &&
+    profile.timeDeltas !== undefined &&
+    profile.samples.length === profile.timeDeltas.length
+  ) {
     const from = options.fromMicroseconds ?? Number.NEGATIVE_INFINITY;
     const to = options.toMicroseconds ?? Number.POSITIVE_INFINITY;
     let timestamp = profile.startTime;
@@ -84,7 +88,11 @@ export function topSelfTime(profile: CpuProfile, top: number, options: SelfTimeO
   return [...byLocation.entries()]
     .sort((left, right) => right[1] - left[1])
     .slice(0, top)
-    .map(([location, microseconds]) => ({ location, selfMilliseconds: microseconds / 1000, percent: total === 0 ? 0 : (microseconds / total) * 100 }));
+    .map(([location, microseconds]) => ({
+      location,
+      selfMilliseconds: microseconds / 1000,
+      percent: total === 0 ? 0 : (microseconds / total) * 100,
+    }));
 }
 
 /** Sums self time by file (or by `(program)`, `(garbage collector)`, …): where the time goes, coarsely. */
@@ -100,5 +108,9 @@ export function selfTimeByFile(profile: CpuProfile, top: number, options: SelfTi
   return [...byFile.entries()]
     .sort((left, right) => right[1] - left[1])
     .slice(0, top)
-    .map(([location, milliseconds]) => ({ location, selfMilliseconds: milliseconds, percent: total === 0 ? 0 : (milliseconds / total) * 100 }));
+    .map(([location, milliseconds]) => ({
+      location,
+      selfMilliseconds: milliseconds,
+      percent: total === 0 ? 0 : (milliseconds / total) * 100,
+    }));
 }

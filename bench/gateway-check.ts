@@ -28,7 +28,11 @@ export function sumCounter(exposition: string, name: string, labels: Record<stri
 
 /** One line for the report saying what the gateway's features did during the run. */
 export async function describeGatewayFeatures(gateway: RunningTarget): Promise<string> {
-  const unauthorized = await fetch(`${gateway.origin}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const unauthorized = await fetch(`${gateway.origin}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
   await unauthorized.arrayBuffer();
   const metricsResponse = await fetch(`${gateway.origin}/metrics`, { headers: gateway.headers });
   const exposition = await metricsResponse.text();

@@ -65,7 +65,12 @@ interface Sample {
 }
 
 async function sendOne(pool: Pool, options: LatencyClientOptions, scheduledAt: bigint): Promise<Sample> {
-  const response = await pool.request({ path: options.path, method: 'POST', headers: options.headers, body: options.body });
+  const response = await pool.request({
+    path: options.path,
+    method: 'POST',
+    headers: options.headers,
+    body: options.body,
+  });
   let firstChunkAt = 0n;
   let tail = '';
   for await (const chunk of response.body) {

@@ -25,8 +25,14 @@ function cpuModel(): string {
 
 /** The commit the gateway's code was measured at, marked when src/, providers/ or bootstrap.ts had uncommitted changes. */
 export function gatewayRevision(): string {
-  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repositoryRoot, encoding: 'utf8' }).stdout?.trim() || 'unknown';
-  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src', 'providers', 'bootstrap.ts'], { cwd: repositoryRoot, encoding: 'utf8' }).stdout?.trim() ?? '';
+  const commit =
+    spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repositoryRoot, encoding: 'utf8' }).stdout?.trim() ||
+    'unknown';
+  const dirty =
+    spawnSync('git', ['status', '--porcelain', '--', 'src', 'providers', 'bootstrap.ts'], {
+      cwd: repositoryRoot,
+      encoding: 'utf8',
+    }).stdout?.trim() ?? '';
   return dirty === '' ? commit : `${commit} + uncommitted changes in src/, providers/ or bootstrap.ts`;
 }
 
@@ -62,12 +68,21 @@ export interface RuntimeBaseline {
  */
 export async function measureRuntimeBaseline(): Promise<RuntimeBaseline> {
   mkdirSync(outputDirectory, { recursive: true });
-  const source = "import { readFileSync } from 'node:fs';\nsetTimeout(() => process.stdout.write(readFileSync('/proc/self/status', 'utf8')), 300);\n";
+  const source =
+    "import { readFileSync } from 'node:fs';\nsetTimeout(() => process.stdout.write(readFileSync('/proc/self/status', 'utf8')), 300);\n";
   const plainFile = `${outputDirectory}/empty-probe.mjs`;
   const typeScriptFile = `${outputDirectory}/empty-probe.ts`;
   writeFileSync(plainFile, source);
   writeFileSync(typeScriptFile, source);
   const plain = await runToCompletion('empty node', process.execPath, [plainFile], 30_000);
-  const withTsx = await runToCompletion('empty node under tsx', process.execPath, ['--import', 'tsx', typeScriptFile], 30_000);
-  return { plainNodeMebibytes: parsePeakRssKibibytes(plain) / 1024, tsxMebibytes: parsePeakRssKibibytes(withTsx) / 1024 };
+  const withTsx = await runToCompletion(
+    'empty node under tsx',
+    process.execPath,
+    ['--import', 'tsx', typeScriptFile],
+    30_000,
+  );
+  return {
+    plainNodeMebibytes: parsePeakRssKibibytes(plain) / 1024,
+    tsxMebibytes: parsePeakRssKibibytes(withTsx) / 1024,
+  };
 }

@@ -88,15 +88,35 @@ function requestShapes(): RequestShape[] {
       durationMs: 3 + ((index * 37) % 400),
       firstAttempt: { model, provider, attempt: 1, kind: 'first', streaming: stream },
       failedResult: fallback ? { provider, success: false, ...health } : null,
-      fallbackAttempt: fallback ? { model, provider: fallbackProvider, attempt: 2, kind: 'fallback', previousError: 'upstream 503', streaming: stream } : null,
-      result: { provider: fallback ? fallbackProvider : provider, success: true, latencyMs: 2 + ((index * 13) % 300), ...health },
+      fallbackAttempt: fallback
+        ? {
+            model,
+            provider: fallbackProvider,
+            attempt: 2,
+            kind: 'fallback',
+            previousError: 'upstream 503',
+            streaming: stream,
+          }
+        : null,
+      result: {
+        provider: fallback ? fallbackProvider : provider,
+        success: true,
+        latencyMs: 2 + ((index * 13) % 300),
+        ...health,
+      },
       fallbackProvider,
     });
   }
   return shapes;
 }
 
-function runRequests(metrics: GatewayMetrics, source: BareEventSource, shapes: readonly RequestShape[], count: number, offset: number): void {
+function runRequests(
+  metrics: GatewayMetrics,
+  source: BareEventSource,
+  shapes: readonly RequestShape[],
+  count: number,
+  offset: number,
+): void {
   for (let index = 0; index < count; index += 1) {
     const shape = shapes[(offset + index) % shapes.length] as RequestShape;
     metrics.requestStarted();
@@ -110,7 +130,14 @@ function runRequests(metrics: GatewayMetrics, source: BareEventSource, shapes: r
     source.emit('result', shape.result);
     if (shape.stream) metrics.observeTimeToFirstToken(served, shape.model, shape.durationMs / 4);
     metrics.observeTokenUsage(served, shape.model, usage);
-    metrics.requestFinished({ provider: served, model: shape.model, status: 200, stream: shape.stream, durationMs: shape.durationMs, attempts: shape.fallbackAttempt === null ? 1 : 2 });
+    metrics.requestFinished({
+      provider: served,
+      model: shape.model,
+      status: 200,
+      stream: shape.stream,
+      durationMs: shape.durationMs,
+      attempts: shape.fallbackAttempt === null ? 1 : 2,
+    });
   }
 }
 
@@ -127,7 +154,12 @@ function measureTime(metrics: GatewayMetrics, source: BareEventSource, shapes: r
   return median(results);
 }
 
-function measureAllocation(metrics: GatewayMetrics, source: BareEventSource, shapes: readonly RequestShape[], gc: () => void): number {
+function measureAllocation(
+  metrics: GatewayMetrics,
+  source: BareEventSource,
+  shapes: readonly RequestShape[],
+  gc: () => void,
+): number {
   const batch = 48;
   const results: number[] = [];
   for (let sample = 0; sample < 200; sample += 1) {
@@ -152,7 +184,8 @@ export async function runMetricsObserveBenchmark(): Promise<MetricsObserveReport
   const gc = forceGc();
   const bytesPerRequest = gc === null ? null : measureAllocation(metrics, source, shapes, gc);
   // Rendering proves the observations landed (and keeps them from being optimised away).
-  if (!(await metrics.render()).includes('switchboard_requests_total{provider="primary"')) throw new Error('metrics did not record the requests');
+  if (!(await metrics.render()).includes('switchboard_requests_total{provider="primary"'))
+    throw new Error('metrics did not record the requests');
   metrics.close();
   return { nanosecondsPerRequest, bytesPerRequest };
 }
@@ -169,5 +202,7 @@ export function formatMetricsObserveMarkdown(report: MetricsObserveReport): stri
 
 if (isMainModule(import.meta.url)) {
   const report = await runMetricsObserveBenchmark();
-  process.stdout.write(process.argv.includes('--json') ? `${JSON.stringify(report)}\n` : `${formatMetricsObserveMarkdown(report)}\n`);
+  process.stdout.write(
+    process.argv.includes('--json') ? `${JSON.stringify(report)}\n` : `${formatMetricsObserveMarkdown(report)}\n`,
+  );
 }

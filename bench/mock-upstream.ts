@@ -48,14 +48,37 @@ export function completionBody(model: string): string {
  * with `includeUsage` (the request's `stream_options.include_usage`) a usage chunk before `[DONE]`, as OpenAI does.
  */
 export function streamEvents(model: string, contentChunks: number, includeUsage: boolean): string[] {
-  const base = { id: 'chatcmpl-bench0001', object: 'chat.completion.chunk', created, model, system_fingerprint: 'fp_bench' };
+  const base = {
+    id: 'chatcmpl-bench0001',
+    object: 'chat.completion.chunk',
+    created,
+    model,
+    system_fingerprint: 'fp_bench',
+  };
   const frame = (payload: unknown): string => `data: ${JSON.stringify(payload)}\n\n`;
-  const events = [frame({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] })];
+  const events = [
+    frame({
+      ...base,
+      choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }],
+    }),
+  ];
   for (let index = 0; index < contentChunks; index += 1) {
-    events.push(frame({ ...base, choices: [{ index: 0, delta: { content: `token${index} ` }, logprobs: null, finish_reason: null }] }));
+    events.push(
+      frame({
+        ...base,
+        choices: [{ index: 0, delta: { content: `token${index} ` }, logprobs: null, finish_reason: null }],
+      }),
+    );
   }
   events.push(frame({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] }));
-  if (includeUsage) events.push(frame({ ...base, choices: [], usage: { prompt_tokens: 19, completion_tokens: contentChunks, total_tokens: 19 + contentChunks } }));
+  if (includeUsage)
+    events.push(
+      frame({
+        ...base,
+        choices: [],
+        usage: { prompt_tokens: 19, completion_tokens: contentChunks, total_tokens: 19 + contentChunks },
+      }),
+    );
   events.push('data: [DONE]\n\n');
   return events;
 }
@@ -76,7 +99,11 @@ interface ParsedRequest {
 
 function parseRequest(text: string): ParsedRequest | null {
   try {
-    const parsed = JSON.parse(text) as { model?: unknown; stream?: unknown; stream_options?: { include_usage?: unknown } | null };
+    const parsed = JSON.parse(text) as {
+      model?: unknown;
+      stream?: unknown;
+      stream_options?: { include_usage?: unknown } | null;
+    };
     return {
       model: typeof parsed.model === 'string' ? parsed.model : 'gpt-4o-mini',
       stream: parsed.stream === true,
@@ -128,7 +155,13 @@ export function createMockUpstream(options: MockUpstreamOptions) {
     request.on('end', () => {
       const parsed = parseRequest(Buffer.concat(parts).toString('utf8'));
       if (parsed === null) {
-        sendJson(response, 400, JSON.stringify({ error: { message: 'body is not JSON', type: 'invalid_request_error', param: null, code: null } }));
+        sendJson(
+          response,
+          400,
+          JSON.stringify({
+            error: { message: 'body is not JSON', type: 'invalid_request_error', param: null, code: null },
+          }),
+        );
         return;
       }
       if (parsed.stream) {
@@ -158,7 +191,11 @@ export function createMockUpstream(options: MockUpstreamOptions) {
       sendJson(response, 200, modelsBody);
     } else {
       request.resume();
-      sendJson(response, 404, JSON.stringify({ error: { message: 'not found', type: 'invalid_request_error', param: null, code: null } }));
+      sendJson(
+        response,
+        404,
+        JSON.stringify({ error: { message: 'not found', type: 'invalid_request_error', param: null, code: null } }),
+      );
     }
   });
   server.headersTimeout = 0;
@@ -183,7 +220,9 @@ if (isMainModule(import.meta.url)) {
   });
   server.listen({ port, host: '127.0.0.1', backlog: 4096 }, () => {
     const address = server.address();
-    process.stdout.write(`mock upstream listening on 127.0.0.1:${typeof address === 'object' && address !== null ? address.port : port}\n`);
+    process.stdout.write(
+      `mock upstream listening on 127.0.0.1:${typeof address === 'object' && address !== null ? address.port : port}\n`,
+    );
   });
   const stop = (): void => {
     server.close();

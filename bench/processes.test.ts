@@ -14,7 +14,8 @@ describe('parsePeakRssKibibytes', () => {
 
 describe('parseCpuTicks', () => {
   it('adds utime and stime out of /proc/<pid>/stat, even when the command name has spaces and parentheses', () => {
-    const stat = '4242 (node (main) x) S 1 4242 4242 0 -1 4194304 8000 0 0 0 1234 567 0 0 20 0 11 0 100 1000000 5000 18446744073709551615';
+    const stat =
+      '4242 (node (main) x) S 1 4242 4242 0 -1 4194304 8000 0 0 0 1234 567 0 0 20 0 11 0 100 1000000 5000 18446744073709551615';
     expect(parseCpuTicks(stat)).toBe(1801);
   });
 

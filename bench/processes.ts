@@ -149,7 +149,8 @@ export async function waitForPort(port: number, managed: ManagedProcess | null, 
     exitedWith = code;
   });
   while (Date.now() < deadline) {
-    if (exitedWith !== undefined) throw new Error(`${managed?.name} exited (${exitedWith}) before listening on ${port}`);
+    if (exitedWith !== undefined)
+      throw new Error(`${managed?.name} exited (${exitedWith}) before listening on ${port}`);
     if (await canConnect(port)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -197,14 +198,27 @@ export function readPeakRssMebibytes(pid: number): number {
 }
 
 /** Runs a command to completion, bounded by `timeoutMs`, returning its stdout (stderr on failure in the error). */
-export async function runToCompletion(name: string, command: string, args: readonly string[], timeoutMs: number, env?: Record<string, string>): Promise<string> {
+export async function runToCompletion(
+  name: string,
+  command: string,
+  args: readonly string[],
+  timeoutMs: number,
+  env?: Record<string, string>,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     if (child.pid === undefined) {
       reject(new Error(`could not start ${name}`));
       return;
     }
-    const managed: ManagedProcess = { name, pid: child.pid, child, exited: new Promise((resolveExit) => child.once('exit', (code, signal) => resolveExit(code ?? signal ?? 'unknown'))) };
+    const managed: ManagedProcess = {
+      name,
+      pid: child.pid,
+      child,
+      exited: new Promise((resolveExit) =>
+        child.once('exit', (code, signal) => resolveExit(code ?? signal ?? 'unknown')),
+      ),
+    };
     running.add(managed);
     let stdout = '';
     let stderr = '';

@@ -8,18 +8,41 @@ function latency(p50: number, p99: number): LatencyClientResult {
 }
 
 function round(p50: number, requestsPerSecond: number): TargetRound {
-  const wrk = { requestsPerSecond, requests: requestsPerSecond, errors: 0, latencyMs: { p50: 1, p90: 1, p99: 1, max: 1 } };
+  const wrk = {
+    requestsPerSecond,
+    requests: requestsPerSecond,
+    errors: 0,
+    latencyMs: { p50: 1, p90: 1, p99: 1, max: 1 },
+  };
   const sequential = { ...wrk, latencyMs: { p50: p50 / 10, p90: p50 / 10, p99: p50 / 5, max: p50 / 5 } };
   // CPU per request falls as throughput rises, as it does on a machine the server has to itself.
   const cpu = 1_000_000 / requestsPerSecond;
-  return { sequential, latency: latency(p50, p50 * 2), throughput: wrk, streamThroughput: wrk, firstChunk: latency(p50, p50 * 2), throughputCpuMicroseconds: cpu, streamCpuMicroseconds: cpu * 2 };
+  return {
+    sequential,
+    latency: latency(p50, p50 * 2),
+    throughput: wrk,
+    streamThroughput: wrk,
+    firstChunk: latency(p50, p50 * 2),
+    throughputCpuMicroseconds: cpu,
+    streamCpuMicroseconds: cpu * 2,
+  };
 }
 
 const targets: BenchmarkResults['targets'] = [
   { name: 'direct', label: 'direct', rounds: [round(1, 9000), round(2, 9000), round(1, 9000)], peakRssMebibytes: 50 },
   { name: 'hono', label: 'hono', rounds: [round(1.5, 6000), round(2.5, 6000), round(1.5, 6000)], peakRssMebibytes: 80 },
-  { name: 'portkey', label: 'portkey', rounds: [round(11, 500), round(12, 500), round(11, 500)], peakRssMebibytes: 150 },
-  { name: 'switchboard', label: 'switchboard', rounds: [round(2, 4500), { ...round(3, 4500), throughput: null }, round(2, 4500)], peakRssMebibytes: 100 },
+  {
+    name: 'portkey',
+    label: 'portkey',
+    rounds: [round(11, 500), round(12, 500), round(11, 500)],
+    peakRssMebibytes: 150,
+  },
+  {
+    name: 'switchboard',
+    label: 'switchboard',
+    rounds: [round(2, 4500), { ...round(3, 4500), throughput: null }, round(2, 4500)],
+    peakRssMebibytes: 100,
+  },
 ];
 
 describe('summarizeTargets', () => {
@@ -44,8 +67,24 @@ describe('summarizeTargets', () => {
 describe('formatReport', () => {
   it('puts ratios against the Hono ceiling and Portkey in the table', () => {
     const report = formatReport({
-      settings: { rounds: 3, durationSeconds: 4, warmupSeconds: 3, connections: 32, rate: 200, streamRate: 100, streamChunks: 10, concurrentStreams: 1000, command: 'npm run bench' },
-      machine: { cpuCount: 2, cpuModel: 'test CPU', nodeVersion: 'v20.0.0', date: '2026-01-01T00:00:00Z', versions: { hono: '4' } },
+      settings: {
+        rounds: 3,
+        durationSeconds: 4,
+        warmupSeconds: 3,
+        connections: 32,
+        rate: 200,
+        streamRate: 100,
+        streamChunks: 10,
+        concurrentStreams: 1000,
+        command: 'npm run bench',
+      },
+      machine: {
+        cpuCount: 2,
+        cpuModel: 'test CPU',
+        nodeVersion: 'v20.0.0',
+        date: '2026-01-01T00:00:00Z',
+        versions: { hono: '4' },
+      },
       targets,
       notes: ['a note'],
       routerSelectMarkdown: null,

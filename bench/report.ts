@@ -129,8 +129,10 @@ export function summarizeTargets(targets: readonly TargetMeasurements[]): Target
   const sequentialP99 = (rounds: readonly TargetRound[]) => values(rounds, (round) => round.sequential?.latencyMs.p99);
   const latencyP50 = (rounds: readonly TargetRound[]) => values(rounds, (round) => round.latency?.totalMs.p50);
   const latencyP99 = (rounds: readonly TargetRound[]) => values(rounds, (round) => round.latency?.totalMs.p99);
-  const firstChunkP50 = (rounds: readonly TargetRound[]) => values(rounds, (round) => round.firstChunk?.firstChunkMs?.p50);
-  const firstChunkP99 = (rounds: readonly TargetRound[]) => values(rounds, (round) => round.firstChunk?.firstChunkMs?.p99);
+  const firstChunkP50 = (rounds: readonly TargetRound[]) =>
+    values(rounds, (round) => round.firstChunk?.firstChunkMs?.p50);
+  const firstChunkP99 = (rounds: readonly TargetRound[]) =>
+    values(rounds, (round) => round.firstChunk?.firstChunkMs?.p99);
   return targets.map((target) => ({
     name: target.name,
     label: target.label,
@@ -155,7 +157,14 @@ export function summarizeTargets(targets: readonly TargetMeasurements[]): Target
 }
 
 function profileTable(entries: readonly SelfTimeEntry[], heading: string): string[] {
-  return [`| ${heading} | self ms | share |`, '| --- | ---: | ---: |', ...entries.map((entry) => `| \`${entry.location.replaceAll('|', '\\|')}\` | ${formatNumber(entry.selfMilliseconds)} | ${entry.percent.toFixed(1)}% |`)];
+  return [
+    `| ${heading} | self ms | share |`,
+    '| --- | ---: | ---: |',
+    ...entries.map(
+      (entry) =>
+        `| \`${entry.location.replaceAll('|', '\\|')}\` | ${formatNumber(entry.selfMilliseconds)} | ${entry.percent.toFixed(1)}% |`,
+    ),
+  ];
 }
 
 function tableRow(cells: readonly string[]): string {
@@ -171,7 +180,11 @@ export function formatReport(results: BenchmarkResults): string {
   /** A value of `summary`, then its ratios to the Hono ceiling's and to Portkey's. */
   const withRatios = (summary: TargetSummary, pick: (target: TargetSummary) => number): string[] => {
     const value = pick(summary);
-    return [formatNumber(value), formatRatio(ratio(value, hono === undefined ? Number.NaN : pick(hono))), formatRatio(ratio(value, portkey === undefined ? Number.NaN : pick(portkey)))];
+    return [
+      formatNumber(value),
+      formatRatio(ratio(value, hono === undefined ? Number.NaN : pick(hono))),
+      formatRatio(ratio(value, portkey === undefined ? Number.NaN : pick(portkey))),
+    ];
   };
   const lines: string[] = [
     '# Switchboard benchmark results',
@@ -218,7 +231,7 @@ export function formatReport(results: BenchmarkResults): string {
         `| ${summary.label} | ${formatNumber(summary.latencyP50, 2)} | ${formatNumber(summary.latencyP99, 2)} | ${summary.name === 'direct' ? '—' : formatSigned(summary.addedP50)} | ${summary.name === 'direct' ? '—' : formatSigned(summary.addedP99)} |`,
     ),
     '',
-    'At a fixed rate every process sleeps between requests, so each hop also pays a wake-up; the measured latency includes the load client\'s own scheduling delay, which pairing with direct subtracts only in part.',
+    "At a fixed rate every process sleeps between requests, so each hop also pays a wake-up; the measured latency includes the load client's own scheduling delay, which pairing with direct subtracts only in part.",
     '',
     '## Throughput and streaming (medians over rounds)',
     '',
@@ -237,24 +250,38 @@ export function formatReport(results: BenchmarkResults): string {
       ]),
     ),
     '',
-    'Peak RSS is each server process\'s VmHWM after all rounds (for direct: the mock upstream). TTFC = time to the first body bytes of a streamed response, from the scheduled send time.',
+    "Peak RSS is each server process's VmHWM after all rounds (for direct: the mock upstream). TTFC = time to the first body bytes of a streamed response, from the scheduled send time.",
     '',
     '## Server CPU per request under the throughput loads (µs; medians over rounds)',
     '',
     '| target | per non-streamed request | vs Hono ceiling | vs Portkey | per stream | vs Hono ceiling | vs Portkey |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...summaries.map((summary) =>
-      tableRow([summary.label, ...withRatios(summary, (target) => target.cpuPerRequest), ...withRatios(summary, (target) => target.cpuPerStream)]),
+      tableRow([
+        summary.label,
+        ...withRatios(summary, (target) => target.cpuPerRequest),
+        ...withRatios(summary, (target) => target.cpuPerStream),
+      ]),
     ),
     '',
     'User + system CPU time of the server process (every thread: JavaScript, garbage collector, compiler) from `/proc/<pid>/stat` around each wrk run, divided by the requests it completed; lower is better. Unlike requests/s it does not depend on how the scheduler shared the cores between the server, the mock and wrk, though a busy host still moves it.',
     '',
   ];
   if (results.concurrentStreams.length > 0) {
-    lines.push(`## ${settings.concurrentStreams} concurrent slow streams (a fresh process per target)`, '', formatConcurrentStreamsMarkdown(results.concurrentStreams), '');
+    lines.push(
+      `## ${settings.concurrentStreams} concurrent slow streams (a fresh process per target)`,
+      '',
+      formatConcurrentStreamsMarkdown(results.concurrentStreams),
+      '',
+    );
   }
   if (results.routerSelectMarkdown !== null) {
-    lines.push('## Router: `selectProvider` + `recordResult` (in-process, ns per pair)', '', results.routerSelectMarkdown, '');
+    lines.push(
+      '## Router: `selectProvider` + `recordResult` (in-process, ns per pair)',
+      '',
+      results.routerSelectMarkdown,
+      '',
+    );
   }
   if (results.profile !== null) lines.push(formatProfileMarkdown(results.profile), '');
   return lines.join('\n');

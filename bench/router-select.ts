@@ -60,11 +60,21 @@ function spreadScenario(providers: number): Scenario {
 }
 
 function sharedScenario(providers: number): Scenario {
-  return { name: `${providers} providers, all serving one model`, providers, modelsOf: () => ['shared-model'], requestedModels: ['shared-model'] };
+  return {
+    name: `${providers} providers, all serving one model`,
+    providers,
+    modelsOf: () => ['shared-model'],
+    requestedModels: ['shared-model'],
+  };
 }
 
 /** The scenarios, smallest first. */
-export const scenarios: readonly Scenario[] = [spreadScenario(10), spreadScenario(100), spreadScenario(1000), sharedScenario(1000)];
+export const scenarios: readonly Scenario[] = [
+  spreadScenario(10),
+  spreadScenario(100),
+  spreadScenario(1000),
+  sharedScenario(1000),
+];
 
 function unusedCall(): never {
   throw new Error('not called by this benchmark');
@@ -117,7 +127,11 @@ function measureMemory(scenario: Scenario, gc: (() => void) | null): MemoryCase 
   gc?.();
   const after = process.memoryUsage().heapUsed;
   if (router.providers().length !== scenario.providers) throw new Error('registration failed');
-  return { scenario: scenario.name, providers: scenario.providers, bytesPerProvider: (after - before) / scenario.providers };
+  return {
+    scenario: scenario.name,
+    providers: scenario.providers,
+    bytesPerProvider: (after - before) / scenario.providers,
+  };
 }
 
 /** Runs every case. `sampleMilliseconds` trades precision for time (default 60 ms × 6 samples per case). */
@@ -127,11 +141,18 @@ export function runRouterSelectBenchmark(sampleMilliseconds = 60): RouterSelectR
     const adapters = makeAdapters(scenario);
     for (const strategy of STRATEGY_NAMES) {
       const router = buildRouter(strategy, adapters);
-      cases.push({ strategy, scenario: scenario.name, providers: scenario.providers, nanosecondsPerOperation: measure(router, scenario.requestedModels, 6, sampleMilliseconds) });
+      cases.push({
+        strategy,
+        scenario: scenario.name,
+        providers: scenario.providers,
+        nanosecondsPerOperation: measure(router, scenario.requestedModels, 6, sampleMilliseconds),
+      });
     }
   }
   const gc = forceGc();
-  const memory = scenarios.filter((scenario) => scenario.providers === 1000).map((scenario) => measureMemory(scenario, gc));
+  const memory = scenarios
+    .filter((scenario) => scenario.providers === 1000)
+    .map((scenario) => measureMemory(scenario, gc));
   return { cases, memory, gcExposed: gc !== null };
 }
 
@@ -156,7 +177,9 @@ export function formatRouterSelectMarkdown(report: RouterSelectReport): string {
     '| --- | ---: |',
     ...report.memory.map((entry) => `| ${entry.scenario} | ${formatNumber(entry.bytesPerProvider)} |`),
     '',
-    report.gcExposed ? 'Memory: heap delta after a forced GC, over the providers registered (adapter objects excluded).' : 'Memory: no GC could be forced; the numbers are rough.',
+    report.gcExposed
+      ? 'Memory: heap delta after a forced GC, over the providers registered (adapter objects excluded).'
+      : 'Memory: no GC could be forced; the numbers are rough.',
   ];
   return lines.join('\n');
 }
@@ -164,5 +187,7 @@ export function formatRouterSelectMarkdown(report: RouterSelectReport): string {
 if (isMainModule(import.meta.url)) {
   const sampleFlag = process.argv.indexOf('--sample-ms');
   const report = runRouterSelectBenchmark(sampleFlag >= 0 ? Number(process.argv[sampleFlag + 1]) : undefined);
-  process.stdout.write(process.argv.includes('--json') ? `${JSON.stringify(report)}\n` : `${formatRouterSelectMarkdown(report)}\n`);
+  process.stdout.write(
+    process.argv.includes('--json') ? `${JSON.stringify(report)}\n` : `${formatRouterSelectMarkdown(report)}\n`,
+  );
 }

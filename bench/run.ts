@@ -21,8 +21,23 @@ import { selfTimeByFile, topSelfTime, type CpuProfile } from './cpu-profile.ts';
 import type { LatencyClientOptions, LatencyClientResult } from './latency-client.ts';
 import { describeGatewayFeatures } from './gateway-check.ts';
 import { measureRuntimeBaseline, readMachineInfo } from './machine-info.ts';
-import { installCleanupHandlers, readCpuMicroseconds, readPeakRssMebibytes, runToCompletion, stopAllProcesses, stopProcess } from './processes.ts';
-import { formatProfileMarkdown, formatReport, type BenchmarkResults, type BenchmarkSettings, type GatewayProfile, type TargetMeasurements, type TargetRound } from './report.ts';
+import {
+  installCleanupHandlers,
+  readCpuMicroseconds,
+  readPeakRssMebibytes,
+  runToCompletion,
+  stopAllProcesses,
+  stopProcess,
+} from './processes.ts';
+import {
+  formatProfileMarkdown,
+  formatReport,
+  type BenchmarkResults,
+  type BenchmarkSettings,
+  type GatewayProfile,
+  type TargetMeasurements,
+  type TargetRound,
+} from './report.ts';
 import { formatRouterSelectMarkdown, type RouterSelectReport } from './router-select.ts';
 import { formatNumber } from './stats.ts';
 import {
@@ -51,7 +66,13 @@ const completionBody = JSON.stringify({ model: 'gpt-4o-mini', messages, max_toke
 /** Body of the streamed requests. */
 const streamBody = JSON.stringify({ model: 'gpt-4o-mini', messages, max_tokens: 32, stream: true });
 
-function readSettings(): BenchmarkSettings & { skipPortkey: boolean; skipConcurrent: boolean; skipRouter: boolean; skipProfile: boolean; profileOnly: boolean } {
+function readSettings(): BenchmarkSettings & {
+  skipPortkey: boolean;
+  skipConcurrent: boolean;
+  skipRouter: boolean;
+  skipProfile: boolean;
+  profileOnly: boolean;
+} {
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean', default: false },
@@ -72,7 +93,8 @@ function readSettings(): BenchmarkSettings & { skipPortkey: boolean; skipConcurr
   const number = (flag: string | undefined, environmentName: string, fallback: number): number => {
     const raw = flag ?? process.env[environmentName];
     const parsed = raw === undefined ? fallback : Number(raw);
-    if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`${environmentName} / flag must be a positive number, got ${raw}`);
+    if (!Number.isFinite(parsed) || parsed <= 0)
+      throw new Error(`${environmentName} / flag must be a positive number, got ${raw}`);
     return parsed;
   };
   const argv = process.argv.slice(2).join(' ');
@@ -99,7 +121,12 @@ function say(line: string): void {
 }
 
 async function runLatencyClient(options: LatencyClientOptions): Promise<LatencyClientResult> {
-  const output = await runToCompletion('latency client', process.execPath, ['--import', 'tsx', 'bench/latency-client.ts', JSON.stringify(options)], (options.durationSeconds + 60) * 1000);
+  const output = await runToCompletion(
+    'latency client',
+    process.execPath,
+    ['--import', 'tsx', 'bench/latency-client.ts', JSON.stringify(options)],
+    (options.durationSeconds + 60) * 1000,
+  );
   return JSON.parse(output) as LatencyClientResult;
 }
 
@@ -113,7 +140,12 @@ async function attempt<Result>(label: string, action: () => Promise<Result>): Pr
 }
 
 /** Starts the compared servers; a peer that cannot start is left out with a note. */
-async function startTargets(mockPort: number, direct: RunningTarget, notes: string[], skipPortkey: boolean): Promise<RunningTarget[]> {
+async function startTargets(
+  mockPort: number,
+  direct: RunningTarget,
+  notes: string[],
+  skipPortkey: boolean,
+): Promise<RunningTarget[]> {
   const targets: RunningTarget[] = [direct];
   const optional = async (label: string, start: () => Promise<RunningTarget>): Promise<void> => {
     const target = await attempt(`start ${label}`, start);
@@ -132,34 +164,60 @@ async function startTargets(mockPort: number, direct: RunningTarget, notes: stri
     }
   }
   if (gatewayIsAvailable()) await optional('Switchboard gateway', () => startSwitchboardGateway(mockPort));
-  else notes.push('Switchboard gateway: not in the tree yet (bootstrap.ts, providers/index.ts or src/gateway missing), skipped');
+  else
+    notes.push(
+      'Switchboard gateway: not in the tree yet (bootstrap.ts, providers/index.ts or src/gateway missing), skipped',
+    );
   return targets;
 }
 
 type Measurement = 'sequential' | 'latency' | 'throughput' | 'streamThroughput' | 'firstChunk';
 
-async function measure(kind: Measurement, target: RunningTarget, settings: BenchmarkSettings): Promise<LatencyClientResult | WrkResult | null> {
+async function measure(
+  kind: Measurement,
+  target: RunningTarget,
+  settings: BenchmarkSettings,
+): Promise<LatencyClientResult | WrkResult | null> {
   const headers = { 'content-type': 'application/json', ...target.headers };
-  const wrkLoad = { origin: target.origin, path: chatPath, headers: target.headers, connections: settings.connections, durationSeconds: settings.durationSeconds };
-  const clientLoad = { origin: target.origin, path: chatPath, headers, durationSeconds: settings.durationSeconds, warmupRequests: 50 };
+  const wrkLoad = {
+    origin: target.origin,
+    path: chatPath,
+    headers: target.headers,
+    connections: settings.connections,
+    durationSeconds: settings.durationSeconds,
+  };
+  const clientLoad = {
+    origin: target.origin,
+    path: chatPath,
+    headers,
+    durationSeconds: settings.durationSeconds,
+    warmupRequests: 50,
+  };
   switch (kind) {
     case 'sequential':
       return attempt(`${target.name} sequential`, () => runWrk({ ...wrkLoad, connections: 1, body: completionBody }));
     case 'latency':
-      return attempt(`${target.name} latency`, () => runLatencyClient({ ...clientLoad, body: completionBody, rate: settings.rate, mode: 'complete' }));
+      return attempt(`${target.name} latency`, () =>
+        runLatencyClient({ ...clientLoad, body: completionBody, rate: settings.rate, mode: 'complete' }),
+      );
     case 'throughput':
       return attempt(`${target.name} throughput`, () => runWrk({ ...wrkLoad, body: completionBody }));
     case 'streamThroughput':
       return attempt(`${target.name} stream throughput`, () => runWrk({ ...wrkLoad, body: streamBody }));
     case 'firstChunk':
-      return attempt(`${target.name} first chunk`, () => runLatencyClient({ ...clientLoad, body: streamBody, rate: settings.streamRate, mode: 'first-chunk' }));
+      return attempt(`${target.name} first chunk`, () =>
+        runLatencyClient({ ...clientLoad, body: streamBody, rate: settings.streamRate, mode: 'first-chunk' }),
+      );
   }
 }
 
 function describe(kind: Measurement, result: LatencyClientResult | WrkResult | null): string {
   if (result === null) return 'failed';
   if ('requestsPerSecond' in result) {
-    const latency = kind === 'sequential' ? `, p50 ${formatNumber(result.latencyMs.p50, 3)} ms, p99 ${formatNumber(result.latencyMs.p99, 3)} ms` : '';
+    const latency =
+      kind === 'sequential'
+        ? `, p50 ${formatNumber(result.latencyMs.p50, 3)} ms, p99 ${formatNumber(result.latencyMs.p99, 3)} ms`
+        : '';
     return `${formatNumber(result.requestsPerSecond)} req/s${latency}, ${result.errors} errors`;
   }
   const summary = kind === 'firstChunk' ? result.firstChunkMs : result.totalMs;
@@ -167,12 +225,38 @@ function describe(kind: Measurement, result: LatencyClientResult | WrkResult | n
 }
 
 /** The interleaved rounds: per round, per measurement kind, every target in order. */
-async function runRounds(targets: readonly RunningTarget[], settings: BenchmarkSettings): Promise<TargetMeasurements[]> {
-  const measurements: TargetMeasurements[] = targets.map((target) => ({ name: target.name, label: target.label, rounds: [], peakRssMebibytes: Number.NaN }));
+async function runRounds(
+  targets: readonly RunningTarget[],
+  settings: BenchmarkSettings,
+): Promise<TargetMeasurements[]> {
+  const measurements: TargetMeasurements[] = targets.map((target) => ({
+    name: target.name,
+    label: target.label,
+    rounds: [],
+    peakRssMebibytes: Number.NaN,
+  }));
   say(`warm-up: ${targets.length} targets × ${settings.warmupSeconds} s wrk, non-streamed and streamed`);
   for (const target of targets) {
-    await attempt(`${target.name} warm-up`, () => runWrk({ origin: target.origin, path: chatPath, headers: target.headers, connections: settings.connections, durationSeconds: settings.warmupSeconds, body: completionBody }));
-    await attempt(`${target.name} warm-up`, () => runWrk({ origin: target.origin, path: chatPath, headers: target.headers, connections: settings.connections, durationSeconds: settings.warmupSeconds, body: streamBody }));
+    await attempt(`${target.name} warm-up`, () =>
+      runWrk({
+        origin: target.origin,
+        path: chatPath,
+        headers: target.headers,
+        connections: settings.connections,
+        durationSeconds: settings.warmupSeconds,
+        body: completionBody,
+      }),
+    );
+    await attempt(`${target.name} warm-up`, () =>
+      runWrk({
+        origin: target.origin,
+        path: chatPath,
+        headers: target.headers,
+        connections: settings.connections,
+        durationSeconds: settings.warmupSeconds,
+        body: streamBody,
+      }),
+    );
   }
   const kinds: Measurement[] = ['sequential', 'latency', 'throughput', 'streamThroughput', 'firstChunk'];
   for (let round = 1; round <= settings.rounds; round += 1) {
@@ -189,7 +273,10 @@ async function runRounds(targets: readonly RunningTarget[], settings: BenchmarkS
       for (const [index, target] of targets.entries()) {
         const cpuBefore = readCpuMicroseconds(target.process.pid);
         const result = await measure(kind, target, settings);
-        const cpuPerRequest = result !== null && 'requests' in result && result.requests > 0 ? (readCpuMicroseconds(target.process.pid) - cpuBefore) / result.requests : null;
+        const cpuPerRequest =
+          result !== null && 'requests' in result && result.requests > 0
+            ? (readCpuMicroseconds(target.process.pid) - cpuBefore) / result.requests
+            : null;
         const slot = rounds[index] as TargetRound;
         if (kind === 'latency' || kind === 'firstChunk') slot[kind] = result as LatencyClientResult | null;
         else slot[kind] = result as WrkResult | null;
@@ -200,26 +287,39 @@ async function runRounds(targets: readonly RunningTarget[], settings: BenchmarkS
     }
     rounds.forEach((slot, index) => (measurements[index] as TargetMeasurements).rounds.push(slot));
   }
-  targets.forEach((target, index) => ((measurements[index] as TargetMeasurements).peakRssMebibytes = readPeakRssMebibytes(target.process.pid)));
+  targets.forEach(
+    (target, index) =>
+      ((measurements[index] as TargetMeasurements).peakRssMebibytes = readPeakRssMebibytes(target.process.pid)),
+  );
   return measurements;
 }
 
-async function runConcurrentStreamsSection(settings: BenchmarkSettings, notes: string[], withPortkey: boolean): Promise<ConcurrentStreamsResult[]> {
+async function runConcurrentStreamsSection(
+  settings: BenchmarkSettings,
+  notes: string[],
+  withPortkey: boolean,
+): Promise<ConcurrentStreamsResult[]> {
   const limit = openFileLimit();
-  if (limit < settings.concurrentStreams * 3) notes.push(`ulimit -n is ${limit}: ${settings.concurrentStreams} concurrent streams may run out of descriptors`);
+  if (limit < settings.concurrentStreams * 3)
+    notes.push(`ulimit -n is ${limit}: ${settings.concurrentStreams} concurrent streams may run out of descriptors`);
   const mock = await startMockUpstream('mock-upstream-slow', slowStream);
   const starters: Array<[string, (mockPort: number) => Promise<RunningTarget>]> = [
     ['Hono pass-through', startHonoPeer],
     ['node:http pass-through', startNodeHttpPeer],
   ];
   if (withPortkey) starters.push(['Portkey gateway', startPortkeyPeer]);
-  if (gatewayIsAvailable()) starters.push(['Switchboard gateway', (port) => startSwitchboardGateway(port, [], 'gateway-config-streams.json')]);
+  if (gatewayIsAvailable())
+    starters.push(['Switchboard gateway', (port) => startSwitchboardGateway(port, [], 'gateway-config-streams.json')]);
   const results: ConcurrentStreamsResult[] = [];
   try {
     for (const [label, start] of starters) {
-      const result = await attempt(`${label} concurrent streams`, () => measurePeer(start, mock.port, settings.concurrentStreams));
+      const result = await attempt(`${label} concurrent streams`, () =>
+        measurePeer(start, mock.port, settings.concurrentStreams),
+      );
       if (result === null) continue;
-      say(`concurrent streams ${label}: ${result.completed}/${result.streams} completed, ${result.failed} failed, peak RSS ${formatNumber(result.peakRssMebibytes, 1)} MiB`);
+      say(
+        `concurrent streams ${label}: ${result.completed}/${result.streams} completed, ${result.failed} failed, peak RSS ${formatNumber(result.peakRssMebibytes, 1)} MiB`,
+      );
       results.push(result);
     }
   } finally {
@@ -229,32 +329,55 @@ async function runConcurrentStreamsSection(settings: BenchmarkSettings, notes: s
 }
 
 async function runRouterSection(quick: boolean): Promise<string> {
-  const output = await runToCompletion('router-select', process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/router-select.ts', '--json', '--sample-ms', quick ? '30' : '60'], 180_000);
+  const output = await runToCompletion(
+    'router-select',
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', 'bench/router-select.ts', '--json', '--sample-ms', quick ? '30' : '60'],
+    180_000,
+  );
   return formatRouterSelectMarkdown(JSON.parse(output) as RouterSelectReport);
 }
 
 async function runProfileSection(mockPort: number, settings: BenchmarkSettings): Promise<GatewayProfile> {
   const profileDirectory = join(outputDirectory, 'cpu-profile');
   rmSync(profileDirectory, { recursive: true, force: true });
-  const gateway = await startSwitchboardGateway(mockPort, ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`], 'gateway-config-profile.json');
+  const gateway = await startSwitchboardGateway(
+    mockPort,
+    ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`],
+    'gateway-config-profile.json',
+  );
   const seconds = Math.max(3, settings.durationSeconds);
   const loads = [
     { load: 'non-streamed', body: completionBody },
     { load: `streamed (${settings.streamChunks} chunks)`, body: streamBody },
   ];
-  const windows: Array<{ load: string; requestsPerSecond: number; fromMicroseconds: number; toMicroseconds: number }> = [];
+  const windows: Array<{ load: string; requestsPerSecond: number; fromMicroseconds: number; toMicroseconds: number }> =
+    [];
   try {
     for (const { load, body } of loads) {
       const fromMicroseconds = Number(process.hrtime.bigint() / 1000n);
-      const result = await runWrk({ origin: gateway.origin, path: chatPath, headers: gateway.headers, connections: settings.connections, durationSeconds: seconds, body });
-      windows.push({ load, requestsPerSecond: result.requestsPerSecond, fromMicroseconds, toMicroseconds: Number(process.hrtime.bigint() / 1000n) });
+      const result = await runWrk({
+        origin: gateway.origin,
+        path: chatPath,
+        headers: gateway.headers,
+        connections: settings.connections,
+        durationSeconds: seconds,
+        body,
+      });
+      windows.push({
+        load,
+        requestsPerSecond: result.requestsPerSecond,
+        fromMicroseconds,
+        toMicroseconds: Number(process.hrtime.bigint() / 1000n),
+      });
       say(`profile: ${load} ${formatNumber(result.requestsPerSecond)} req/s under --cpu-prof`);
     }
   } finally {
     await stopProcess(gateway.process, 15_000);
   }
   const file = readdirSync(profileDirectory).find((name) => name.endsWith('.cpuprofile'));
-  if (file === undefined) throw new Error('the gateway wrote no .cpuprofile (did it exit through process.exit on SIGTERM?)');
+  if (file === undefined)
+    throw new Error('the gateway wrote no .cpuprofile (did it exit through process.exit on SIGTERM?)');
   const profile = JSON.parse(readFileSync(join(profileDirectory, file), 'utf8')) as CpuProfile;
   return {
     secondsPerWindow: seconds,
@@ -294,7 +417,9 @@ async function main(): Promise<void> {
     const mock = await startMockUpstream('mock-upstream', { streamChunks: settings.streamChunks, chunkDelayMs: 0 });
     const targets = await startTargets(mock.port, directTarget(mock.port, mock.process), notes, settings.skipPortkey);
     const machine = readMachineInfo();
-    say(`targets: ${targets.map((target) => `${target.name} (${target.origin}, pid ${target.process.pid})`).join(', ')}`);
+    say(
+      `targets: ${targets.map((target) => `${target.name} (${target.origin}, pid ${target.process.pid})`).join(', ')}`,
+    );
     const measurements = await runRounds(targets, settings);
     const gateway = targets.find((target) => target.name === 'switchboard');
     if (gateway !== undefined) {
@@ -305,14 +430,21 @@ async function main(): Promise<void> {
 
     let profile: BenchmarkResults['profile'] = null;
     if (settings.skipProfile) notes.push('CPU profile: skipped (--skip-profile)');
-    else if (!gatewayIsAvailable() || !targets.some((target) => target.name === 'switchboard')) notes.push('CPU profile: skipped, the gateway is not running');
+    else if (!gatewayIsAvailable() || !targets.some((target) => target.name === 'switchboard'))
+      notes.push('CPU profile: skipped, the gateway is not running');
     else profile = await attempt('CPU profile', () => runProfileSection(mock.port, settings));
     await stopProcess(mock.process);
 
     const concurrentStreams = settings.skipConcurrent
       ? (notes.push('concurrent streams: skipped (--skip-concurrent)'), [])
-      : await runConcurrentStreamsSection(settings, notes, targets.some((target) => target.name === 'portkey'));
-    const routerSelectMarkdown = settings.skipRouter ? (notes.push('router micro-benchmark: skipped (--skip-router)'), null) : await attempt('router micro-benchmark', () => runRouterSection(quick));
+      : await runConcurrentStreamsSection(
+          settings,
+          notes,
+          targets.some((target) => target.name === 'portkey'),
+        );
+    const routerSelectMarkdown = settings.skipRouter
+      ? (notes.push('router micro-benchmark: skipped (--skip-router)'), null)
+      : await attempt('router micro-benchmark', () => runRouterSection(quick));
 
     const baseline = await attempt('runtime baseline', measureRuntimeBaseline);
     if (baseline !== null) {

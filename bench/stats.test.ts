@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { formatNumber, formatRatio, formatSigned, median, medianOfDifferences, percentile, percentileOfSorted, ratio } from './stats.ts';
+import {
+  formatNumber,
+  formatRatio,
+  formatSigned,
+  median,
+  medianOfDifferences,
+  percentile,
+  percentileOfSorted,
+  ratio,
+} from './stats.ts';
 
 describe('percentile', () => {
   it('uses the nearest rank', () => {
@@ -8,7 +17,12 @@ describe('percentile', () => {
     expect(percentile(values, 0)).toBe(1);
     expect(percentile(values, 1)).toBe(5);
     expect(percentile(values, 0.99)).toBe(5);
-    expect(percentile(Array.from({ length: 100 }, (_, index) => index + 1), 0.99)).toBe(99);
+    expect(
+      percentile(
+        Array.from({ length: 100 }, (_, index) => index + 1),
+        0.99,
+      ),
+    ).toBe(99);
   });
 
   it('does not reorder its input and is NaN when empty', () => {

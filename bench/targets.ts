@@ -4,7 +4,14 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findFreePort, nodeTypeScriptArgs, runToCompletion, startProcess, waitForPort, type ManagedProcess } from './processes.ts';
+import {
+  findFreePort,
+  nodeTypeScriptArgs,
+  runToCompletion,
+  startProcess,
+  waitForPort,
+  type ManagedProcess,
+} from './processes.ts';
 
 /** Repository root (the harness runs every child from there). */
 export const repositoryRoot = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
@@ -37,14 +44,21 @@ export interface MockSettings {
 }
 
 /** Starts a mock upstream process and waits until it listens. */
-export async function startMockUpstream(name: string, settings: MockSettings): Promise<{ port: number; process: ManagedProcess }> {
+export async function startMockUpstream(
+  name: string,
+  settings: MockSettings,
+): Promise<{ port: number; process: ManagedProcess }> {
   const port = await findFreePort();
   const managed = startProcess({
     name,
     command: process.execPath,
     args: nodeTypeScriptArgs('bench/mock-upstream.ts'),
     cwd: repositoryRoot,
-    env: { MOCK_PORT: String(port), MOCK_STREAM_CHUNKS: String(settings.streamChunks), MOCK_CHUNK_DELAY_MS: String(settings.chunkDelayMs) },
+    env: {
+      MOCK_PORT: String(port),
+      MOCK_STREAM_CHUNKS: String(settings.streamChunks),
+      MOCK_CHUNK_DELAY_MS: String(settings.chunkDelayMs),
+    },
     logFile: logPath(name),
   });
   await waitForPort(port, managed);
@@ -58,10 +72,23 @@ function logPath(name: string): string {
 
 /** The `direct` target: the mock upstream itself. */
 export function directTarget(mockPort: number, mockProcess: ManagedProcess): RunningTarget {
-  return { name: 'direct', label: 'direct (mock upstream)', origin: `http://127.0.0.1:${mockPort}`, headers: {}, process: mockProcess };
+  return {
+    name: 'direct',
+    label: 'direct (mock upstream)',
+    origin: `http://127.0.0.1:${mockPort}`,
+    headers: {},
+    process: mockProcess,
+  };
 }
 
-async function startTypeScriptPeer(name: TargetName, label: string, file: string, mockPort: number, headers: Record<string, string>, nodeFlags: readonly string[] = []): Promise<RunningTarget> {
+async function startTypeScriptPeer(
+  name: TargetName,
+  label: string,
+  file: string,
+  mockPort: number,
+  headers: Record<string, string>,
+  nodeFlags: readonly string[] = [],
+): Promise<RunningTarget> {
   const port = await findFreePort();
   const managed = startProcess({
     name,
@@ -82,7 +109,13 @@ export function startHonoPeer(mockPort: number): Promise<RunningTarget> {
 
 /** Raw node:http + undici pass-through. */
 export function startNodeHttpPeer(mockPort: number): Promise<RunningTarget> {
-  return startTypeScriptPeer('node-http', 'node:http pass-through', 'bench/peers/node-http-passthrough.ts', mockPort, {});
+  return startTypeScriptPeer(
+    'node-http',
+    'node:http pass-through',
+    'bench/peers/node-http-passthrough.ts',
+    mockPort,
+    {},
+  );
 }
 
 /** Path of Portkey's server script once installed. */
@@ -96,7 +129,12 @@ export function portkeyServerScript(): string {
  */
 export async function ensurePortkeyInstalled(): Promise<string> {
   if (existsSync(portkeyServerScript())) return 'Portkey gateway: already installed in bench/peers/portkey';
-  await runToCompletion('npm install (portkey)', 'npm', ['install', '--prefix', portkeyDirectory, '--no-audit', '--no-fund', '--loglevel=error'], 300_000);
+  await runToCompletion(
+    'npm install (portkey)',
+    'npm',
+    ['install', '--prefix', portkeyDirectory, '--no-audit', '--no-fund', '--loglevel=error'],
+    300_000,
+  );
   if (!existsSync(portkeyServerScript())) throw new Error(`npm install did not produce ${portkeyServerScript()}`);
   return 'Portkey gateway: installed @portkey-ai/gateway@1.15.2 into bench/peers/portkey (npm install)';
 }
@@ -110,7 +148,13 @@ export async function startPortkeyPeer(mockPort: number): Promise<RunningTarget>
   const managed = startProcess({
     name: 'portkey',
     command: process.execPath,
-    args: ['--import', join(portkeyDirectory, 'listen-on-loopback.mjs'), portkeyServerScript(), `--port=${port}`, '--headless'],
+    args: [
+      '--import',
+      join(portkeyDirectory, 'listen-on-loopback.mjs'),
+      portkeyServerScript(),
+      `--port=${port}`,
+      '--headless',
+    ],
     cwd: portkeyDirectory,
     env: { NODE_ENV: 'production' },
     logFile: logPath('portkey'),
@@ -120,14 +164,20 @@ export async function startPortkeyPeer(mockPort: number): Promise<RunningTarget>
     name: 'portkey',
     label: 'Portkey gateway 1.15.2',
     origin: `http://127.0.0.1:${port}`,
-    headers: { 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `http://127.0.0.1:${mockPort}/v1`, authorization: 'Bearer x' },
+    headers: {
+      'x-portkey-provider': 'openai',
+      'x-portkey-custom-host': `http://127.0.0.1:${mockPort}/v1`,
+      authorization: 'Bearer x',
+    },
     process: managed,
   };
 }
 
 /** True when `bootstrap.ts` and the modules it needs to serve a config are in the tree. */
 export function gatewayIsAvailable(): boolean {
-  return ['bootstrap.ts', 'providers/index.ts', 'src/gateway/create-gateway.ts'].every((file) => existsSync(join(repositoryRoot, file)));
+  return ['bootstrap.ts', 'providers/index.ts', 'src/gateway/create-gateway.ts'].every((file) =>
+    existsSync(join(repositoryRoot, file)),
+  );
 }
 
 /** Writes the benchmark's gateway config: features on (auth key, metrics, health checks), one `openai` provider at the mock. */
@@ -136,8 +186,15 @@ export function writeGatewayConfig(mockPort: number, fileName = 'gateway-config.
   mkdirSync(outputDirectory, { recursive: true });
   const config = {
     server: { host: '127.0.0.1', apiKeys: [gatewayApiKey] },
-    router: { strategy: 'latency', healthCheck: { intervalMs: 10_000, timeoutMs: 5_000 }, maxAttempts: 3, requestTimeoutMs: 30_000 },
-    providers: [{ name: 'mock-upstream', type: 'openai', baseURL: `http://127.0.0.1:${mockPort}/v1`, apiKey: 'x', models: ['*'] }],
+    router: {
+      strategy: 'latency',
+      healthCheck: { intervalMs: 10_000, timeoutMs: 5_000 },
+      maxAttempts: 3,
+      requestTimeoutMs: 30_000,
+    },
+    providers: [
+      { name: 'mock-upstream', type: 'openai', baseURL: `http://127.0.0.1:${mockPort}/v1`, apiKey: 'x', models: ['*'] },
+    ],
   };
   writeFileSync(path, `${JSON.stringify(config, null, 2)}\n`);
   return path;
@@ -148,18 +205,37 @@ export function writeGatewayConfig(mockPort: number, fileName = 'gateway-config.
  * `bootstrap.ts` into `dist/switchboard.mjs`, then node on that file), without npm in front of
  * the server so the PID is the server's. Request logs go to /dev/null.
  */
-export async function startSwitchboardGateway(mockPort: number, nodeFlags: readonly string[] = [], configFileName?: string): Promise<RunningTarget> {
+export async function startSwitchboardGateway(
+  mockPort: number,
+  nodeFlags: readonly string[] = [],
+  configFileName?: string,
+): Promise<RunningTarget> {
   const port = await findFreePort();
   const configPath = writeGatewayConfig(mockPort, configFileName);
   await runToCompletion('npm run build', 'npm', ['run', '-s', 'build'], 60_000);
   const managed = startProcess({
     name: 'switchboard',
     command: process.execPath,
-    args: [...nodeFlags, join(repositoryRoot, 'dist', 'switchboard.mjs'), '--config', configPath, '--port', String(port), '--host', '127.0.0.1'],
+    args: [
+      ...nodeFlags,
+      join(repositoryRoot, 'dist', 'switchboard.mjs'),
+      '--config',
+      configPath,
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+    ],
     cwd: repositoryRoot,
     logFile: '/dev/null',
     errorLogFile: logPath('switchboard'),
   });
   await waitForPort(port, managed);
-  return { name: 'switchboard', label: 'Switchboard gateway', origin: `http://127.0.0.1:${port}`, headers: { authorization: `Bearer ${gatewayApiKey}` }, process: managed };
+  return {
+    name: 'switchboard',
+    label: 'Switchboard gateway',
+    origin: `http://127.0.0.1:${port}`,
+    headers: { authorization: `Bearer ${gatewayApiKey}` },
+    process: managed,
+  };
 }

@@ -32,6 +32,8 @@ describe('parseWrkOutput', () => {
   });
 
   it('throws on output it does not know', () => {
-    expect(() => parseWrkOutput('unable to connect to 127.0.0.1:1 Connection refused')).toThrow(/unrecognised wrk output/);
+    expect(() => parseWrkOutput('unable to connect to 127.0.0.1:1 Connection refused')).toThrow(
+      /unrecognised wrk output/,
+    );
   });
 });

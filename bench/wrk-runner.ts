@@ -17,10 +17,16 @@ function hasWrk(): boolean {
 export async function ensureWrk(): Promise<string> {
   if (hasWrk()) return 'wrk: found on PATH';
   try {
-    await runToCompletion('apt-get install wrk', 'apt-get', ['install', '-y', '-qq', 'wrk'], 300_000, { DEBIAN_FRONTEND: 'noninteractive' });
+    await runToCompletion('apt-get install wrk', 'apt-get', ['install', '-y', '-qq', 'wrk'], 300_000, {
+      DEBIAN_FRONTEND: 'noninteractive',
+    });
   } catch {
-    await runToCompletion('apt-get update', 'apt-get', ['update', '-qq'], 300_000, { DEBIAN_FRONTEND: 'noninteractive' });
-    await runToCompletion('apt-get install wrk', 'apt-get', ['install', '-y', '-qq', 'wrk'], 300_000, { DEBIAN_FRONTEND: 'noninteractive' });
+    await runToCompletion('apt-get update', 'apt-get', ['update', '-qq'], 300_000, {
+      DEBIAN_FRONTEND: 'noninteractive',
+    });
+    await runToCompletion('apt-get install wrk', 'apt-get', ['install', '-y', '-qq', 'wrk'], 300_000, {
+      DEBIAN_FRONTEND: 'noninteractive',
+    });
   }
   if (!hasWrk()) throw new Error('wrk is still missing after apt-get install wrk');
   return 'wrk: was missing, installed Debian package wrk with apt-get';
@@ -41,11 +47,22 @@ export async function runWrk(load: WrkLoad): Promise<WrkResult> {
   mkdirSync(outputDirectory, { recursive: true });
   const bodyFile = join(outputDirectory, `wrk-body-${process.pid}.json`);
   writeFileSync(bodyFile, load.body);
-  const headerLines = Object.entries(load.headers).map(([name, value]) => `${name}: ${value}`).join('\n');
+  const headerLines = Object.entries(load.headers)
+    .map(([name, value]) => `${name}: ${value}`)
+    .join('\n');
   const output = await runToCompletion(
     'wrk',
     'wrk',
-    ['-t1', `-c${load.connections}`, `-d${load.durationSeconds}s`, '--timeout', '10s', '-s', join(repositoryRoot, 'bench', 'wrk', 'post.lua'), `${load.origin}${load.path}`],
+    [
+      '-t1',
+      `-c${load.connections}`,
+      `-d${load.durationSeconds}s`,
+      '--timeout',
+      '10s',
+      '-s',
+      join(repositoryRoot, 'bench', 'wrk', 'post.lua'),
+      `${load.origin}${load.path}`,
+    ],
     (load.durationSeconds + 30) * 1000,
     { WRK_BODY_FILE: bodyFile, WRK_HEADERS: headerLines },
   );

@@ -3,7 +3,14 @@ import { createProvider } from './create-provider.ts';
 
 describe('createProvider', () => {
   it('builds each adapter type from a config entry', async () => {
-    const openai = createProvider({ name: 'primary', type: 'openai', baseURL: 'http://127.0.0.1:9/v1', apiKey: 'k', models: ['gpt-4o-mini'], weight: 2 });
+    const openai = createProvider({
+      name: 'primary',
+      type: 'openai',
+      baseURL: 'http://127.0.0.1:9/v1',
+      apiKey: 'k',
+      models: ['gpt-4o-mini'],
+      weight: 2,
+    });
     const anthropic = createProvider({ name: 'claude', type: 'anthropic', apiKey: 'k', models: ['claude-sonnet-4-5'] });
     const mock = createProvider({ name: 'demo', type: 'mock', latencyMs: 0, reply: 'hey' });
     expect([openai.type, anthropic.type, mock.type]).toEqual(['openai', 'anthropic', 'mock']);

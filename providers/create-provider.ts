@@ -1,10 +1,10 @@
 /**
  * The config-file entry point: one `providers[]` entry in, one adapter out.
  */
-import { createAnthropicProvider, type AnthropicProviderOptions } from './anthropic-provider.ts';
-import type { ProviderAdapter } from './contract.ts';
-import { createMockProvider, type MockProviderOptions } from './mock-provider.ts';
-import { createOpenAIProvider, type OpenAIProviderOptions } from './openai-provider.ts';
+import { createAnthropicProvider, type AnthropicProviderOptions } from './anthropic/anthropic-provider.ts';
+import type { ProviderAdapter } from '../src/contract/provider-adapter.ts';
+import { createMockProvider, type MockProviderOptions } from './mock/mock-provider.ts';
+import { createOpenAIProvider, type OpenAIProviderOptions } from './openai/openai-provider.ts';
 
 /** Adapter types a config entry can name. */
 export type ProviderType = 'openai' | 'anthropic' | 'mock';
@@ -17,11 +17,18 @@ interface ProviderEntryBase {
 }
 
 /** A `type: openai` entry: `createOpenAIProvider`'s options; `baseURL` defaults to `https://api.openai.com/v1`. */
-export type OpenAIProviderEntry = ProviderEntryBase & { type: 'openai' } & Partial<Omit<OpenAIProviderOptions, 'name' | 'models'>>;
+export type OpenAIProviderEntry = ProviderEntryBase & { type: 'openai' } & Partial<
+    Omit<OpenAIProviderOptions, 'name' | 'models'>
+  >;
 /** A `type: anthropic` entry: `createAnthropicProvider`'s options. */
-export type AnthropicProviderEntry = ProviderEntryBase & { type: 'anthropic' } & Partial<Omit<AnthropicProviderOptions, 'name' | 'models'>>;
+export type AnthropicProviderEntry = ProviderEntryBase & { type: 'anthropic' } & Partial<
+    Omit<AnthropicProviderOptions, 'name' | 'models'>
+  >;
 /** A `type: mock` entry: `createMockProvider`'s options (functions aside). */
-export type MockProviderEntry = ProviderEntryBase & { type: 'mock' } & Omit<MockProviderOptions, 'name' | 'models' | 'random' | 'reply' | 'healthy'> & {
+export type MockProviderEntry = ProviderEntryBase & { type: 'mock' } & Omit<
+    MockProviderOptions,
+    'name' | 'models' | 'random' | 'reply' | 'healthy'
+  > & {
     reply?: string;
     healthy?: boolean;
   };
@@ -43,17 +50,25 @@ export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
  * createProvider({ name: 'claude', type: 'anthropic', apiKey: process.env.ANTHROPIC_API_KEY, models: ['claude-sonnet-4-5'] });
  * ```
  */
-export function createProvider(config: ProviderConfig | ({ name: string; type: string } & Record<string, unknown>)): ProviderAdapter {
+export function createProvider(
+  config: ProviderConfig | ({ name: string; type: string } & Record<string, unknown>),
+): ProviderAdapter {
   const entry = config as ProviderConfig;
   const models = entry.models ?? ['*'];
   switch (entry.type) {
     case 'openai': {
       const { type: _type, weight: _weight, ...options } = entry;
-      return createOpenAIProvider({ ...options, name: entry.name, models, baseURL: entry.baseURL ?? OPENAI_DEFAULT_BASE_URL });
+      return createOpenAIProvider({
+        ...options,
+        name: entry.name,
+        models,
+        baseURL: entry.baseURL ?? OPENAI_DEFAULT_BASE_URL,
+      });
     }
     case 'anthropic': {
       const { type: _type, weight: _weight, apiKey, ...options } = entry;
-      if (apiKey === undefined || apiKey.length === 0) throw new Error(`provider '${entry.name}' (anthropic): apiKey is required`);
+      if (apiKey === undefined || apiKey.length === 0)
+        throw new Error(`provider '${entry.name}' (anthropic): apiKey is required`);
       return createAnthropicProvider({ ...options, name: entry.name, apiKey, models });
     }
     case 'mock': {
@@ -61,6 +76,8 @@ export function createProvider(config: ProviderConfig | ({ name: string; type: s
       return createMockProvider({ ...options, name: entry.name, models });
     }
     default:
-      throw new Error(`provider '${String((config as { name?: unknown }).name)}': unknown type '${String((config as { type?: unknown }).type)}' (expected openai, anthropic or mock)`);
+      throw new Error(
+        `provider '${String((config as { name?: unknown }).name)}': unknown type '${String((config as { type?: unknown }).type)}' (expected openai, anthropic or mock)`,
+      );
   }
 }

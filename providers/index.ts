@@ -7,8 +7,17 @@
  * import { createOpenAIProvider, createAnthropicProvider, createMockProvider, createProvider } from 'switchboard/providers';
  * ```
  */
-export { RAW_JSON, rawJson, keepRawJson, chunkTextOf, type CallOptions, type ChatStream, type ChunkTextSource, type ProviderAdapter } from './contract.ts';
-export { AbortLatch, type AbortListener, type AbortSignalLike } from './abort-latch.ts';
+export {
+  RAW_JSON,
+  rawJson,
+  keepRawJson,
+  chunkTextOf,
+  type CallOptions,
+  type ChatStream,
+  type ChunkTextSource,
+  type ProviderAdapter,
+} from '../src/contract/provider-adapter.ts';
+export { AbortLatch, type AbortListener, type AbortSignalLike } from '../src/contract/abort-latch.ts';
 export type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -19,17 +28,17 @@ export type {
   ChatToolCall,
   ChatUsage,
   FinishReason,
-} from './chat-types.ts';
-export { ProviderError, type ProviderErrorKind, type ProviderErrorOptions } from './provider-error.ts';
-export { createOpenAIProvider, type OpenAIProviderOptions } from './openai-provider.ts';
+} from '../src/contract/chat-types.ts';
+export { ProviderError, type ProviderErrorKind, type ProviderErrorOptions } from '../src/contract/provider-error.ts';
+export { createOpenAIProvider, type OpenAIProviderOptions } from './openai/openai-provider.ts';
 export {
   ANTHROPIC_DEFAULT_BASE_URL,
   ANTHROPIC_DEFAULT_MAX_TOKENS,
   ANTHROPIC_DEFAULT_VERSION,
   createAnthropicProvider,
   type AnthropicProviderOptions,
-} from './anthropic-provider.ts';
-export { createMockProvider, mockReply, type MockProviderOptions } from './mock-provider.ts';
+} from './anthropic/anthropic-provider.ts';
+export { createMockProvider, mockReply, type MockProviderOptions } from './mock/mock-provider.ts';
 export {
   createProvider,
   OPENAI_DEFAULT_BASE_URL,
@@ -39,9 +48,9 @@ export {
   type ProviderConfig,
   type ProviderType,
 } from './create-provider.ts';
-export type { UpstreamConnectionOptions } from './upstream-client.ts';
-export { toAnthropicRequest, type AnthropicRequestSettings } from './anthropic-translate-request.ts';
-export { toChatCompletion, finishReasonOf } from './anthropic-translate-response.ts';
-export { SseParser, type SseEvent } from './sse-parser.ts';
-export { parseDurationMs, parseRetryAfterHeaderMs, retryAfterMsFromHeaders } from './retry-after.ts';
-export { createSeededRandom } from './seeded-random.ts';
+export type { UpstreamConnectionOptions } from './http/upstream-client.ts';
+export { toAnthropicRequest, type AnthropicRequestSettings } from './anthropic/anthropic-translate-request.ts';
+export { toChatCompletion, finishReasonOf } from './anthropic/anthropic-translate-response.ts';
+export { SseParser, type SseEvent } from './http/sse-parser.ts';
+export { parseDurationMs, parseRetryAfterHeaderMs, retryAfterMsFromHeaders } from './http/retry-after.ts';
+export { createSeededRandom } from '../src/contract/seeded-random.ts';

@@ -20,6 +20,4 @@ export { DEFAULT_CIRCUIT_BREAKER_CONFIG, resolveCircuitConfig } from './router/c
 export { shouldOpen, type FailureSignal } from './router/breaker-policy.ts';
 export { STRATEGY_NAMES } from './router/strategies/create-strategy.ts';
 export type * from './router/types.ts';
-export type { ProviderAdapter, CallOptions, ChatStream } from '../providers/contract.ts';
-export type * from '../providers/chat-types.ts';
-export { ProviderError, type ProviderErrorKind, type ProviderErrorOptions } from '../providers/provider-error.ts';
+export * from './contract/index.ts';

@@ -33,7 +33,11 @@ describe('admin API', () => {
   });
 
   it('requires the admin token (401), even when gateway keys are set', async () => {
-    harness = await startHarness({ upstreams: [{ name: 'primary' }], server: { adminToken: ADMIN_TOKEN, apiKeys: ['client-key'] }, apiKey: 'client-key' });
+    harness = await startHarness({
+      upstreams: [{ name: 'primary' }],
+      server: { adminToken: ADMIN_TOKEN, apiKeys: ['client-key'] },
+      apiKey: 'client-key',
+    });
     expect((await admin('GET', '/providers', undefined, 'client-key')).status).toBe(401);
     const missing = await fetch(`${harness.url}/admin/providers`);
     expect(missing.status).toBe(401);
@@ -42,10 +46,21 @@ describe('admin API', () => {
   });
 
   it('lists providers with health and circuit, disables and enables them', async () => {
-    harness = await startHarness({ upstreams: [{ name: 'primary' }, { name: 'secondary' }], server: { adminToken: ADMIN_TOKEN } });
+    harness = await startHarness({
+      upstreams: [{ name: 'primary' }, { name: 'secondary' }],
+      server: { adminToken: ADMIN_TOKEN },
+    });
     const listed = await json(await admin('GET', '/providers'));
     expect(listed.data.map((provider: { name: string }) => provider.name)).toEqual(['primary', 'secondary']);
-    expect(listed.data[0]).toMatchObject({ name: 'primary', type: 'openai', models: ['gpt-4o-mini'], enabled: true, available: true, circuitState: 'closed', weight: 1 });
+    expect(listed.data[0]).toMatchObject({
+      name: 'primary',
+      type: 'openai',
+      models: ['gpt-4o-mini'],
+      enabled: true,
+      available: true,
+      circuitState: 'closed',
+      weight: 1,
+    });
     expect(listed.data[0].health).toMatchObject({ circuitState: 'closed', failureRate: 0, consecutiveFailures: 0 });
 
     const disabled = await admin('POST', '/providers/primary/disable');
@@ -57,7 +72,10 @@ describe('admin API', () => {
     }
     await admin('POST', '/providers/secondary/disable');
     expect((await fetch(`${harness.url}/ready`)).status).toBe(503);
-    const refused = await fetch(`${harness.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify(userRequest()) });
+    const refused = await fetch(`${harness.url}/v1/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify(userRequest()),
+    });
     expect(refused.status).toBe(503);
 
     expect((await admin('POST', '/providers/primary/enable')).status).toBe(200);
@@ -72,10 +90,25 @@ describe('admin API', () => {
   it('adds a provider from a config-shaped entry and removes it', async () => {
     harness = await startHarness({ upstreams: [{ name: 'primary' }], server: { adminToken: ADMIN_TOKEN } });
     extraUpstream = await startOpenAIUpstream('added');
-    const created = await admin('POST', '/providers', { name: 'added', type: 'openai', baseURL: extraUpstream.baseURL, apiKey: 'sk-added', models: ['gpt-4.1'] });
+    const created = await admin('POST', '/providers', {
+      name: 'added',
+      type: 'openai',
+      baseURL: extraUpstream.baseURL,
+      apiKey: 'sk-added',
+      models: ['gpt-4.1'],
+    });
     expect(created.status).toBe(201);
     expect(await json(created)).toMatchObject({ name: 'added', type: 'openai', models: ['gpt-4.1'] });
-    expect((await admin('POST', '/providers', { name: 'added', type: 'openai', baseURL: extraUpstream.baseURL, models: ['x'] })).status).toBe(409);
+    expect(
+      (
+        await admin('POST', '/providers', {
+          name: 'added',
+          type: 'openai',
+          baseURL: extraUpstream.baseURL,
+          models: ['x'],
+        })
+      ).status,
+    ).toBe(409);
     const invalid = await admin('POST', '/providers', { name: 'broken', type: 'openai', baseURL: 'nope' });
     expect(invalid.status).toBe(400);
     expect((await json(invalid)).error.param).toBe('baseURL');
@@ -90,7 +123,10 @@ describe('admin API', () => {
     expect(deleted.status).toBe(200);
     expect(await json(deleted)).toEqual({ name: 'added', deleted: true });
     expect((await admin('DELETE', '/providers/added')).status).toBe(404);
-    const gone = await fetch(`${harness.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify(userRequest('gpt-4.1')) });
+    const gone = await fetch(`${harness.url}/v1/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify(userRequest('gpt-4.1')),
+    });
     expect(gone.status).toBe(404);
     expect((await json(gone)).error.code).toBe('model_not_found');
   });
@@ -98,11 +134,20 @@ describe('admin API', () => {
   it('reads and sets the circuit-breaker config, refusing bad values', async () => {
     harness = await startHarness({ upstreams: [{ name: 'primary' }], server: { adminToken: ADMIN_TOKEN } });
     const initial = await json(await admin('GET', '/circuit-breaker'));
-    expect(initial).toMatchObject({ failureRateThreshold: 0.5, consecutiveFailureLimit: 5, halfOpenSuccessThreshold: 3, openTimeoutMs: 30_000 });
+    expect(initial).toMatchObject({
+      failureRateThreshold: 0.5,
+      consecutiveFailureLimit: 5,
+      halfOpenSuccessThreshold: 3,
+      openTimeoutMs: 30_000,
+    });
     const updated = await admin('PUT', '/circuit-breaker', { consecutiveFailureLimit: 2, openTimeoutMs: 5_000 });
     expect((await admin('PATCH', '/circuit-breaker', { halfOpenSuccessThreshold: 4 })).status).toBe(200);
     expect(updated.status).toBe(200);
-    expect(await json(updated)).toMatchObject({ consecutiveFailureLimit: 2, openTimeoutMs: 5_000, failureRateThreshold: 0.5 });
+    expect(await json(updated)).toMatchObject({
+      consecutiveFailureLimit: 2,
+      openTimeoutMs: 5_000,
+      failureRateThreshold: 0.5,
+    });
     expect(harness.running.router.circuitConfig().halfOpenSuccessThreshold).toBe(4);
     expect(harness.running.router.circuitConfig().consecutiveFailureLimit).toBe(2);
 
@@ -111,7 +156,11 @@ describe('admin API', () => {
     expect((await json(wrongType)).error.param).toBe('consecutiveFailureLimit');
     expect((await admin('PUT', '/circuit-breaker', { failureRateThreshold: 2 })).status).toBe(400);
     expect((await admin('PUT', '/circuit-breaker', { unknownKey: 1 })).status).toBe(400);
-    const badJson = await fetch(`${harness.url}/admin/circuit-breaker`, { method: 'PUT', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body: '{' });
+    const badJson = await fetch(`${harness.url}/admin/circuit-breaker`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: '{',
+    });
     expect(badJson.status).toBe(400);
     expect((await json(await admin('GET', '/circuit-breaker'))).consecutiveFailureLimit).toBe(2);
   });
@@ -119,7 +168,12 @@ describe('admin API', () => {
 
 describe('status endpoints', () => {
   it('GET /v1/models lists every registered model in the OpenAI list shape', async () => {
-    harness = await startHarness({ upstreams: [{ name: 'zeta', models: ['gpt-4o', 'shared'] }, { name: 'alpha', models: ['shared', '*'] }] });
+    harness = await startHarness({
+      upstreams: [
+        { name: 'zeta', models: ['gpt-4o', 'shared'] },
+        { name: 'alpha', models: ['shared', '*'] },
+      ],
+    });
     const response = await fetch(`${harness.url}/v1/models`);
     const body = await json(response);
     expect(body.object).toBe('list');

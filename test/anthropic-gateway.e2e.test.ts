@@ -57,7 +57,13 @@ async function gatewayInFrontOf(answer: 'text' | 'stream' | 'overloaded'): Promi
     {
       router: { strategy: 'availability', healthCheck: { intervalMs: 0 } },
       providers: [
-        { name: 'claude', type: 'anthropic', baseURL: upstream.baseURL, apiKey: 'sk-ant-test', models: ['claude-sonnet-4-5'] },
+        {
+          name: 'claude',
+          type: 'anthropic',
+          baseURL: upstream.baseURL,
+          apiKey: 'sk-ant-test',
+          models: ['claude-sonnet-4-5'],
+        },
         { name: 'backup', type: 'mock', models: ['claude-sonnet-4-5'], reply: 'from the backup' },
       ],
     },
@@ -88,13 +94,22 @@ describe('an anthropic provider behind the gateway, called with the openai clien
     const call = upstream!.calls[0]!;
     expect(call.path).toBe('/v1/messages');
     expect(call.headers['x-api-key']).toBe('sk-ant-test');
-    expect(call.body).toMatchObject({ model: 'claude-sonnet-4-5', system: 'Be brief.', max_tokens: 4096, temperature: 0 });
+    expect(call.body).toMatchObject({
+      model: 'claude-sonnet-4-5',
+      system: 'Be brief.',
+      max_tokens: 4096,
+      temperature: 0,
+    });
     expect(call.body.messages).toEqual([{ role: 'user', content: 'Who are you?' }]);
   });
 
   it('turns Anthropic stream events into chat.completion.chunks ending the stream cleanly', async () => {
     const client = await gatewayInFrontOf('stream');
-    const stream = await client.chat.completions.create({ model: 'claude-sonnet-4-5', stream: true, messages: [{ role: 'user', content: 'Hi' }] });
+    const stream = await client.chat.completions.create({
+      model: 'claude-sonnet-4-5',
+      stream: true,
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
     let text = '';
     let finishReason: string | null | undefined;
     for await (const chunk of stream) {

@@ -10,7 +10,11 @@ afterEach(async () => {
 
 describe('gateway keys', () => {
   it('requires a listed key on /v1 (401 invalid_api_key) and leaves /health, /ready, /metrics open', async () => {
-    harness = await startHarness({ upstreams: [{ name: 'primary' }], server: { apiKeys: ['key-one', 'key-two'] }, apiKey: 'key-two' });
+    harness = await startHarness({
+      upstreams: [{ name: 'primary' }],
+      server: { apiKeys: ['key-one', 'key-two'] },
+      apiKey: 'key-two',
+    });
     const completion = await harness.client.chat.completions.create(userRequest());
     expect(completion.choices[0]?.message.content).toBe('hello from primary');
     expect((await harness.client.models.list()).data.length).toBe(1);
@@ -21,19 +25,25 @@ describe('gateway keys', () => {
     expect(error.error).toMatchObject({ code: 'invalid_api_key', type: 'invalid_request_error' });
     expect(JSON.stringify(error.error)).not.toContain('key-one');
 
-    const missing = await fetch(`${harness.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify(userRequest()) });
+    const missing = await fetch(`${harness.url}/v1/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify(userRequest()),
+    });
     expect(missing.status).toBe(401);
     expect(missing.headers.get('x-request-id')).toBeTruthy();
     const notBearer = await fetch(`${harness.url}/v1/models`, { headers: { authorization: 'Basic key-one' } });
     expect(notBearer.status).toBe(401);
 
-    for (const path of ['/health', '/ready', '/metrics']) expect((await fetch(`${harness.url}${path}`)).status).toBe(200);
+    for (const path of ['/health', '/ready', '/metrics'])
+      expect((await fetch(`${harness.url}${path}`)).status).toBe(200);
     expect(harness.upstreams.primary!.calls).toHaveLength(1);
 
     // Refused chat completions are answered requests too: operators see them in the request count.
     const metrics = await (await fetch(`${harness.url}/metrics`)).text();
     expect(metrics).toContain('switchboard_requests_total{provider="none",model="",status="401",stream="false"} 2');
-    expect(metrics).toContain('switchboard_requests_total{provider="primary",model="gpt-4o-mini",status="200",stream="false"} 1');
+    expect(metrics).toContain(
+      'switchboard_requests_total{provider="primary",model="gpt-4o-mini",status="200",stream="false"} 1',
+    );
     expect(metrics).toContain('switchboard_requests_in_flight 0');
   });
 });

@@ -4,7 +4,9 @@ import { ConfigError } from '../src/config/config-error.ts';
 
 describe('bootstrap', () => {
   it('builds the app from a config object without listening', async () => {
-    const { app, router, close } = await bootstrap({ config: { providers: [{ name: 'mock', type: 'mock', models: ['demo'] }] } });
+    const { app, router, close } = await bootstrap({
+      config: { providers: [{ name: 'mock', type: 'mock', models: ['demo'] }] },
+    });
     try {
       const response = await app.request('/v1/chat/completions', {
         method: 'POST',
@@ -30,21 +32,33 @@ describe('bootstrap', () => {
   });
 
   it('refuses an unknown strategy and names the field', async () => {
-    const error = await bootstrap({ config: { router: { strategy: 'fastest' as never } } }).catch((caught: unknown) => caught);
+    const error = await bootstrap({ config: { router: { strategy: 'fastest' as never } } }).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).issues[0]!.path).toBe('router.strategy');
   });
 
   it('reports a provider that cannot be created under its config path', async () => {
-    const error = await bootstrap({ config: { providers: [{ name: 'claude', type: 'anthropic', models: ['c'] }] } }).catch((caught: unknown) => caught);
+    const error = await bootstrap({
+      config: { providers: [{ name: 'claude', type: 'anthropic', models: ['c'] }] },
+    }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).issues[0]).toMatchObject({ path: 'providers[0]', message: expect.stringContaining('apiKey') });
+    expect((error as ConfigError).issues[0]).toMatchObject({
+      path: 'providers[0]',
+      message: expect.stringContaining('apiKey'),
+    });
   });
 });
 
 describe('parseCommandLine', () => {
   it('reads --config, --port and --host in both forms', () => {
-    expect(parseCommandLine(['--config', 'a.yaml', '--port=0', '--host', '0.0.0.0'])).toEqual({ configPath: 'a.yaml', port: 0, host: '0.0.0.0', help: false });
+    expect(parseCommandLine(['--config', 'a.yaml', '--port=0', '--host', '0.0.0.0'])).toEqual({
+      configPath: 'a.yaml',
+      port: 0,
+      host: '0.0.0.0',
+      help: false,
+    });
     expect(parseCommandLine(['--config=b.json'])).toEqual({ configPath: 'b.json', help: false });
   });
 

@@ -9,7 +9,11 @@ afterEach(async () => {
 });
 
 async function post(url: string, body: unknown): Promise<Response> {
-  return fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }
 
 async function metricValue(url: string, series: string): Promise<number | undefined> {
@@ -23,7 +27,10 @@ describe('circuit breaker through the gateway', () => {
     const clock = fakeClock();
     harness = await startHarness({
       upstreams: [{ name: 'primary' }],
-      router: { maxAttempts: 1, circuitBreaker: { consecutiveFailureLimit: 3, halfOpenSuccessThreshold: 2, openTimeoutMs: 30_000 } },
+      router: {
+        maxAttempts: 1,
+        circuitBreaker: { consecutiveFailureLimit: 3, halfOpenSuccessThreshold: 2, openTimeoutMs: 30_000 },
+      },
       bootstrap: { clock: clock.now },
     });
     const upstream = harness.upstreams.primary!;
@@ -33,8 +40,12 @@ describe('circuit breaker through the gateway', () => {
     upstream.enqueue(errorScript(500), errorScript(500), errorScript(500));
     for (let index = 0; index < 3; index += 1) expect((await post(harness.url, userRequest())).status).toBe(500);
     expect(harness.running.router.circuitState('primary')).toBe('open');
-    expect(await metricValue(harness.url, 'circuit_state_changes_total{provider="primary",from="closed",to="open"}')).toBe(1);
-    expect(await metricValue(harness.url, 'switchboard_provider_circuit_state{provider="primary",state="open"}')).toBe(1);
+    expect(
+      await metricValue(harness.url, 'circuit_state_changes_total{provider="primary",from="closed",to="open"}'),
+    ).toBe(1);
+    expect(await metricValue(harness.url, 'switchboard_provider_circuit_state{provider="primary",state="open"}')).toBe(
+      1,
+    );
 
     const refused = await post(harness.url, userRequest());
     expect(refused.status).toBe(503);
@@ -44,15 +55,36 @@ describe('circuit breaker through the gateway', () => {
 
     clock.advance(30_001);
     expect((await post(harness.url, userRequest())).status).toBe(200);
-    expect(await metricValue(harness.url, 'circuit_state_changes_total{provider="primary",from="open",to="half_open"}')).toBe(1);
+    expect(
+      await metricValue(harness.url, 'circuit_state_changes_total{provider="primary",from="open",to="half_open"}'),
+    ).toBe(1);
     expect(harness.running.router.circuitState('primary')).toBe('half_open');
     expect((await post(harness.url, userRequest())).status).toBe(200);
     expect(harness.running.router.circuitState('primary')).toBe('closed');
-    expect(await metricValue(harness.url, 'circuit_state_changes_total{provider="primary",from="half_open",to="closed"}')).toBe(1);
-    expect(await metricValue(harness.url, 'switchboard_provider_circuit_state{provider="primary",state="closed"}')).toBe(1);
-    expect(await metricValue(harness.url, 'switchboard_requests_total{provider="primary",model="gpt-4o-mini",status="500",stream="false"}')).toBe(3);
-    expect(await metricValue(harness.url, 'switchboard_requests_total{provider="none",model="gpt-4o-mini",status="503",stream="false"}')).toBe(1);
-    expect(await metricValue(harness.url, 'switchboard_requests_total{provider="primary",model="gpt-4o-mini",status="200",stream="false"}')).toBe(2);
+    expect(
+      await metricValue(harness.url, 'circuit_state_changes_total{provider="primary",from="half_open",to="closed"}'),
+    ).toBe(1);
+    expect(
+      await metricValue(harness.url, 'switchboard_provider_circuit_state{provider="primary",state="closed"}'),
+    ).toBe(1);
+    expect(
+      await metricValue(
+        harness.url,
+        'switchboard_requests_total{provider="primary",model="gpt-4o-mini",status="500",stream="false"}',
+      ),
+    ).toBe(3);
+    expect(
+      await metricValue(
+        harness.url,
+        'switchboard_requests_total{provider="none",model="gpt-4o-mini",status="503",stream="false"}',
+      ),
+    ).toBe(1);
+    expect(
+      await metricValue(
+        harness.url,
+        'switchboard_requests_total{provider="primary",model="gpt-4o-mini",status="200",stream="false"}',
+      ),
+    ).toBe(2);
   });
 
   it('re-opens a half-open circuit whose probe fails', async () => {
@@ -67,7 +99,9 @@ describe('circuit breaker through the gateway', () => {
     clock.advance(1_001);
     expect((await post(harness.url, userRequest())).status).toBe(502);
     expect(harness.running.router.circuitState('primary')).toBe('open');
-    expect(await metricValue(harness.url, 'circuit_state_changes_total{provider="primary",from="half_open",to="open"}')).toBe(1);
+    expect(
+      await metricValue(harness.url, 'circuit_state_changes_total{provider="primary",from="half_open",to="open"}'),
+    ).toBe(1);
   });
 });
 
@@ -79,7 +113,10 @@ describe('429 cool-downs through the gateway', () => {
       router: { strategy: 'availability' },
       bootstrap: { clock: clock.now },
     });
-    const { primary, secondary } = harness.upstreams as Record<'primary' | 'secondary', NonNullable<Harness['upstreams'][string]>>;
+    const { primary, secondary } = harness.upstreams as Record<
+      'primary' | 'secondary',
+      NonNullable<Harness['upstreams'][string]>
+    >;
     primary.enqueue(errorScript(429, 'slow down', { 'retry-after': '30' }));
 
     const first = await post(harness.url, userRequest());

@@ -11,7 +11,8 @@ afterEach(async () => {
 describe('reliability under load and bad upstreams', () => {
   it('serves 200 concurrent streams completely and leaves nothing in flight', async () => {
     harness = await startHarness({ upstreams: [{ name: 'primary' }, { name: 'secondary' }] });
-    for (const upstream of Object.values(harness.upstreams)) upstream.setDefault(streamScript(['a', 'b', 'c', 'd'], { delayMs: 2 }));
+    for (const upstream of Object.values(harness.upstreams))
+      upstream.setDefault(streamScript(['a', 'b', 'c', 'd'], { delayMs: 2 }));
     const texts = await Promise.all(
       Array.from({ length: 200 }, async () => {
         const stream = await harness!.client.chat.completions.create({ ...userRequest(), stream: true });
@@ -31,7 +32,9 @@ describe('reliability under load and bad upstreams', () => {
     harness = await startHarness({ upstreams: [{ name: 'primary' }, { name: 'secondary' }] });
     harness.upstreams.primary!.enqueue({ kind: 'stream', steps: [{ raw: 'data: {"this is not json\n\n' }] });
     harness.upstreams.secondary!.enqueue(streamScript(['fine']));
-    const { data: stream, response } = await harness.client.chat.completions.create({ ...userRequest(), stream: true }).withResponse();
+    const { data: stream, response } = await harness.client.chat.completions
+      .create({ ...userRequest(), stream: true })
+      .withResponse();
     expect(response.headers.get('x-switchboard-provider')).toBe('secondary');
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
@@ -40,8 +43,16 @@ describe('reliability under load and bad upstreams', () => {
 
   it('answers 502 when a non-streamed upstream answer is not JSON', async () => {
     harness = await startHarness({ upstreams: [{ name: 'primary' }] });
-    harness.upstreams.primary!.enqueue({ kind: 'stream', steps: [{ raw: '{"id": "truncated' }], done: false, headers: { 'content-type': 'application/json' } });
-    const response = await fetch(`${harness.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify(userRequest()) });
+    harness.upstreams.primary!.enqueue({
+      kind: 'stream',
+      steps: [{ raw: '{"id": "truncated' }],
+      done: false,
+      headers: { 'content-type': 'application/json' },
+    });
+    const response = await fetch(`${harness.url}/v1/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify(userRequest()),
+    });
     expect(response.status).toBe(502);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('upstream_protocol_error');
   });

@@ -11,7 +11,10 @@ describe('writing straight to the Node response', () => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
     const { startServer } = await import('../bootstrap.ts');
     const { parseConfig } = await import('../src/config/load-config.ts');
-    const config = parseConfig({ router: { healthCheck: { intervalMs: 0 } }, providers: [{ name: 'mock', type: 'mock', models: ['*'] }] }, { env: {} });
+    const config = parseConfig(
+      { router: { healthCheck: { intervalMs: 0 } }, providers: [{ name: 'mock', type: 'mock', models: ['*'] }] },
+      { env: {} },
+    );
     const running = await startServer({ config, port: 0, logger: () => {} });
     try {
       for (const stream of [false, true]) {

@@ -12,19 +12,32 @@ interface ErrorPayload {
   error: { message: string; type: string; param: string | null; code: string | null };
 }
 
-async function postRaw(body: string | undefined, headers: Record<string, string> = { 'content-type': 'application/json' }): Promise<{ status: number; headers: Headers; body: ErrorPayload }> {
-  const response = await fetch(`${harness!.url}/v1/chat/completions`, { method: 'POST', headers, ...(body === undefined ? {} : { body }) });
+async function postRaw(
+  body: string | undefined,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+): Promise<{ status: number; headers: Headers; body: ErrorPayload }> {
+  const response = await fetch(`${harness!.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers,
+    ...(body === undefined ? {} : { body }),
+  });
   return { status: response.status, headers: response.headers, body: (await response.json()) as ErrorPayload };
 }
 
 /** Sends a body with `Transfer-Encoding: chunked` (no Content-Length), in pieces. */
 function postChunked(url: string, pieces: Buffer[]): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const request = httpRequest(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (response) => {
-      const parts: Buffer[] = [];
-      response.on('data', (part: Buffer) => parts.push(part));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8') }));
-    });
+    const request = httpRequest(
+      `${url}/v1/chat/completions`,
+      { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
+      (response) => {
+        const parts: Buffer[] = [];
+        response.on('data', (part: Buffer) => parts.push(part));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8') }),
+        );
+      },
+    );
     request.on('error', reject);
     let index = 0;
     const writeNext = () => {
@@ -47,13 +60,38 @@ describe('request validation', () => {
     ['a JSON array', '[]', null, 'invalid_json'],
     ['missing messages', JSON.stringify({ model: 'gpt-4o-mini' }), 'messages', 'missing_required_parameter'],
     ['empty messages', JSON.stringify({ model: 'gpt-4o-mini', messages: [] }), 'messages', 'invalid_value'],
-    ['missing model', JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }), 'model', 'missing_required_parameter'],
-    ['a numeric model', JSON.stringify({ model: 4, messages: [{ role: 'user', content: 'hi' }] }), 'model', 'invalid_value'],
+    [
+      'missing model',
+      JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }),
+      'model',
+      'missing_required_parameter',
+    ],
+    [
+      'a numeric model',
+      JSON.stringify({ model: 4, messages: [{ role: 'user', content: 'hi' }] }),
+      'model',
+      'invalid_value',
+    ],
     ['messages as a string', JSON.stringify({ model: 'gpt-4o-mini', messages: 'hi' }), 'messages', 'invalid_value'],
-    ['a message without role', JSON.stringify({ model: 'gpt-4o-mini', messages: [{ content: 'hi' }] }), 'messages[0].role', 'invalid_value'],
-    ['a message that is not an object', JSON.stringify({ model: 'gpt-4o-mini', messages: ['hi'] }), 'messages[0]', 'invalid_value'],
+    [
+      'a message without role',
+      JSON.stringify({ model: 'gpt-4o-mini', messages: [{ content: 'hi' }] }),
+      'messages[0].role',
+      'invalid_value',
+    ],
+    [
+      'a message that is not an object',
+      JSON.stringify({ model: 'gpt-4o-mini', messages: ['hi'] }),
+      'messages[0]',
+      'invalid_value',
+    ],
     ['stream as a string', JSON.stringify({ ...userRequest(), stream: 'yes' }), 'stream', 'invalid_value'],
-    ['temperature as a string', JSON.stringify({ ...userRequest(), temperature: 'hot' }), 'temperature', 'invalid_value'],
+    [
+      'temperature as a string',
+      JSON.stringify({ ...userRequest(), temperature: 'hot' }),
+      'temperature',
+      'invalid_value',
+    ],
   ])('answers 400 invalid_request_error for %s', async (_name, body, param, code) => {
     harness = await startHarness({ upstreams: [{ name: 'primary' }] });
     const response = await postRaw(body);
@@ -110,12 +148,19 @@ describe('request ids', () => {
     const long = await fetch(`${harness.url}/nope`, { headers: { 'x-request-id': 'a'.repeat(300) } });
     expect(long.status).toBe(404);
     expect(long.headers.get('x-request-id')).toBe('a'.repeat(128));
-    const unusable = await fetch(`${harness.url}/v1/chat/completions`, { method: 'POST', headers: { 'x-request-id': '!!!' }, body: '{' });
+    const unusable = await fetch(`${harness.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'x-request-id': '!!!' },
+      body: '{',
+    });
     expect(unusable.status).toBe(400);
     expect(unusable.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     const notFound = await fetch(`${harness.url}/v2/whatever`, { method: 'POST' });
     expect(notFound.status).toBe(404);
-    expect(((await notFound.json()) as ErrorPayload).error).toMatchObject({ type: 'invalid_request_error', code: 'unknown_url' });
+    expect(((await notFound.json()) as ErrorPayload).error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'unknown_url',
+    });
     expect(notFound.headers.get('x-request-id')).toBeTruthy();
   });
 });

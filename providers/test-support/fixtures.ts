@@ -1,10 +1,10 @@
 /**
- * Loading the recorded-shape fixtures of `providers/fixtures/` and cutting them into
+ * Loading the recorded-shape fixtures of `providers/anthropic/fixtures/` and cutting them into
  * uneven TCP-sized pieces, so that parsers see events split anywhere.
  */
 import { readFileSync } from 'node:fs';
 
-const FIXTURES = new URL('../fixtures/', import.meta.url);
+const FIXTURES = new URL('../anthropic/fixtures/', import.meta.url);
 
 /** The text of a fixture file. */
 export function fixtureText(fileName: string): string {

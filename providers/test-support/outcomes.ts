@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
-import type { ChatCompletionChunk } from '../chat-types.ts';
-import type { ChatStream } from '../contract.ts';
-import { ProviderError } from '../provider-error.ts';
+import type { ChatCompletionChunk } from '../../src/contract/chat-types.ts';
+import type { ChatStream } from '../../src/contract/provider-adapter.ts';
+import { ProviderError } from '../../src/contract/provider-error.ts';
 
 /** Every chunk of a stream, in order (throws what the stream throws). */
 export async function collect(stream: ChatStream): Promise<ChatCompletionChunk[]> {

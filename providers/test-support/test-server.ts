@@ -3,7 +3,13 @@
  * scripted per test (status, headers, body, chunks with delays, hang, reset mid-stream) and
  * recording every call it received, including when the client closed the request's socket.
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 /** One step of a scripted streamed body. */

@@ -12,7 +12,10 @@ const NUMERIC_STRING = /^\s*-?\d+(\.\d+)?\s*$/;
 
 /** Numbers may arrive as strings after `${ENV}` interpolation (`port: ${PORT}`); accept those. */
 function numeric<Schema extends z.ZodNumber>(schema: Schema) {
-  return z.preprocess((value) => (typeof value === 'string' && NUMERIC_STRING.test(value) ? Number(value) : value), schema);
+  return z.preprocess(
+    (value) => (typeof value === 'string' && NUMERIC_STRING.test(value) ? Number(value) : value),
+    schema,
+  );
 }
 
 const positiveInteger = numeric(z.number().int().positive());
@@ -66,7 +69,10 @@ export const routerSchema = z.object({
  * and failure options) are kept and handed to the provider factory.
  */
 export const providerEntrySchema = z.looseObject({
-  name: z.string().min(1, 'must not be empty').regex(/^[A-Za-z0-9_.:-]+$/, 'only letters, digits, _ . : - are allowed'),
+  name: z
+    .string()
+    .min(1, 'must not be empty')
+    .regex(/^[A-Za-z0-9_.:-]+$/, 'only letters, digits, _ . : - are allowed'),
   type: z.enum(PROVIDER_TYPES),
   baseURL: z.url().optional(),
   apiKey: z.string().optional(),

@@ -18,20 +18,34 @@ export function demoConfig(env: Readonly<Record<string, string | undefined>> = p
 }
 
 /** The raw demo config (before defaults), e.g. to print or to write to a file. */
-export function demoConfigInput(env: Readonly<Record<string, string | undefined>> = process.env): SwitchboardConfigInput {
+export function demoConfigInput(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): SwitchboardConfigInput {
   const gptModels = ['gpt-4o-mini', 'gpt-4o'];
   const claudeModels = ['claude-sonnet-4-5'];
   const providers: SwitchboardConfigInput['providers'] = [];
   const openAIKey = nonEmpty(env.OPENAI_API_KEY);
   const anthropicKey = nonEmpty(env.ANTHROPIC_API_KEY);
   if (openAIKey !== undefined) {
-    providers.push({ name: 'openai', type: 'openai', baseURL: nonEmpty(env.OPENAI_BASE_URL) ?? 'https://api.openai.com/v1', apiKey: openAIKey, models: gptModels });
+    providers.push({
+      name: 'openai',
+      type: 'openai',
+      baseURL: nonEmpty(env.OPENAI_BASE_URL) ?? 'https://api.openai.com/v1',
+      apiKey: openAIKey,
+      models: gptModels,
+    });
   } else {
     providers.push({ name: 'mock-primary', type: 'mock', models: gptModels, latencyMs: 20, chunkDelayMs: 15 });
     providers.push({ name: 'mock-secondary', type: 'mock', models: gptModels, latencyMs: 40, chunkDelayMs: 15 });
   }
   if (anthropicKey !== undefined) {
-    providers.push({ name: 'anthropic', type: 'anthropic', baseURL: nonEmpty(env.ANTHROPIC_BASE_URL) ?? 'https://api.anthropic.com', apiKey: anthropicKey, models: claudeModels });
+    providers.push({
+      name: 'anthropic',
+      type: 'anthropic',
+      baseURL: nonEmpty(env.ANTHROPIC_BASE_URL) ?? 'https://api.anthropic.com',
+      apiKey: anthropicKey,
+      models: claudeModels,
+    });
   } else {
     providers.push({ name: 'mock-claude', type: 'mock', models: claudeModels, latencyMs: 30, chunkDelayMs: 15 });
   }

@@ -67,7 +67,17 @@ describe('parseConfig', () => {
   });
 
   it('refuses duplicate provider names', () => {
-    const issues = issuesOf(() => parseConfig({ providers: [{ name: 'x', type: 'mock' }, { name: 'x', type: 'mock' }] }, { env: {} }));
+    const issues = issuesOf(() =>
+      parseConfig(
+        {
+          providers: [
+            { name: 'x', type: 'mock' },
+            { name: 'x', type: 'mock' },
+          ],
+        },
+        { env: {} },
+      ),
+    );
     expect(issues).toEqual(["providers[1].name: duplicate provider name 'x' (also providers[0])"]);
   });
 
@@ -77,7 +87,9 @@ describe('parseConfig', () => {
         server: { port: '${PORT}', apiKeys: ['${KEY_ONE}', 'literal-${KEY_TWO}'], adminToken: '${ADMIN}' },
         providers: [{ name: 'p', type: 'openai', baseURL: 'http://${HOST}:9000/v1', apiKey: '${OPENAI_API_KEY}' }],
       },
-      { env: { PORT: '9999', KEY_ONE: 'one', KEY_TWO: 'two', ADMIN: 'root', HOST: 'localhost', OPENAI_API_KEY: 'sk-1' } },
+      {
+        env: { PORT: '9999', KEY_ONE: 'one', KEY_TWO: 'two', ADMIN: 'root', HOST: 'localhost', OPENAI_API_KEY: 'sk-1' },
+      },
     );
     expect(config.server.port).toBe(9999);
     expect(config.server.apiKeys).toEqual(['one', 'literal-two']);
@@ -87,7 +99,13 @@ describe('parseConfig', () => {
 
   it('names each unset variable with its field path', () => {
     const issues = issuesOf(() =>
-      parseConfig({ server: { apiKeys: ['${GATEWAY_KEY}'] }, providers: [{ name: 'p', type: 'openai', apiKey: '${OPENAI_API_KEY}' }] }, { env: {} }),
+      parseConfig(
+        {
+          server: { apiKeys: ['${GATEWAY_KEY}'] },
+          providers: [{ name: 'p', type: 'openai', apiKey: '${OPENAI_API_KEY}' }],
+        },
+        { env: {} },
+      ),
     );
     expect(issues).toEqual([
       'server.apiKeys[0]: environment variable GATEWAY_KEY is not set',
@@ -98,7 +116,10 @@ describe('parseConfig', () => {
 
 describe('interpolateEnv', () => {
   it('leaves keys, numbers and strings without placeholders alone', () => {
-    expect(interpolateEnv({ '${KEY}': 1, list: [true, null, 'plain'] }, {})).toEqual({ value: { '${KEY}': 1, list: [true, null, 'plain'] }, issues: [] });
+    expect(interpolateEnv({ '${KEY}': 1, list: [true, null, 'plain'] }, {})).toEqual({
+      value: { '${KEY}': 1, list: [true, null, 'plain'] },
+      issues: [],
+    });
   });
 });
 
@@ -113,7 +134,10 @@ describe('loadConfigFile', () => {
 
   it('reads YAML and JSON by extension', async () => {
     const yamlPath = join(directory, 'gateway.yaml');
-    await writeFile(yamlPath, 'server:\n  port: 9000\nproviders:\n  - name: demo\n    type: mock\n    models: ["*"]\n    apiKey: ${DEMO_KEY}\n');
+    await writeFile(
+      yamlPath,
+      'server:\n  port: 9000\nproviders:\n  - name: demo\n    type: mock\n    models: ["*"]\n    apiKey: ${DEMO_KEY}\n',
+    );
     const fromYaml = await loadConfigFile(yamlPath, { env: { DEMO_KEY: 'k' } });
     expect(fromYaml.server.port).toBe(9000);
     expect(fromYaml.providers[0]).toMatchObject({ name: 'demo', apiKey: 'k' });
@@ -157,8 +181,16 @@ describe('demoConfig', () => {
 
   it('adds the real providers when their keys are set', () => {
     const config = demoConfig({ OPENAI_API_KEY: 'sk-openai', ANTHROPIC_API_KEY: 'sk-ant' });
-    expect(config.providers.find((provider) => provider.type === 'openai')).toMatchObject({ name: 'openai', apiKey: 'sk-openai', models: ['gpt-4o-mini', 'gpt-4o'] });
-    expect(config.providers.find((provider) => provider.type === 'anthropic')).toMatchObject({ name: 'anthropic', apiKey: 'sk-ant', models: ['claude-sonnet-4-5'] });
+    expect(config.providers.find((provider) => provider.type === 'openai')).toMatchObject({
+      name: 'openai',
+      apiKey: 'sk-openai',
+      models: ['gpt-4o-mini', 'gpt-4o'],
+    });
+    expect(config.providers.find((provider) => provider.type === 'anthropic')).toMatchObject({
+      name: 'anthropic',
+      apiKey: 'sk-ant',
+      models: ['claude-sonnet-4-5'],
+    });
     expect(config.providers.some((provider) => provider.models.includes('demo'))).toBe(true);
   });
 });

@@ -42,7 +42,10 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions = {}): Swi
 export function validateConfig(value: unknown, source?: string): SwitchboardConfig {
   const result = configSchema.safeParse(value ?? {});
   if (!result.success) {
-    const schemaIssues: ConfigIssue[] = result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+    const schemaIssues: ConfigIssue[] = result.error.issues.map((issue) => ({
+      path: formatPath(issue.path),
+      message: issue.message,
+    }));
     throw new ConfigError(schemaIssues, source);
   }
   return result.data;
@@ -57,10 +60,16 @@ export function validateConfig(value: unknown, source?: string): SwitchboardConf
  * const config = await loadConfigFile('switchboard.yaml');
  * ```
  */
-export async function loadConfigFile(path: string, options: Omit<ParseConfigOptions, 'source'> = {}): Promise<SwitchboardConfig> {
+export async function loadConfigFile(
+  path: string,
+  options: Omit<ParseConfigOptions, 'source'> = {},
+): Promise<SwitchboardConfig> {
   const extension = extname(path).toLowerCase();
   if (extension !== '.yaml' && extension !== '.yml' && extension !== '.json') {
-    throw new ConfigError([{ path: '', message: `unsupported config file extension '${extension}' (use .yaml, .yml or .json)` }], path);
+    throw new ConfigError(
+      [{ path: '', message: `unsupported config file extension '${extension}' (use .yaml, .yml or .json)` }],
+      path,
+    );
   }
   let text: string;
   try {

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { ProviderAdapter } from '../../providers/contract.ts';
+import type { ProviderAdapter } from '../contract/provider-adapter.ts';
 import { formatPath } from '../config/config-error.ts';
 import { providerEntrySchema, type ProviderEntry } from '../config/config-schema.ts';
 import type { Router } from '../router/router.ts';
@@ -49,7 +49,10 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
   const { router, createProvider } = options;
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   const app = new Hono<GatewayEnv>();
-  app.use('*', bearerAuth({ tokens: [options.adminToken], keyPrefix: 'admin', message: 'Incorrect or missing admin token.' }));
+  app.use(
+    '*',
+    bearerAuth({ tokens: [options.adminToken], keyPrefix: 'admin', message: 'Incorrect or missing admin token.' }),
+  );
 
   const describe = (adapter: ProviderAdapter) => {
     const health = router.healthStatus()[adapter.name];
@@ -66,7 +69,12 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
   };
   const requireProvider = (name: string): ProviderAdapter => {
     const adapter = router.provider(name);
-    if (adapter === undefined) throw new GatewayError(404, `No provider named '${name}'.`, { type: 'invalid_request_error', code: 'provider_not_found', param: 'name' });
+    if (adapter === undefined)
+      throw new GatewayError(404, `No provider named '${name}'.`, {
+        type: 'invalid_request_error',
+        code: 'provider_not_found',
+        param: 'name',
+      });
     return adapter;
   };
 
@@ -94,16 +102,27 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
   });
 
   app.post('/providers', async (context) => {
-    if (createProvider === undefined) throw new GatewayError(501, 'Adding providers is not supported by this gateway.', { type: 'server_error', code: 'not_implemented' });
+    if (createProvider === undefined)
+      throw new GatewayError(501, 'Adding providers is not supported by this gateway.', {
+        type: 'server_error',
+        code: 'not_implemented',
+      });
     const entry = parseWith(providerEntrySchema, await readJson(context, maxBodyBytes));
     if (router.provider(entry.name) !== undefined) {
-      throw new GatewayError(409, `A provider named '${entry.name}' already exists.`, { type: 'invalid_request_error', code: 'provider_exists', param: 'name' });
+      throw new GatewayError(409, `A provider named '${entry.name}' already exists.`, {
+        type: 'invalid_request_error',
+        code: 'provider_exists',
+        param: 'name',
+      });
     }
     let adapter: ProviderAdapter;
     try {
       adapter = createProvider(entry);
     } catch (error) {
-      throw new GatewayError(400, `Cannot create the provider: ${(error as Error).message}`, { type: 'invalid_request_error', code: 'invalid_provider' });
+      throw new GatewayError(400, `Cannot create the provider: ${(error as Error).message}`, {
+        type: 'invalid_request_error',
+        code: 'invalid_provider',
+      });
     }
     router.registerProvider(adapter, { weight: entry.weight });
     return context.json(describe(adapter), 201);
@@ -133,7 +152,10 @@ async function readJson(context: GatewayContext, maxBodyBytes: number): Promise<
   try {
     return JSON.parse(body.toString('utf8'));
   } catch {
-    throw new GatewayError(400, 'We could not parse the JSON body of your request.', { type: 'invalid_request_error', code: 'invalid_json' });
+    throw new GatewayError(400, 'We could not parse the JSON body of your request.', {
+      type: 'invalid_request_error',
+      code: 'invalid_json',
+    });
   }
 }
 

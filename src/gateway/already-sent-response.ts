@@ -17,4 +17,6 @@ function nativeResponseClass(): typeof Response {
  * `Response` made later would make the server write headers a second time. This one is
  * always a native `Response` carrying the same marker header.
  */
-export const ALREADY_SENT_RESPONSE: Response = new (nativeResponseClass())(null, { headers: RESPONSE_ALREADY_SENT.headers });
+export const ALREADY_SENT_RESPONSE: Response = new (nativeResponseClass())(null, {
+  headers: RESPONSE_ALREADY_SENT.headers,
+});

@@ -46,7 +46,6 @@ export function createTokenMatcher(tokens: readonly string[]): TokenMatcher {
   };
 }
 
-
 /** The token of an `Authorization: Bearer <token>` header, if any. */
 export function bearerToken(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
@@ -82,7 +81,11 @@ export function requireBearerToken(options: BearerAuthOptions): RequestCheck {
     const token = bearerToken(context.req.header('authorization'));
     const index = token === undefined ? -1 : matcher.match(token);
     if (index === -1) {
-      throw new GatewayError(401, message, { type: 'invalid_request_error', code: 'invalid_api_key', headers: { 'www-authenticate': 'Bearer' } });
+      throw new GatewayError(401, message, {
+        type: 'invalid_request_error',
+        code: 'invalid_api_key',
+        headers: { 'www-authenticate': 'Bearer' },
+      });
     }
     context.set('clientKey', clientKeys[index]!);
   };

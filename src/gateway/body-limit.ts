@@ -61,7 +61,10 @@ export function readBody(context: GatewayContext, maxBytes: number): Promise<Buf
 }
 
 function clientClosed(): GatewayError {
-  return new GatewayError(CLIENT_CLOSED_STATUS, 'The client closed the connection while sending the body.', { type: 'invalid_request_error', code: 'client_closed' });
+  return new GatewayError(CLIENT_CLOSED_STATUS, 'The client closed the connection while sending the body.', {
+    type: 'invalid_request_error',
+    code: 'client_closed',
+  });
 }
 
 function readNodeBody(incoming: IncomingMessage, maxBytes: number): Promise<Buffer> {

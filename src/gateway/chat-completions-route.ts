@@ -1,7 +1,7 @@
 import type { Handler } from 'hono';
-import type { ChatCompletionRequest, ChatUsage } from '../../providers/chat-types.ts';
-import { AbortLatch, type AbortSignalLike } from '../../providers/abort-latch.ts';
-import { chunkTextOf, rawJson } from '../../providers/contract.ts';
+import type { ChatCompletionRequest, ChatUsage } from '../contract/chat-types.ts';
+import { AbortLatch, type AbortSignalLike } from '../contract/abort-latch.ts';
+import { chunkTextOf, rawJson } from '../contract/provider-adapter.ts';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { ModelNotFoundError, RoutingFailedError } from '../router/errors.ts';
 import type { Router } from '../router/router.ts';
@@ -76,8 +76,19 @@ export function chatCompletionsHandler(options: ChatCompletionsOptions): Handler
 function createServe(options: ChatCompletionsOptions) {
   const { router, metrics, logger, maxBodyBytes, maxAttempts, requestTimeoutMs } = options;
 
-  const serveCompletion = async (request: ChatCompletionRequest, sink: ResponseSink, signal: AbortSignalLike, requestId: string, outcome: Outcome) => {
-    const routed = await router.chatCompletion(request, { signal, maxAttempts, timeoutMs: requestTimeoutMs, requestId });
+  const serveCompletion = async (
+    request: ChatCompletionRequest,
+    sink: ResponseSink,
+    signal: AbortSignalLike,
+    requestId: string,
+    outcome: Outcome,
+  ) => {
+    const routed = await router.chatCompletion(request, {
+      signal,
+      maxAttempts,
+      timeoutMs: requestTimeoutMs,
+      requestId,
+    });
     outcome.provider = routed.provider;
     outcome.attempts = routed.attempts;
     outcome.usage = routed.completion.usage;
@@ -96,8 +107,20 @@ function createServe(options: ChatCompletionsOptions) {
     outcome.status = 200;
   };
 
-  const serveStream = async (request: ChatCompletionRequest, sink: ResponseSink, signal: AbortSignalLike, requestId: string, outcome: Outcome, started: number) => {
-    const routed = await router.chatCompletionStream(request, { signal, maxAttempts, timeoutMs: requestTimeoutMs, requestId });
+  const serveStream = async (
+    request: ChatCompletionRequest,
+    sink: ResponseSink,
+    signal: AbortSignalLike,
+    requestId: string,
+    outcome: Outcome,
+    started: number,
+  ) => {
+    const routed = await router.chatCompletionStream(request, {
+      signal,
+      maxAttempts,
+      timeoutMs: requestTimeoutMs,
+      requestId,
+    });
     outcome.provider = routed.provider;
     outcome.attempts = routed.attempts;
     const iterator = routed.stream[Symbol.asyncIterator]();
@@ -106,7 +129,11 @@ function createServe(options: ChatCompletionsOptions) {
       await iterator.return?.();
       return;
     }
-    sink.writeHead(200, { ...SSE_HEADERS, 'x-switchboard-provider': routed.provider, 'x-switchboard-attempts': String(routed.attempts) });
+    sink.writeHead(200, {
+      ...SSE_HEADERS,
+      'x-switchboard-provider': routed.provider,
+      'x-switchboard-attempts': String(routed.attempts),
+    });
     outcome.status = 200;
     let first = true;
     try {
@@ -147,7 +174,13 @@ function createServe(options: ChatCompletionsOptions) {
 
   const reportUnexpected = (error: unknown, requestId: string) => {
     const description = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    logger({ time: new Date().toISOString(), level: 'error', msg: 'unexpected error in chat completions', id: requestId, error: description });
+    logger({
+      time: new Date().toISOString(),
+      level: 'error',
+      msg: 'unexpected error in chat completions',
+      id: requestId,
+      error: description,
+    });
   };
 
   return async (context: GatewayContext, sink: ResponseSink): Promise<void> => {
@@ -183,7 +216,8 @@ function createServe(options: ChatCompletionsOptions) {
         sink.end();
       }
     } finally {
-      if (outcome.provider !== undefined && outcome.model !== undefined) metrics?.observeTokenUsage(outcome.provider, outcome.model, outcome.usage);
+      if (outcome.provider !== undefined && outcome.model !== undefined)
+        metrics?.observeTokenUsage(outcome.provider, outcome.model, outcome.usage);
       metrics?.requestFinished({
         provider: outcome.provider,
         model: outcome.model,

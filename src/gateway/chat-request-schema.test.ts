@@ -3,8 +3,17 @@ import { parseChatRequest } from './chat-request-schema.ts';
 
 describe('parseChatRequest', () => {
   it('returns the body with unknown fields kept', () => {
-    const request = parseChatRequest(Buffer.from(JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], temperature: 0, custom: { a: 1 } })));
-    expect(request).toEqual({ model: 'm', messages: [{ role: 'user', content: 'hi' }], temperature: 0, custom: { a: 1 } });
+    const request = parseChatRequest(
+      Buffer.from(
+        JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], temperature: 0, custom: { a: 1 } }),
+      ),
+    );
+    expect(request).toEqual({
+      model: 'm',
+      messages: [{ role: 'user', content: 'hi' }],
+      temperature: 0,
+      custom: { a: 1 },
+    });
   });
 
   it('names the offending param', () => {

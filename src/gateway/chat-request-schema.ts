@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ChatCompletionRequest } from '../../providers/chat-types.ts';
-import { keepRawJson } from '../../providers/contract.ts';
+import type { ChatCompletionRequest } from '../contract/chat-types.ts';
+import { keepRawJson } from '../contract/provider-adapter.ts';
 import { formatPath } from '../config/config-error.ts';
 import { GatewayError } from './openai-error.ts';
 
@@ -53,13 +53,18 @@ export function parseChatRequest(body: Buffer): ChatCompletionRequest {
     const issue = result.error.issues[0]!;
     const param = formatPath(issue.path);
     const record = value as Record<string, unknown>;
-    const missing = issue.code === 'invalid_type' && issue.path.length === 1 && record[String(issue.path[0])] === undefined;
+    const missing =
+      issue.code === 'invalid_type' && issue.path.length === 1 && record[String(issue.path[0])] === undefined;
     const message = missing
       ? `Missing required parameter: '${param}'.`
       : issue.code === 'too_small' && param === 'messages'
         ? "'messages' must contain at least one message."
         : `Invalid '${param}': ${issue.message}.`;
-    throw invalidRequest(message, param === '' ? null : param, missing ? 'missing_required_parameter' : 'invalid_value');
+    throw invalidRequest(
+      message,
+      param === '' ? null : param,
+      missing ? 'missing_required_parameter' : 'invalid_value',
+    );
   }
   // Kept so an OpenAI-compatible upstream receives the client's bytes, not a re-serialisation.
   return keepRawJson(value as ChatCompletionRequest, text);

@@ -25,7 +25,8 @@ function build(serverConfig: Record<string, unknown> = {}) {
   return { app, router, primary, secondary, records };
 }
 
-const body = (extra: Record<string, unknown> = {}) => JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'secret prompt' }], ...extra });
+const body = (extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'secret prompt' }], ...extra });
 const post = (extra?: Record<string, unknown>, headers: Record<string, string> = {}) => ({
   method: 'POST',
   headers: { 'content-type': 'application/json', ...headers },
@@ -40,9 +41,20 @@ describe('createGateway under app.request()', () => {
     expect(response.headers.get('x-request-id')).toBe('custom-req-id');
     expect(response.headers.get('x-switchboard-provider')).toBe('primary');
     expect(response.headers.get('x-switchboard-attempts')).toBe('1');
-    expect(((await response.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content).toBe('from primary');
+    expect(
+      ((await response.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content,
+    ).toBe('from primary');
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ id: 'custom-req-id', method: 'POST', path: '/v1/chat/completions', status: 200, model: 'gpt-4o-mini', provider: 'primary', attempts: 1, stream: false });
+    expect(records[0]).toMatchObject({
+      id: 'custom-req-id',
+      method: 'POST',
+      path: '/v1/chat/completions',
+      status: 200,
+      model: 'gpt-4o-mini',
+      provider: 'primary',
+      attempts: 1,
+      stream: false,
+    });
     expect(JSON.stringify(records)).not.toContain('secret prompt');
   });
 
@@ -82,7 +94,9 @@ describe('createGateway under app.request()', () => {
     const { app } = build({ maxBodyBytes: 200 });
     const badJson = await app.request('/v1/chat/completions', { method: 'POST', body: '{' });
     expect(badJson.status).toBe(400);
-    expect(await badJson.json()).toEqual({ error: { message: expect.any(String), type: 'invalid_request_error', param: null, code: 'invalid_json' } });
+    expect(await badJson.json()).toEqual({
+      error: { message: expect.any(String), type: 'invalid_request_error', param: null, code: 'invalid_json' },
+    });
     expect(badJson.headers.get('x-request-id')).toBeTruthy();
 
     const unknownModel = await app.request('/v1/chat/completions', post({ model: 'nope' }));

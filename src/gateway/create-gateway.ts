@@ -58,9 +58,16 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   app.use('*', requestContext({ logger }));
 
   const checks: RequestCheck[] = [];
-  if (server.apiKeys !== undefined && server.apiKeys.length > 0) checks.push(requireBearerToken({ tokens: server.apiKeys }));
+  if (server.apiKeys !== undefined && server.apiKeys.length > 0)
+    checks.push(requireBearerToken({ tokens: server.apiKeys }));
   if (server.rateLimit !== undefined) {
-    checks.push(limitRate({ requestsPerMinute: server.rateLimit.requestsPerMinute, burst: server.rateLimit.burst, clock: options.clock }));
+    checks.push(
+      limitRate({
+        requestsPerMinute: server.rateLimit.requestsPerMinute,
+        burst: server.rateLimit.burst,
+        clock: options.clock,
+      }),
+    );
   }
   checks.push(limitDeclaredBodySize({ maxBytes: server.maxBodyBytes }));
   app.use('/v1/*', requestGuard(...checks));
@@ -80,11 +87,26 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   app.route('/', statusRoutes({ router, metrics }));
   if (server.adminToken !== undefined) {
     app.use('/admin/*', bodyLimit({ maxBytes: server.maxBodyBytes }));
-    app.route('/admin', adminRoutes({ router, adminToken: server.adminToken, createProvider: options.createProvider, maxBodyBytes: server.maxBodyBytes }));
+    app.route(
+      '/admin',
+      adminRoutes({
+        router,
+        adminToken: server.adminToken,
+        createProvider: options.createProvider,
+        maxBodyBytes: server.maxBodyBytes,
+      }),
+    );
   }
 
   app.notFound((context) =>
-    context.json(openAIErrorBody(`Unknown request URL: ${context.req.method} ${context.req.path}.`, 'invalid_request_error', 'unknown_url'), 404),
+    context.json(
+      openAIErrorBody(
+        `Unknown request URL: ${context.req.method} ${context.req.path}.`,
+        'invalid_request_error',
+        'unknown_url',
+      ),
+      404,
+    ),
   );
 
   app.onError((error, context) => {
@@ -101,8 +123,16 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
     const fields = context.get('logFields');
     if (fields !== undefined) fields.errorCode = gatewayError.code;
     // A chat completion refused by a check (key, rate, declared size) never reached its handler, which counts the rest.
-    if (metrics !== undefined && fields?.status === undefined && context.req.method === 'POST' && context.req.path === CHAT_COMPLETIONS_PATH) {
-      metrics.requestRefused({ status: gatewayError.status, durationMs: performance.now() - (context.get('startedAt') ?? performance.now()) });
+    if (
+      metrics !== undefined &&
+      fields?.status === undefined &&
+      context.req.method === 'POST' &&
+      context.req.path === CHAT_COMPLETIONS_PATH
+    ) {
+      metrics.requestRefused({
+        status: gatewayError.status,
+        durationMs: performance.now() - (context.get('startedAt') ?? performance.now()),
+      });
     }
     return context.json(gatewayError.toBody(), gatewayError.status as 400, gatewayError.headers);
   });
@@ -112,10 +142,15 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
 
 function toGatewayError(error: unknown): GatewayError {
   if (error instanceof GatewayError) return error;
-  if (error instanceof ConfigurationError) return new GatewayError(400, error.message, { type: 'invalid_request_error', code: 'invalid_configuration' });
+  if (error instanceof ConfigurationError)
+    return new GatewayError(400, error.message, { type: 'invalid_request_error', code: 'invalid_configuration' });
   if (error instanceof HTTPException) {
     const type = error.status >= 500 ? 'server_error' : 'invalid_request_error';
-    return new GatewayError(error.status, error.status >= 500 ? 'The gateway failed to process the request.' : error.message, { type });
+    return new GatewayError(
+      error.status,
+      error.status >= 500 ? 'The gateway failed to process the request.' : error.message,
+      { type },
+    );
   }
   return internalError();
 }

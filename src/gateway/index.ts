@@ -1,6 +1,13 @@
 export { createGateway, type GatewayOptions } from './create-gateway.ts';
 export { adminRoutes, type AdminRoutesOptions, type ProviderFactory } from './admin-routes.ts';
-export { bearerAuth, bearerToken, createTokenMatcher, requireBearerToken, type BearerAuthOptions, type TokenMatcher } from './bearer-auth.ts';
+export {
+  bearerAuth,
+  bearerToken,
+  createTokenMatcher,
+  requireBearerToken,
+  type BearerAuthOptions,
+  type TokenMatcher,
+} from './bearer-auth.ts';
 export { bodyLimit, limitDeclaredBodySize, readBody, payloadTooLarge, type BodyLimitOptions } from './body-limit.ts';
 export { chatCompletionsHandler, type ChatCompletionsOptions } from './chat-completions-route.ts';
 export { chatRequestSchema, parseChatRequest } from './chat-request-schema.ts';
@@ -14,4 +21,9 @@ export { MAX_REQUEST_ID_LENGTH, sanitizeRequestId } from './request-id.ts';
 export { jsonLineLogger, silentLogger, type RequestLogger, type RequestLogRecord } from './request-log.ts';
 export { modelsRoutes, type ModelsRoutesOptions } from './models-routes.ts';
 export { statusRoutes, type StatusRoutesOptions } from './status-routes.ts';
-export { createTokenBucketLimiter, type RateLimitDecision, type TokenBucketLimiter, type TokenBucketOptions } from './token-bucket-limiter.ts';
+export {
+  createTokenBucketLimiter,
+  type RateLimitDecision,
+  type TokenBucketLimiter,
+  type TokenBucketOptions,
+} from './token-bucket-limiter.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProviderError } from '../../providers/provider-error.ts';
+import { ProviderError } from '../contract/provider-error.ts';
 import { ModelNotFoundError, NoProviderAvailableError, RoutingFailedError } from '../router/errors.ts';
 import { mapRoutingError } from './map-routing-error.ts';
 
@@ -15,7 +15,9 @@ describe('mapRoutingError', () => {
   });
 
   it('passes upstream client errors through with their body', () => {
-    const upstreamBody = { error: { message: 'bad temperature', type: 'invalid_request_error', param: 'temperature', code: null } };
+    const upstreamBody = {
+      error: { message: 'bad temperature', type: 'invalid_request_error', param: 'temperature', code: null },
+    };
     for (const status of [400, 404, 413, 422]) {
       const mapped = mapRoutingError(new RoutingFailedError('m', 1, http(status, { body: upstreamBody })));
       expect(mapped.status).toBe(status);
@@ -25,10 +27,22 @@ describe('mapRoutingError', () => {
 
   it('maps exhausted retryable failures to the last status, 502 or 504', () => {
     expect(mapRoutingError(new RoutingFailedError('m', 3, http(503))).status).toBe(503);
-    expect(mapRoutingError(new RoutingFailedError('m', 3, http(429, { retryAfterMs: 1_000 })))).toMatchObject({ status: 429, headers: { 'retry-after': '1' } });
-    expect(mapRoutingError(new RoutingFailedError('m', 2, new ProviderError('x', { kind: 'connection', provider: 'p' }))).status).toBe(502);
-    expect(mapRoutingError(new RoutingFailedError('m', 2, new ProviderError('x', { kind: 'protocol', provider: 'p' }))).status).toBe(502);
-    expect(mapRoutingError(new RoutingFailedError('m', 2, new ProviderError('x', { kind: 'timeout', provider: 'p' }))).status).toBe(504);
+    expect(mapRoutingError(new RoutingFailedError('m', 3, http(429, { retryAfterMs: 1_000 })))).toMatchObject({
+      status: 429,
+      headers: { 'retry-after': '1' },
+    });
+    expect(
+      mapRoutingError(new RoutingFailedError('m', 2, new ProviderError('x', { kind: 'connection', provider: 'p' })))
+        .status,
+    ).toBe(502);
+    expect(
+      mapRoutingError(new RoutingFailedError('m', 2, new ProviderError('x', { kind: 'protocol', provider: 'p' })))
+        .status,
+    ).toBe(502);
+    expect(
+      mapRoutingError(new RoutingFailedError('m', 2, new ProviderError('x', { kind: 'timeout', provider: 'p' })))
+        .status,
+    ).toBe(504);
     expect(mapRoutingError(new RoutingFailedError('m', 1, http(401))).status).toBe(502);
   });
 

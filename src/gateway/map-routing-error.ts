@@ -1,4 +1,4 @@
-import { ProviderError } from '../../providers/provider-error.ts';
+import { ProviderError } from '../contract/provider-error.ts';
 import { ModelNotFoundError, NoProviderAvailableError, RoutingFailedError } from '../router/errors.ts';
 import { GatewayError, internalError, isOpenAIErrorBody, openAIErrorBody } from './openai-error.ts';
 
@@ -46,17 +46,33 @@ export function mapRoutingError(error: unknown): GatewayError {
 
 function mapProviderError(error: ProviderError, attempts: number): GatewayError {
   const headers: Record<string, string> = {};
-  if (error.retryAfterMs !== undefined && error.retryAfterMs > 0) headers['retry-after'] = retryAfterSeconds(error.retryAfterMs);
+  if (error.retryAfterMs !== undefined && error.retryAfterMs > 0)
+    headers['retry-after'] = retryAfterSeconds(error.retryAfterMs);
   const suffix = attempts > 1 ? ` (after ${attempts} attempts)` : '';
   switch (error.kind) {
     case 'timeout':
-      return new GatewayError(504, `The provider did not answer in time${suffix}.`, { type: 'upstream_error', code: 'upstream_timeout', headers });
+      return new GatewayError(504, `The provider did not answer in time${suffix}.`, {
+        type: 'upstream_error',
+        code: 'upstream_timeout',
+        headers,
+      });
     case 'connection':
-      return new GatewayError(502, `The provider could not be reached${suffix}.`, { type: 'upstream_error', code: 'upstream_connection_error', headers });
+      return new GatewayError(502, `The provider could not be reached${suffix}.`, {
+        type: 'upstream_error',
+        code: 'upstream_connection_error',
+        headers,
+      });
     case 'protocol':
-      return new GatewayError(502, `The provider sent an invalid response${suffix}.`, { type: 'upstream_error', code: 'upstream_protocol_error', headers });
+      return new GatewayError(502, `The provider sent an invalid response${suffix}.`, {
+        type: 'upstream_error',
+        code: 'upstream_protocol_error',
+        headers,
+      });
     case 'aborted':
-      return new GatewayError(CLIENT_CLOSED_STATUS, 'The request was cancelled.', { type: 'invalid_request_error', code: 'request_cancelled' });
+      return new GatewayError(CLIENT_CLOSED_STATUS, 'The request was cancelled.', {
+        type: 'invalid_request_error',
+        code: 'request_cancelled',
+      });
     case 'http':
       break;
   }

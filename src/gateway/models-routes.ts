@@ -20,7 +20,9 @@ export function modelsRoutes(options: ModelsRoutesOptions): Hono<GatewayEnv> {
   app.get('/v1/models', (context) =>
     context.json({
       object: 'list',
-      data: router.registeredModels().map((model) => ({ id: model.id, object: 'model', created, owned_by: model.ownedBy })),
+      data: router
+        .registeredModels()
+        .map((model) => ({ id: model.id, object: 'model', created, owned_by: model.ownedBy })),
     }),
   );
   app.get('/v1/models/:model', (context) => {
@@ -28,7 +30,14 @@ export function modelsRoutes(options: ModelsRoutesOptions): Hono<GatewayEnv> {
     const model = router.registeredModels().find((candidate) => candidate.id === id);
     if (model === undefined) {
       return context.json(
-        { error: { message: `The model '${id}' does not exist or no provider serves it.`, type: 'invalid_request_error', param: 'model', code: 'model_not_found' } },
+        {
+          error: {
+            message: `The model '${id}' does not exist or no provider serves it.`,
+            type: 'invalid_request_error',
+            param: 'model',
+            code: 'model_not_found',
+          },
+        },
         404,
       );
     }

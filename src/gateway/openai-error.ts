@@ -58,7 +58,12 @@ export class GatewayError extends Error {
 }
 
 /** Builds an OpenAI-shaped error body. */
-export function openAIErrorBody(message: string, type: string, code: string | null = null, param: string | null = null): OpenAIErrorBody {
+export function openAIErrorBody(
+  message: string,
+  type: string,
+  code: string | null = null,
+  param: string | null = null,
+): OpenAIErrorBody {
   return { error: { message, type, param, code } };
 }
 
@@ -71,5 +76,8 @@ export function isOpenAIErrorBody(value: unknown): value is OpenAIErrorBody {
 
 /** The 500 every unexpected failure becomes: no stack, no detail. */
 export function internalError(): GatewayError {
-  return new GatewayError(500, 'The gateway failed to process the request.', { type: 'server_error', code: 'internal_error' });
+  return new GatewayError(500, 'The gateway failed to process the request.', {
+    type: 'server_error',
+    code: 'internal_error',
+  });
 }

@@ -30,7 +30,12 @@ export function limitRate(options: RateLimitOptions): RequestCheck {
       throw new GatewayError(429, 'Rate limit reached for this API key; retry later.', {
         type: 'rate_limit_error',
         code: 'rate_limit_exceeded',
-        headers: { 'x-ratelimit-limit': limit, 'x-ratelimit-remaining': remaining, 'x-ratelimit-reset': reset, 'retry-after': String(decision.retryAfterSeconds) },
+        headers: {
+          'x-ratelimit-limit': limit,
+          'x-ratelimit-remaining': remaining,
+          'x-ratelimit-reset': reset,
+          'retry-after': String(decision.retryAfterSeconds),
+        },
       });
     }
     setResponseHeader(context, 'x-ratelimit-limit', limit);

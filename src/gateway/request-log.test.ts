@@ -13,7 +13,13 @@ function collectingStream(): { stream: Writable; writes: string[] } {
   return { stream, writes };
 }
 
-const record = (id: string): RequestLogRecord => ({ time: '2026-01-01T00:00:00.000Z', level: 'info', msg: 'request', id, status: 200 });
+const record = (id: string): RequestLogRecord => ({
+  time: '2026-01-01T00:00:00.000Z',
+  level: 'info',
+  msg: 'request',
+  id,
+  status: 200,
+});
 
 describe('jsonLineLogger', () => {
   it('writes one JSON line per record, the lines of one event-loop turn in a single write', async () => {
@@ -24,7 +30,12 @@ describe('jsonLineLogger', () => {
     expect(writes).toEqual([]);
     await new Promise((resolve) => setImmediate(resolve));
     expect(writes).toHaveLength(1);
-    expect(writes[0]!.split('\n').filter(Boolean).map((line) => JSON.parse(line).id)).toEqual(['a', 'b']);
+    expect(
+      writes[0]!
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line).id),
+    ).toEqual(['a', 'b']);
     log(record('c'));
     await new Promise((resolve) => setImmediate(resolve));
     expect(writes).toHaveLength(2);

@@ -1,4 +1,3 @@
-
 /** One structured log line per request. Never holds message content or keys. */
 export interface RequestLogRecord {
   time: string;

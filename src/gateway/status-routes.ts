@@ -19,10 +19,14 @@ export function statusRoutes(options: StatusRoutesOptions): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
   app.get('/health', (context) => context.json({ status: 'ok' }));
   app.get('/ready', (context) =>
-    router.isReady() ? context.json({ status: 'ready' }) : context.json({ status: 'unavailable', message: 'No provider can take traffic.' }, 503),
+    router.isReady()
+      ? context.json({ status: 'ready' })
+      : context.json({ status: 'unavailable', message: 'No provider can take traffic.' }, 503),
   );
   if (metrics !== undefined) {
-    app.get('/metrics', async (context) => context.body(await metrics.render(), 200, { 'content-type': metrics.contentType }));
+    app.get('/metrics', async (context) =>
+      context.body(await metrics.render(), 200, { 'content-type': metrics.contentType }),
+    );
   }
   return app;
 }

@@ -4,7 +4,12 @@ import { createTokenBucketLimiter } from './token-bucket-limiter.ts';
 describe('token bucket limiter', () => {
   it('allows the burst, refills at the rate, and drops idle full buckets', () => {
     let now = 0;
-    const limiter = createTokenBucketLimiter({ requestsPerMinute: 60, burst: 3, clock: () => now, sweepIntervalMs: 10_000 });
+    const limiter = createTokenBucketLimiter({
+      requestsPerMinute: 60,
+      burst: 3,
+      clock: () => now,
+      sweepIntervalMs: 10_000,
+    });
     expect([1, 2, 3].map(() => limiter.take('a').allowed)).toEqual([true, true, true]);
     const refused = limiter.take('a');
     expect(refused).toMatchObject({ allowed: false, remaining: 0, limit: 60, retryAfterSeconds: 1 });

@@ -5,7 +5,11 @@ import { createMetrics, MAX_MODEL_LABELS, OTHER_MODEL_LABEL } from './gateway-me
 
 function setup() {
   const time = manualClock();
-  const router = new Router({ strategy: 'round_robin', clock: time.clock, circuitBreaker: { consecutiveFailureLimit: 2, openTimeoutMs: 1_000 } });
+  const router = new Router({
+    strategy: 'round_robin',
+    clock: time.clock,
+    circuitBreaker: { consecutiveFailureLimit: 2, openTimeoutMs: 1_000 },
+  });
   router.registerProvider(scriptedAdapter('alpha', ['m']));
   router.registerProvider(scriptedAdapter('beta', ['m']));
   const metrics = createMetrics({ router });
@@ -70,7 +74,14 @@ describe('createMetrics', () => {
   it('renders request histograms as Prometheus expects: HELP, TYPE, cumulative le buckets first, +Inf, sum and count', async () => {
     const { metrics } = setup();
     metrics.requestFinished({ provider: 'beta', model: 'm', status: 200, stream: true, durationMs: 250, attempts: 1 });
-    metrics.requestFinished({ provider: 'beta', model: 'm', status: 200, stream: true, durationMs: 31_000, attempts: 2 });
+    metrics.requestFinished({
+      provider: 'beta',
+      model: 'm',
+      status: 200,
+      stream: true,
+      durationMs: 31_000,
+      attempts: 2,
+    });
     const text = await metrics.render();
     const labels = 'provider="beta",model="m",status="200",stream="true"';
     const bucketCounts = [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 2, 2];
@@ -78,28 +89,50 @@ describe('createMetrics', () => {
     const expected = [
       '# HELP switchboard_request_duration_seconds Time from receiving a chat completion request to its last byte.',
       '# TYPE switchboard_request_duration_seconds histogram',
-      ...bounds.map((bound, index) => `switchboard_request_duration_seconds_bucket{le="${bound}",${labels}} ${bucketCounts[index]}`),
+      ...bounds.map(
+        (bound, index) => `switchboard_request_duration_seconds_bucket{le="${bound}",${labels}} ${bucketCounts[index]}`,
+      ),
       `switchboard_request_duration_seconds_bucket{le="+Inf",${labels}} 2`,
       `switchboard_request_duration_seconds_sum{${labels}} 31.25`,
       `switchboard_request_duration_seconds_count{${labels}} 2`,
     ].join('\n');
     expect(text).toContain(`${expected}\n\n`);
-    expect(text).toContain('switchboard_request_attempts_bucket{le="1",model="m"} 1\nswitchboard_request_attempts_bucket{le="2",model="m"} 2\n');
-    expect(text).toContain('# HELP switchboard_requests_total Chat completion requests answered by the gateway, by serving provider, model, HTTP status and streaming.\n# TYPE switchboard_requests_total counter\n');
+    expect(text).toContain(
+      'switchboard_request_attempts_bucket{le="1",model="m"} 1\nswitchboard_request_attempts_bucket{le="2",model="m"} 2\n',
+    );
+    expect(text).toContain(
+      '# HELP switchboard_requests_total Chat completion requests answered by the gateway, by serving provider, model, HTTP status and streaming.\n# TYPE switchboard_requests_total counter\n',
+    );
     metrics.close();
   });
 
   it('bounds the model label: past MAX_MODEL_LABELS distinct models, new ones count as other', async () => {
     const { metrics } = setup();
     for (let index = 0; index < MAX_MODEL_LABELS + 50; index += 1) {
-      metrics.requestFinished({ provider: 'alpha', model: `client-invented-${index}`, status: 200, stream: false, durationMs: 1 });
+      metrics.requestFinished({
+        provider: 'alpha',
+        model: `client-invented-${index}`,
+        status: 200,
+        stream: false,
+        durationMs: 1,
+      });
     }
-    metrics.requestFinished({ provider: 'alpha', model: 'client-invented-0', status: 200, stream: false, durationMs: 1 });
+    metrics.requestFinished({
+      provider: 'alpha',
+      model: 'client-invented-0',
+      status: 200,
+      stream: false,
+      durationMs: 1,
+    });
     const text = await metrics.render();
     const series = text.split('\n').filter((line) => line.startsWith('switchboard_requests_total{'));
     expect(series).toHaveLength(MAX_MODEL_LABELS + 1);
-    expect(text).toContain(`switchboard_requests_total{provider="alpha",model="${OTHER_MODEL_LABEL}",status="200",stream="false"} 50`);
-    expect(text).toContain('switchboard_requests_total{provider="alpha",model="client-invented-0",status="200",stream="false"} 2');
+    expect(text).toContain(
+      `switchboard_requests_total{provider="alpha",model="${OTHER_MODEL_LABEL}",status="200",stream="false"} 50`,
+    );
+    expect(text).toContain(
+      'switchboard_requests_total{provider="alpha",model="client-invented-0",status="200",stream="false"} 2',
+    );
     metrics.close();
   });
 

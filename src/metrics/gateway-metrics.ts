@@ -183,7 +183,8 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
   /** One `healthStatus()` per scrape, shared by every gauge's collect callback. */
   const healthNow = () => {
     const now = Date.now();
-    if (snapshotCache === undefined || now - snapshotCache.at > 50) snapshotCache = { at: now, value: router.healthStatus() };
+    if (snapshotCache === undefined || now - snapshotCache.at > 50)
+      snapshotCache = { at: now, value: router.healthStatus() };
     return snapshotCache.value;
   };
   const latencyEma = new Gauge({
@@ -193,7 +194,8 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     registers,
     collect() {
       latencyEma.reset();
-      for (const [provider, health] of Object.entries(healthNow())) latencyEma.set({ provider }, health.latencyMs / 1000);
+      for (const [provider, health] of Object.entries(healthNow()))
+        latencyEma.set({ provider }, health.latencyMs / 1000);
     },
   });
   const failureRate = new Gauge({
@@ -214,7 +216,8 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     collect() {
       circuitState.reset();
       for (const [provider, health] of Object.entries(healthNow())) {
-        for (const state of CIRCUIT_STATES) circuitState.set({ provider, state }, health.circuitState === state ? 1 : 0);
+        for (const state of CIRCUIT_STATES)
+          circuitState.set({ provider, state }, health.circuitState === state ? 1 : 0);
       }
     },
   });
@@ -225,7 +228,8 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     registers,
     collect() {
       available.reset();
-      for (const [provider, health] of Object.entries(healthNow())) available.set({ provider }, health.available ? 1 : 0);
+      for (const [provider, health] of Object.entries(healthNow()))
+        available.set({ provider }, health.available ? 1 : 0);
     },
   });
   const providerInFlight = new Gauge({
@@ -235,7 +239,8 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     registers,
     collect() {
       providerInFlight.reset();
-      for (const [provider, health] of Object.entries(healthNow())) providerInFlight.set({ provider }, health.inFlight ?? 0);
+      for (const [provider, health] of Object.entries(healthNow()))
+        providerInFlight.set({ provider }, health.inFlight ?? 0);
     },
   });
 
@@ -253,7 +258,8 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
   const onResult = (event: ResultEvent) => {
     const outcome = event.success ? 'success' : event.countsAsFailure === false ? 'ignored' : 'failure';
     results.labels(event.provider, outcome).inc();
-    if (event.success && event.latencyMs !== undefined && event.latencyMs > 0) providerLatency.labels(event.provider).observe(event.latencyMs / 1000);
+    if (event.success && event.latencyMs !== undefined && event.latencyMs > 0)
+      providerLatency.labels(event.provider).observe(event.latencyMs / 1000);
   };
   const onAttempt = (event: AttemptEvent) => {
     const model = modelLabel(event.model);
@@ -279,7 +285,13 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
       requestsInFlight -= 1;
       const provider = observation.provider ?? NO_PROVIDER_LABEL;
       const model = observation.model === undefined ? '' : modelLabel(observation.model);
-      countAnswer(provider, model, String(observation.status), observation.stream ? 'true' : 'false', observation.durationMs);
+      countAnswer(
+        provider,
+        model,
+        String(observation.status),
+        observation.stream ? 'true' : 'false',
+        observation.durationMs,
+      );
       if (observation.attempts !== undefined && observation.attempts > 0 && observation.model !== undefined) {
         requestAttempts.labels(model).observe(observation.attempts);
       }
@@ -293,8 +305,10 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     observeTokenUsage(provider, model, usage) {
       if (usage === null || usage === undefined) return;
       model = modelLabel(model);
-      if (typeof usage.prompt_tokens === 'number' && usage.prompt_tokens > 0) tokens.labels(provider, model, 'prompt').inc(usage.prompt_tokens);
-      if (typeof usage.completion_tokens === 'number' && usage.completion_tokens > 0) tokens.labels(provider, model, 'completion').inc(usage.completion_tokens);
+      if (typeof usage.prompt_tokens === 'number' && usage.prompt_tokens > 0)
+        tokens.labels(provider, model, 'prompt').inc(usage.prompt_tokens);
+      if (typeof usage.completion_tokens === 'number' && usage.completion_tokens > 0)
+        tokens.labels(provider, model, 'completion').inc(usage.completion_tokens);
     },
     render() {
       snapshotCache = undefined;

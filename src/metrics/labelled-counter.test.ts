@@ -8,8 +8,18 @@ const labelNames = ['provider', 'status'] as const;
 function renderBoth(increments: ReadonlyArray<readonly [provider: string, status: string, amount?: number]>) {
   const reference = new Registry();
   const ours = new Registry();
-  const promCounter = new Counter({ name: 'requests_total', help: 'Requests by provider and status.', labelNames, registers: [reference] });
-  const counter = new LabelledCounter({ name: 'requests_total', help: 'Requests by provider and status.', labelNames, registers: [ours] });
+  const promCounter = new Counter({
+    name: 'requests_total',
+    help: 'Requests by provider and status.',
+    labelNames,
+    registers: [reference],
+  });
+  const counter = new LabelledCounter({
+    name: 'requests_total',
+    help: 'Requests by provider and status.',
+    labelNames,
+    registers: [ours],
+  });
   for (const [provider, status, amount] of increments) {
     if (amount === undefined) {
       promCounter.inc({ provider, status });
@@ -44,7 +54,10 @@ describe('LabelledCounter', () => {
     counter.labels('early', '200').inc();
     kept.inc(2);
     const lines = (await ours.metrics()).split('\n').filter((line) => line.startsWith('requests_total{'));
-    expect(lines).toEqual(['requests_total{provider="early",status="200"} 1', 'requests_total{provider="late",status="200"} 2']);
+    expect(lines).toEqual([
+      'requests_total{provider="early",status="200"} 1',
+      'requests_total{provider="late",status="200"} 2',
+    ]);
   });
 
   it('returns the same series for the same label values, so a kept series counts on the shared total', async () => {
@@ -60,7 +73,12 @@ describe('LabelledCounter', () => {
     const reference = new Registry();
     const ours = new Registry();
     new Counter({ name: 'restarts_total', help: 'Restarts.', registers: [reference] });
-    const counter = new LabelledCounter({ name: 'restarts_total', help: 'Restarts.', labelNames: [] as const, registers: [ours] });
+    const counter = new LabelledCounter({
+      name: 'restarts_total',
+      help: 'Restarts.',
+      labelNames: [] as const,
+      registers: [ours],
+    });
     expect(await ours.metrics()).toBe(await reference.metrics());
     counter.labels().inc(4);
     expect(await ours.metrics()).toContain('restarts_total 4');
@@ -83,7 +101,11 @@ describe('LabelledCounter', () => {
     expect(() => series.inc(Number.POSITIVE_INFINITY)).toThrow(TypeError);
     expect(() => (counter.labels as (...values: string[]) => unknown)('primary')).toThrow(RangeError);
     expect(() => (counter.labels as (...values: string[]) => unknown)('primary', '200', 'extra')).toThrow(RangeError);
-    expect(() => new LabelledCounter({ name: 'requests_total', help: 'Again.', labelNames, registers: [ours] })).toThrow('already been registered');
-    expect(() => new LabelledCounter({ name: 'bad name', help: 'Bad.', labelNames, registers: [] })).toThrow('Invalid metric name');
+    expect(
+      () => new LabelledCounter({ name: 'requests_total', help: 'Again.', labelNames, registers: [ours] }),
+    ).toThrow('already been registered');
+    expect(() => new LabelledCounter({ name: 'bad name', help: 'Bad.', labelNames, registers: [] })).toThrow(
+      'Invalid metric name',
+    );
   });
 });

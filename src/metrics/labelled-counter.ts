@@ -1,5 +1,10 @@
 import { type MetricDefinition, validateMetricDefinition } from './metric-definition.ts';
-import { type RegistryMetric, type RegistrySample, type RegistrySnapshot, registerInRegistries } from './registry-metric.ts';
+import {
+  type RegistryMetric,
+  type RegistrySample,
+  type RegistrySnapshot,
+  registerInRegistries,
+} from './registry-metric.ts';
 import { SeriesExposure } from './series-exposure.ts';
 import { SeriesIndex, type SeriesLookup } from './series-index.ts';
 import { seriesLabels } from './series-labels.ts';
@@ -76,7 +81,10 @@ export class LabelledCounter<LabelNames extends readonly string[]> implements Re
     this.name = definition.name;
     this.help = definition.help;
     this.labelNames = definition.labelNames;
-    this.#series = new SeriesIndex(definition.labelNames.length, (labelValues) => new CounterSeries(seriesLabels(definition.labelNames, labelValues), this.#exposure));
+    this.#series = new SeriesIndex(
+      definition.labelNames.length,
+      (labelValues) => new CounterSeries(seriesLabels(definition.labelNames, labelValues), this.#exposure),
+    );
     this.labels = this.#series.lookup<LabelNames>();
     this.exposeUnlabelledZero();
     registerInRegistries(this, definition.registers);

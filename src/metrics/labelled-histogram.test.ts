@@ -9,8 +9,20 @@ const labelNames = ['provider', 'model'] as const;
 function renderBoth(observations: ReadonlyArray<readonly [provider: string, model: string, value: number]>) {
   const reference = new Registry();
   const ours = new Registry();
-  const promHistogram = new Histogram({ name: 'latency_seconds', help: 'Latency.', labelNames, buckets, registers: [reference] });
-  const histogram = new LabelledHistogram({ name: 'latency_seconds', help: 'Latency.', labelNames, buckets, registers: [ours] });
+  const promHistogram = new Histogram({
+    name: 'latency_seconds',
+    help: 'Latency.',
+    labelNames,
+    buckets,
+    registers: [reference],
+  });
+  const histogram = new LabelledHistogram({
+    name: 'latency_seconds',
+    help: 'Latency.',
+    labelNames,
+    buckets,
+    registers: [ours],
+  });
   for (const [provider, model, value] of observations) {
     promHistogram.observe({ provider, model }, value);
     histogram.labels(provider, model).observe(value);
@@ -57,7 +69,13 @@ describe('LabelledHistogram', () => {
     const reference = new Registry();
     const ours = new Registry();
     new Histogram({ name: 'attempts', help: 'Attempts.', buckets: [1, 2, 3], registers: [reference] });
-    const histogram = new LabelledHistogram({ name: 'attempts', help: 'Attempts.', labelNames: [] as const, buckets: [1, 2, 3], registers: [ours] });
+    const histogram = new LabelledHistogram({
+      name: 'attempts',
+      help: 'Attempts.',
+      labelNames: [] as const,
+      buckets: [1, 2, 3],
+      registers: [ours],
+    });
     expect(await ours.metrics()).toBe(await reference.metrics());
     histogram.labels().observe(2);
     expect(await ours.metrics()).toContain('attempts_bucket{le="2"} 1');
@@ -78,8 +96,21 @@ describe('LabelledHistogram', () => {
   it('refuses non-finite values, unsorted or infinite bounds and the reserved le label', () => {
     const { histogram } = renderBoth([]);
     expect(() => histogram.labels('primary', 'gpt').observe(Number.NaN)).toThrow(TypeError);
-    expect(() => new LabelledHistogram({ name: 'a', help: 'A.', labelNames: [] as const, buckets: [1, 1], registers: [] })).toThrow('strictly ascending');
-    expect(() => new LabelledHistogram({ name: 'a', help: 'A.', labelNames: [] as const, buckets: [1, Number.POSITIVE_INFINITY], registers: [] })).toThrow('finite');
-    expect(() => new LabelledHistogram({ name: 'a', help: 'A.', labelNames: ['le'] as const, buckets: [1], registers: [] })).toThrow('reserved');
+    expect(
+      () => new LabelledHistogram({ name: 'a', help: 'A.', labelNames: [] as const, buckets: [1, 1], registers: [] }),
+    ).toThrow('strictly ascending');
+    expect(
+      () =>
+        new LabelledHistogram({
+          name: 'a',
+          help: 'A.',
+          labelNames: [] as const,
+          buckets: [1, Number.POSITIVE_INFINITY],
+          registers: [],
+        }),
+    ).toThrow('finite');
+    expect(
+      () => new LabelledHistogram({ name: 'a', help: 'A.', labelNames: ['le'] as const, buckets: [1], registers: [] }),
+    ).toThrow('reserved');
   });
 });

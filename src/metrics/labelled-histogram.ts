@@ -1,5 +1,10 @@
 import { type MetricDefinition, validateMetricDefinition } from './metric-definition.ts';
-import { type RegistryMetric, type RegistrySample, type RegistrySnapshot, registerInRegistries } from './registry-metric.ts';
+import {
+  type RegistryMetric,
+  type RegistrySample,
+  type RegistrySnapshot,
+  registerInRegistries,
+} from './registry-metric.ts';
 import { SeriesExposure } from './series-exposure.ts';
 import { SeriesIndex, type SeriesLookup } from './series-index.ts';
 import { seriesLabels } from './series-labels.ts';
@@ -26,7 +31,11 @@ export class HistogramSeries {
   #sum = 0;
   #count = 0;
 
-  constructor(labels: Readonly<Record<string, string>>, upperBounds: readonly number[], exposure: SeriesExposure<HistogramSeries>) {
+  constructor(
+    labels: Readonly<Record<string, string>>,
+    upperBounds: readonly number[],
+    exposure: SeriesExposure<HistogramSeries>,
+  ) {
     this.labels = labels;
     this.#upperBounds = upperBounds;
     this.#bucketCounts = new Float64Array(upperBounds.length);
@@ -128,15 +137,24 @@ export class LabelledHistogram<LabelNames extends readonly string[]> implements 
     validateMetricDefinition(definition, ['le']);
     const upperBounds = Object.freeze([...definition.buckets]);
     upperBounds.forEach((bound, index) => {
-      if (!Number.isFinite(bound)) throw new Error(`Bucket bounds of ${definition.name} must be finite (+Inf is implied): ${bound}`);
-      if (index > 0 && bound <= (upperBounds[index - 1] as number)) throw new Error(`Bucket bounds of ${definition.name} must be strictly ascending`);
+      if (!Number.isFinite(bound))
+        throw new Error(`Bucket bounds of ${definition.name} must be finite (+Inf is implied): ${bound}`);
+      if (index > 0 && bound <= (upperBounds[index - 1] as number))
+        throw new Error(`Bucket bounds of ${definition.name} must be strictly ascending`);
     });
     this.name = definition.name;
     this.help = definition.help;
     this.labelNames = definition.labelNames;
     this.upperBounds = upperBounds;
-    this.#bucketLabels = Object.freeze([...upperBounds.map((bound) => Object.freeze({ le: bound })), Object.freeze({ le: '+Inf' })]);
-    this.#series = new SeriesIndex(definition.labelNames.length, (labelValues) => new HistogramSeries(seriesLabels(definition.labelNames, labelValues), upperBounds, this.#exposure));
+    this.#bucketLabels = Object.freeze([
+      ...upperBounds.map((bound) => Object.freeze({ le: bound })),
+      Object.freeze({ le: '+Inf' }),
+    ]);
+    this.#series = new SeriesIndex(
+      definition.labelNames.length,
+      (labelValues) =>
+        new HistogramSeries(seriesLabels(definition.labelNames, labelValues), upperBounds, this.#exposure),
+    );
     this.labels = this.#series.lookup<LabelNames>();
     if (this.labelNames.length === 0) this.#series.find().zero();
     registerInRegistries(this, definition.registers);
@@ -148,7 +166,9 @@ export class LabelledHistogram<LabelNames extends readonly string[]> implements 
     const bucketName = `${this.name}_bucket`;
     // Key order and `exemplar` as prom-client's `get()` has them, so JSON output matches too.
     snapshot.values = snapshot.values.map(({ value, labels, sharedLabels, metricName }) =>
-      metricName === bucketName ? { value, metricName, exemplar: null, labels: { ...labels, ...sharedLabels } } : { value, metricName, labels: { ...labels, ...sharedLabels } },
+      metricName === bucketName
+        ? { value, metricName, exemplar: null, labels: { ...labels, ...sharedLabels } }
+        : { value, metricName, labels: { ...labels, ...sharedLabels } },
     );
     return snapshot;
   }
@@ -163,7 +183,12 @@ export class LabelledHistogram<LabelNames extends readonly string[]> implements 
     for (const series of this.#exposure.series) {
       const sharedLabels = series.labels;
       series.cumulativeCounts().forEach((value, index) => {
-        values.push({ value, labels: this.#bucketLabels[index] as Readonly<Record<'le', number>>, sharedLabels, metricName: bucketName });
+        values.push({
+          value,
+          labels: this.#bucketLabels[index] as Readonly<Record<'le', number>>,
+          sharedLabels,
+          metricName: bucketName,
+        });
       });
       const count = series.count;
       values.push({ value: count, labels: infinityLabels, sharedLabels, metricName: bucketName });

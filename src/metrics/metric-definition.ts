@@ -27,13 +27,18 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
  * validateMetricDefinition({ name: 'requests_total', help: 'Requests.', labelNames: ['status'], registers: [] }, []);
  * ```
  */
-export function validateMetricDefinition(definition: MetricDefinition<readonly string[]>, reservedLabelNames: readonly string[]): void {
+export function validateMetricDefinition(
+  definition: MetricDefinition<readonly string[]>,
+  reservedLabelNames: readonly string[],
+): void {
   if (!METRIC_NAME.test(definition.name)) throw new Error(`Invalid metric name: ${definition.name}`);
   if (definition.help === '') throw new Error(`Missing help text of ${definition.name}`);
   const seen = new Set<string>();
   for (const labelName of definition.labelNames) {
-    if (!LABEL_NAME.test(labelName) || labelName.startsWith('__')) throw new Error(`Invalid label name of ${definition.name}: ${labelName}`);
-    if (reservedLabelNames.includes(labelName)) throw new Error(`${labelName} is a reserved label name of ${definition.name}`);
+    if (!LABEL_NAME.test(labelName) || labelName.startsWith('__'))
+      throw new Error(`Invalid label name of ${definition.name}: ${labelName}`);
+    if (reservedLabelNames.includes(labelName))
+      throw new Error(`${labelName} is a reserved label name of ${definition.name}`);
     if (seen.has(labelName)) throw new Error(`Duplicate label name of ${definition.name}: ${labelName}`);
     seen.add(labelName);
   }

@@ -6,7 +6,9 @@ export const MAX_LABEL_NAMES = 6;
 type Node = Map<string, unknown>;
 
 /** A metric's `labels(...)`: exactly one string per label name, in order, checked by TypeScript. */
-export type SeriesLookup<LabelNames extends readonly string[], Series> = (...labelValues: LabelValues<LabelNames>) => Series;
+export type SeriesLookup<LabelNames extends readonly string[], Series> = (
+  ...labelValues: LabelValues<LabelNames>
+) => Series;
 
 /**
  * The series of one labelled metric, found by their label values through one nested `Map`
@@ -38,8 +40,14 @@ export class SeriesIndex<Series> {
    * number of values at compile time, and no rest array is built at run time.
    */
   lookup<LabelNames extends readonly string[]>(): SeriesLookup<LabelNames, Series> {
-    const find = (value0?: string, value1?: string, value2?: string, value3?: string, value4?: string, value5?: string): Series =>
-      this.find(value0, value1, value2, value3, value4, value5);
+    const find = (
+      value0?: string,
+      value1?: string,
+      value2?: string,
+      value3?: string,
+      value4?: string,
+      value5?: string,
+    ): Series => this.find(value0, value1, value2, value3, value4, value5);
     // A rest signature over a generic tuple cannot be implemented by positional parameters in TypeScript's eyes.
     return find as unknown as SeriesLookup<LabelNames, Series>;
   }
@@ -48,7 +56,9 @@ export class SeriesIndex<Series> {
   find(value0?: string, value1?: string, value2?: string, value3?: string, value4?: string, value5?: string): Series {
     const labelCount = this.#labelCount;
     if (!hasLabelCount(labelCount, value0, value1, value2, value3, value4, value5)) {
-      throw new RangeError(`Expected ${labelCount} label values (strings), got ${[value0, value1, value2, value3, value4, value5].filter((value) => value !== undefined).length}`);
+      throw new RangeError(
+        `Expected ${labelCount} label values (strings), got ${[value0, value1, value2, value3, value4, value5].filter((value) => value !== undefined).length}`,
+      );
     }
     let node = this.#root;
     if (labelCount > 1) node = childNode(node, value0 as string);
@@ -56,7 +66,8 @@ export class SeriesIndex<Series> {
     if (labelCount > 3) node = childNode(node, value2 as string);
     if (labelCount > 4) node = childNode(node, value3 as string);
     if (labelCount > 5) node = childNode(node, value4 as string);
-    const lastValue = labelCount === 0 ? '' : (valueAt(labelCount - 1, value0, value1, value2, value3, value4, value5) as string);
+    const lastValue =
+      labelCount === 0 ? '' : (valueAt(labelCount - 1, value0, value1, value2, value3, value4, value5) as string);
     const series = node.get(lastValue) as Series | undefined;
     if (series !== undefined) return series;
     const created = this.#create([value0, value1, value2, value3, value4, value5].slice(0, labelCount) as string[]);
@@ -75,7 +86,15 @@ function childNode(node: Node, value: string): Node {
   return child;
 }
 
-function valueAt(index: number, value0?: string, value1?: string, value2?: string, value3?: string, value4?: string, value5?: string): string | undefined {
+function valueAt(
+  index: number,
+  value0?: string,
+  value1?: string,
+  value2?: string,
+  value3?: string,
+  value4?: string,
+  value5?: string,
+): string | undefined {
   switch (index) {
     case 0:
       return value0;
@@ -93,7 +112,15 @@ function valueAt(index: number, value0?: string, value1?: string, value2?: strin
 }
 
 /** True when the first `labelCount` values are strings and the others absent. */
-function hasLabelCount(labelCount: number, value0?: string, value1?: string, value2?: string, value3?: string, value4?: string, value5?: string): boolean {
+function hasLabelCount(
+  labelCount: number,
+  value0?: string,
+  value1?: string,
+  value2?: string,
+  value3?: string,
+  value4?: string,
+  value5?: string,
+): boolean {
   return (
     isLabelValue(0, labelCount, value0) &&
     isLabelValue(1, labelCount, value1) &&

@@ -7,7 +7,10 @@
  * seriesLabels(['provider', 'status'], ['primary', '200']); // { provider: 'primary', status: '200' }
  * ```
  */
-export function seriesLabels(labelNames: readonly string[], labelValues: readonly string[]): Readonly<Record<string, string>> {
+export function seriesLabels(
+  labelNames: readonly string[],
+  labelValues: readonly string[],
+): Readonly<Record<string, string>> {
   const labels: Record<string, string> = {};
   labelNames.forEach((labelName, index) => {
     labels[labelName] = labelValues[index] as string;

@@ -17,5 +17,7 @@ export interface FailureSignal {
  * ```
  */
 export function shouldOpen(signal: FailureSignal, config: CircuitBreakerConfig): boolean {
-  return signal.failureRate > config.failureRateThreshold || signal.consecutiveFailures >= config.consecutiveFailureLimit;
+  return (
+    signal.failureRate > config.failureRateThreshold || signal.consecutiveFailures >= config.consecutiveFailureLimit
+  );
 }

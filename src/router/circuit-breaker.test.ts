@@ -118,7 +118,11 @@ describe('CircuitBreaker', () => {
     expect(circuit.onHealthProbeFailure(900, health.failureRate)).toBeUndefined();
     expect(circuit.advance(1_000)).toBeUndefined();
     expect(circuit.advance(1_900)?.to).toBe('half_open');
-    expect(circuit.onHealthProbeFailure(1_901, health.failureRate)).toEqual({ from: 'half_open', to: 'open', reason: 'health_probe_failed' });
+    expect(circuit.onHealthProbeFailure(1_901, health.failureRate)).toEqual({
+      from: 'half_open',
+      to: 'open',
+      reason: 'health_probe_failed',
+    });
   });
 });
 

@@ -24,7 +24,8 @@ export function resolveCircuitConfig(
   const config: CircuitBreakerConfig = { ...base };
   for (const [key, value] of Object.entries(overrides ?? {})) {
     if (value === undefined) continue;
-    if (!(key in DEFAULT_CIRCUIT_BREAKER_CONFIG)) throw new ConfigurationError(`circuitBreaker.${key}: unknown setting`);
+    if (!(key in DEFAULT_CIRCUIT_BREAKER_CONFIG))
+      throw new ConfigurationError(`circuitBreaker.${key}: unknown setting`);
     (config as unknown as Record<string, unknown>)[key] = value;
   }
   requireNumber(config.failureRateThreshold, 'failureRateThreshold', 0, 1, false);
@@ -38,9 +39,15 @@ export function resolveCircuitConfig(
 
 function requireNumber(value: unknown, key: string, minimum: number, maximum: number, integer: boolean): void {
   const valid =
-    typeof value === 'number' && Number.isFinite(value) && value >= minimum && value <= maximum && (!integer || Number.isInteger(value));
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    value >= minimum &&
+    value <= maximum &&
+    (!integer || Number.isInteger(value));
   if (!valid) {
     const kind = integer ? 'an integer' : 'a number';
-    throw new ConfigurationError(`circuitBreaker.${key}: expected ${kind} from ${minimum} to ${maximum}, got ${JSON.stringify(value)}`);
+    throw new ConfigurationError(
+      `circuitBreaker.${key}: expected ${kind} from ${minimum} to ${maximum}, got ${JSON.stringify(value)}`,
+    );
   }
 }

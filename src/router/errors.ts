@@ -1,4 +1,4 @@
-import type { ProviderError } from '../../providers/provider-error.ts';
+import type { ProviderError } from '../contract/provider-error.ts';
 
 /** Root of every error the router throws. */
 export class RouterError extends Error {
@@ -11,7 +11,8 @@ export class ConfigurationError extends RouterError {
 }
 
 /** Why one registered provider was not a candidate for a request. */
-export type SkipReason = 'disabled' | 'unavailable' | 'circuit_open' | 'half_open_probes_busy' | 'cooling_down' | 'excluded';
+export type SkipReason =
+  'disabled' | 'unavailable' | 'circuit_open' | 'half_open_probes_busy' | 'cooling_down' | 'excluded';
 
 /**
  * No provider can take a request for `model` now. `skipped` names each provider that serves

@@ -69,7 +69,11 @@ describe('health checker (Go case 14, port fixes)', () => {
     router.registerProvider(healthy);
     router.registerProvider(sick);
     await router.checkHealth();
-    expect(router.healthStatus().healthy).toMatchObject({ circuitState: 'closed', failureRate: 0, consecutiveFailures: 0 });
+    expect(router.healthStatus().healthy).toMatchObject({
+      circuitState: 'closed',
+      failureRate: 0,
+      consecutiveFailures: 0,
+    });
     expect(router.healthStatus().sick).toMatchObject({ circuitState: 'closed', consecutiveFailures: 1 });
     for (let index = 0; index < 4; index += 1) await router.checkHealth();
     expect(router.healthStatus().sick?.circuitState).toBe('open');
@@ -79,7 +83,12 @@ describe('health checker (Go case 14, port fixes)', () => {
     const router = routerOnFakeTime({ healthCheckTimeoutMs: 5_000 });
     const hung = scriptedAdapter('hung', ['m'], { withHealthCheck: true });
     let hungCalls = 0;
-    hung.healthAnswers = [() => { hungCalls += 1; return new Promise<boolean>(() => undefined); }];
+    hung.healthAnswers = [
+      () => {
+        hungCalls += 1;
+        return new Promise<boolean>(() => undefined);
+      },
+    ];
     const fine = scriptedAdapter('fine', ['m'], { withHealthCheck: true });
     router.registerProvider(hung);
     router.registerProvider(fine);

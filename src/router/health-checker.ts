@@ -62,15 +62,21 @@ export class HealthChecker {
 
   private async probe(record: ProviderRecord): Promise<void> {
     const controller = new AbortController();
-    const timeout = setTimeout(() => controller.abort(new Error(`health check timed out after ${this.timeoutMs} ms`)), this.timeoutMs);
+    const timeout = setTimeout(
+      () => controller.abort(new Error(`health check timed out after ${this.timeoutMs} ms`)),
+      this.timeoutMs,
+    );
     this.running.set(controller, timeout);
     record.probing = true;
     const timedOut = new Promise<boolean>((resolve) => {
       controller.signal.addEventListener('abort', () => resolve(false), { once: true });
     });
-    let healthy = false;
+    let healthy: boolean;
     try {
-      healthy = await Promise.race([record.adapter.healthCheck!(controller.signal).then((value) => value === true), timedOut]);
+      healthy = await Promise.race([
+        record.adapter.healthCheck!(controller.signal).then((value) => value === true),
+        timedOut,
+      ]);
     } catch {
       healthy = false;
     } finally {

@@ -5,7 +5,8 @@ import { ProviderRecord } from './provider-record.ts';
 import { scriptedAdapter } from './test-support/scripted-adapter.ts';
 
 const config = resolveCircuitConfig({});
-const record = (name: string, models: string[], order: number) => new ProviderRecord(scriptedAdapter(name, models), order, 1, () => config, 0);
+const record = (name: string, models: string[], order: number) =>
+  new ProviderRecord(scriptedAdapter(name, models), order, 1, () => config, 0);
 
 describe('ModelIndex', () => {
   it('merges exact and wildcard providers in registration order, each once', () => {

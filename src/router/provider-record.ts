@@ -1,4 +1,4 @@
-import type { ProviderAdapter } from '../../providers/contract.ts';
+import type { ProviderAdapter } from '../contract/provider-adapter.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 import { ProviderHealth } from './provider-health.ts';
 import type { CircuitBreakerConfig } from './types.ts';
@@ -30,7 +30,13 @@ export class ProviderRecord {
   /** True while an active health probe is running (so probes never pile up). */
   probing = false;
 
-  constructor(adapter: ProviderAdapter, order: number, weight: number, config: () => Readonly<CircuitBreakerConfig>, now: number) {
+  constructor(
+    adapter: ProviderAdapter,
+    order: number,
+    weight: number,
+    config: () => Readonly<CircuitBreakerConfig>,
+    now: number,
+  ) {
     this.adapter = adapter;
     this.name = adapter.name;
     this.order = order;

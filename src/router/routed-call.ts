@@ -1,7 +1,13 @@
-import type { ChatCompletionChunk, ChatCompletionRequest } from '../../providers/chat-types.ts';
-import type { AbortSignalLike } from '../../providers/abort-latch.ts';
-import { chunkTextOf, type CallOptions, type ChatStream, type ChunkTextSource, type ProviderAdapter } from '../../providers/contract.ts';
-import { ProviderError } from '../../providers/provider-error.ts';
+import type { ChatCompletionChunk, ChatCompletionRequest } from '../contract/chat-types.ts';
+import type { AbortSignalLike } from '../contract/abort-latch.ts';
+import {
+  chunkTextOf,
+  type CallOptions,
+  type ChatStream,
+  type ChunkTextSource,
+  type ProviderAdapter,
+} from '../contract/provider-adapter.ts';
+import { ProviderError } from '../contract/provider-error.ts';
 import { RoutingFailedError } from './errors.ts';
 import type { EventHub } from './event-hub.ts';
 import type { ResultInput, RoutedCallOptions, RoutedCompletion, RoutedStream, RouterEvents } from './types.ts';
@@ -68,7 +74,15 @@ export function routeChatCompletionStream(
       throw error;
     }
     const timeToFirstChunkMs = host.now() - started;
-    const stream = new RecordedStream(host, adapter.name, request.model, iterator, first, timeToFirstChunkMs, options.signal);
+    const stream = new RecordedStream(
+      host,
+      adapter.name,
+      request.model,
+      iterator,
+      first,
+      timeToFirstChunkMs,
+      options.signal,
+    );
     return { stream, provider: adapter.name, attempts: 0 };
   });
 }
@@ -81,7 +95,11 @@ async function withFallback<Result extends { attempts: number }>(
   streaming: boolean,
   attempt: Attempt<Result>,
 ): Promise<Result> {
-  const callOptions: CallOptions = { signal: options.signal, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, requestId: options.requestId };
+  const callOptions: CallOptions = {
+    signal: options.signal,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    requestId: options.requestId,
+  };
   let attempts = 0;
   let previousError: ProviderError | undefined;
   const tried = new Set<string>();
@@ -257,7 +275,12 @@ class RecordedStream implements ChatStream, ChunkTextSource, AsyncIterator<ChatC
 
   #fail(error: unknown): ProviderError {
     const providerError = asProviderError(error, this.#provider, this.#signal);
-    this.#settle({ success: false, latencyMs: this.#timeToFirstChunkMs, countsAsFailure: providerError.isProviderFault, model: this.#model });
+    this.#settle({
+      success: false,
+      latencyMs: this.#timeToFirstChunkMs,
+      countsAsFailure: providerError.isProviderFault,
+      model: this.#model,
+    });
     return providerError;
   }
 

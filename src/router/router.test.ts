@@ -20,7 +20,13 @@ describe('Router: registration and selection (Go cases 1–3)', () => {
     expect(() => router.selectProvider('gpt-4')).toThrow(NoProviderAvailableError);
     router.registerProvider(scriptedAdapter('test', ['gpt-4']));
     expect(Object.keys(router.healthStatus())).toEqual(['test']);
-    expect(router.healthStatus().test).toMatchObject({ available: true, latencyMs: 0, failureRate: 0, weight: 1, circuitState: 'closed' });
+    expect(router.healthStatus().test).toMatchObject({
+      available: true,
+      latencyMs: 0,
+      failureRate: 0,
+      weight: 1,
+      circuitState: 'closed',
+    });
   });
 
   it('matches models exactly and case-sensitively; "*" serves any model', () => {
@@ -57,7 +63,12 @@ describe('Router: registration and selection (Go cases 1–3)', () => {
     router.registerProvider(scriptedAdapter('test'));
     failTimes(router, 'test', 5);
     router.registerProvider(scriptedAdapter('test'), { weight: 3 });
-    expect(router.healthStatus().test).toMatchObject({ circuitState: 'closed', failureRate: 0, consecutiveFailures: 0, weight: 3 });
+    expect(router.healthStatus().test).toMatchObject({
+      circuitState: 'closed',
+      failureRate: 0,
+      consecutiveFailures: 0,
+      weight: 3,
+    });
   });
 
   it('refuses an unknown strategy and bad weights at construction', () => {
@@ -141,7 +152,11 @@ describe('Router: circuit breaker (Go cases 7–11)', () => {
     router.recordResult('test', { success: true, latencyMs: 5 });
     expect(router.circuitState('test')).toBe('half_open');
     router.recordResult('test', { success: true, latencyMs: 5 });
-    expect(router.healthStatus().test).toMatchObject({ circuitState: 'closed', failureRate: 0, consecutiveFailures: 0 });
+    expect(router.healthStatus().test).toMatchObject({
+      circuitState: 'closed',
+      failureRate: 0,
+      consecutiveFailures: 0,
+    });
 
     openCircuit(router, 'test');
     advance(30_000);
@@ -242,7 +257,11 @@ describe('Router: circuit breaker (Go cases 7–11)', () => {
     const router = new Router();
     router.registerProvider(scriptedAdapter('p'));
     router.setCircuitConfig({ consecutiveFailureLimit: 2, openTimeoutMs: 10 });
-    expect(router.circuitConfig()).toMatchObject({ consecutiveFailureLimit: 2, openTimeoutMs: 10, failureRateThreshold: 0.5 });
+    expect(router.circuitConfig()).toMatchObject({
+      consecutiveFailureLimit: 2,
+      openTimeoutMs: 10,
+      failureRateThreshold: 0.5,
+    });
     failTimes(router, 'p', 2);
     expect(router.circuitState('p')).toBe('open');
     expect(() => router.setCircuitConfig({ failureRateThreshold: -1 })).toThrow(ConfigurationError);
@@ -265,7 +284,9 @@ describe('Router: circuit breaker (Go cases 7–11)', () => {
     openCircuit(router, 'p');
     expect(router.resetCircuit('p')).toBe(true);
     expect(router.circuitState('p')).toBe('closed');
-    expect(listener).toHaveBeenLastCalledWith(expect.objectContaining({ from: 'open', to: 'closed', reason: 'manual_reset' }));
+    expect(listener).toHaveBeenLastCalledWith(
+      expect.objectContaining({ from: 'open', to: 'closed', reason: 'manual_reset' }),
+    );
   });
 });
 
@@ -309,7 +330,8 @@ describe('Router: cool-downs, operator switch and readiness', () => {
 describe('Router: fallbacks (port fix)', () => {
   it('returns the available providers minus those tried, best first by the strategy', () => {
     const router = new Router({ strategy: 'availability' });
-    for (const name of ['primary', 'second', 'third', 'other']) router.registerProvider(scriptedAdapter(name, name === 'other' ? ['x'] : ['m']));
+    for (const name of ['primary', 'second', 'third', 'other'])
+      router.registerProvider(scriptedAdapter(name, name === 'other' ? ['x'] : ['m']));
     router.recordResult('second', { success: false });
     failTimes(router, 'third', 5);
     expect(router.fallbackProviders('m', { exclude: ['primary'] }).map((adapter) => adapter.name)).toEqual(['second']);

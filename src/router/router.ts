@@ -1,5 +1,5 @@
-import type { ChatCompletionRequest } from '../../providers/chat-types.ts';
-import type { ProviderAdapter } from '../../providers/contract.ts';
+import type { ChatCompletionRequest } from '../contract/chat-types.ts';
+import type { ProviderAdapter } from '../contract/provider-adapter.ts';
 import type { CircuitTransition } from './circuit-breaker.ts';
 import { resolveCircuitConfig } from './circuit-config.ts';
 import { ConfigurationError, ModelNotFoundError, NoProviderAvailableError, type SkipReason } from './errors.ts';
@@ -111,12 +111,17 @@ export class Router {
    * @throws ConfigurationError for an empty name or a negative / non-finite weight.
    */
   registerProvider(adapter: ProviderAdapter, options: RegisterOptions = {}): void {
-    if (typeof adapter.name !== 'string' || adapter.name.trim() === '') throw new ConfigurationError('A provider needs a non-empty name');
+    if (typeof adapter.name !== 'string' || adapter.name.trim() === '')
+      throw new ConfigurationError('A provider needs a non-empty name');
     const weight = options.weight ?? 1;
-    if (!Number.isFinite(weight) || weight < 0) throw new ConfigurationError(`Provider '${adapter.name}': weight must be a finite number ≥ 0`);
+    if (!Number.isFinite(weight) || weight < 0)
+      throw new ConfigurationError(`Provider '${adapter.name}': weight must be a finite number ≥ 0`);
     this.records.delete(adapter.name);
     this.registrations += 1;
-    this.records.set(adapter.name, new ProviderRecord(adapter, this.registrations, weight, () => this.config, this.clock()));
+    this.records.set(
+      adapter.name,
+      new ProviderRecord(adapter, this.registrations, weight, () => this.config, this.clock()),
+    );
     this.index.rebuild(this.records.values());
     this.events.emit('providerRegistered', { provider: adapter.name });
   }
@@ -282,7 +287,9 @@ export class Router {
         if (id !== '' && id !== '*' && !owners.has(id)) owners.set(id, name);
       }
     }
-    return [...owners].sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0)).map(([id, ownedBy]) => ({ id, ownedBy }));
+    return [...owners]
+      .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))
+      .map(([id, ownedBy]) => ({ id, ownedBy }));
   }
 
   /** A provider's circuit state (moving open → half-open when the timeout has passed); undefined for unknown names. */
@@ -372,7 +379,8 @@ export class Router {
       const record = providers[index] as ProviderRecord;
       if (exclude !== undefined && exclude.has(record.name)) continue;
       // Fast path for the common case (closed, healthy, not cooling down); the rest is skipReason's.
-      const healthyAndClosed = record.circuit.state === 'closed' && record.available && record.enabled && record.coolingDownUntil <= now;
+      const healthyAndClosed =
+        record.circuit.state === 'closed' && record.available && record.enabled && record.coolingDownUntil <= now;
       if (healthyAndClosed || this.skipReason(record, now) === undefined) candidates.push(record);
     }
     return candidates;
@@ -391,7 +399,11 @@ export class Router {
     return record.available ? undefined : 'unavailable';
   }
 
-  private noProviderError(model: string, now: number, exclude: ReadonlySet<string> | undefined): NoProviderAvailableError {
+  private noProviderError(
+    model: string,
+    now: number,
+    exclude: ReadonlySet<string> | undefined,
+  ): NoProviderAvailableError {
     const providers = this.index.providersFor(model);
     if (providers.length === 0) return new ModelNotFoundError(model);
     const skipped: Record<string, SkipReason> = {};

@@ -1,6 +1,6 @@
-import type { ChatCompletion, ChatCompletionRequest } from '../../providers/chat-types.ts';
-import type { AbortSignalLike } from '../../providers/abort-latch.ts';
-import type { ChatStream, ProviderAdapter } from '../../providers/contract.ts';
+import type { ChatCompletion, ChatCompletionRequest } from '../contract/chat-types.ts';
+import type { AbortSignalLike } from '../contract/abort-latch.ts';
+import type { ChatStream, ProviderAdapter } from '../contract/provider-adapter.ts';
 
 /** A circuit's state; the strings double as metric label values. */
 export type CircuitState = 'closed' | 'open' | 'half_open';

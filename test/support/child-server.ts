@@ -23,7 +23,10 @@ export interface ChildServer {
  * Spawns a command in the repository root and watches its output for the listening line.
  * `command` defaults to `node <tsx cli> bootstrap.ts`.
  */
-export function spawnGateway(args: string[], command: { file: string; args: string[] } = { file: process.execPath, args: [TSX_CLI, 'bootstrap.ts'] }): ChildServer {
+export function spawnGateway(
+  args: string[],
+  command: { file: string; args: string[] } = { file: process.execPath, args: [TSX_CLI, 'bootstrap.ts'] },
+): ChildServer {
   const child = spawn(command.file, [...command.args, ...args], {
     cwd: REPOSITORY_ROOT,
     env: { ...process.env, OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '', NODE_OPTIONS: '' },
@@ -46,14 +49,16 @@ export function spawnGateway(args: string[], command: { file: string; args: stri
   child.stderr!.setEncoding('utf8').on('data', (text: string) => {
     stderr += text;
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
-    child.once('exit', (code, signal) => {
-      // Let the pipes flush before reporting.
-      setImmediate(() => {
-        rejectUrl(new Error(`the gateway exited (${code ?? signal}) before listening:\n${stdout}\n${stderr}`));
-        resolve({ code, signal, stdout, stderr });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (resolve) => {
+      child.once('exit', (code, signal) => {
+        // Let the pipes flush before reporting.
+        setImmediate(() => {
+          rejectUrl(new Error(`the gateway exited (${code ?? signal}) before listening:\n${stdout}\n${stderr}`));
+          resolve({ code, signal, stdout, stderr });
+        });
       });
-    });
-  });
+    },
+  );
   return { child, url, exited };
 }

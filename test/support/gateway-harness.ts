@@ -65,7 +65,11 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const config = parseConfig(
     {
       server: { ...options.server },
-      router: { strategy: 'round_robin', ...options.router, healthCheck: { intervalMs: 0, ...options.router?.healthCheck } },
+      router: {
+        strategy: 'round_robin',
+        ...options.router,
+        healthCheck: { intervalMs: 0, ...options.router?.healthCheck },
+      },
       providers: options.upstreams.map((upstream) => ({
         name: upstream.name,
         type: 'openai',
@@ -79,12 +83,24 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   );
   let running: RunningServer;
   try {
-    running = await startServer({ logger: silentLogger, drainTimeoutMs: 2_000, ...options.bootstrap, config, port: 0, host: '127.0.0.1' });
+    running = await startServer({
+      logger: silentLogger,
+      drainTimeoutMs: 2_000,
+      ...options.bootstrap,
+      config,
+      port: 0,
+      host: '127.0.0.1',
+    });
   } catch (error) {
     await Promise.all(Object.values(upstreams).map((upstream) => upstream.close()));
     throw error;
   }
-  const client = new OpenAI({ baseURL: `${running.url}/v1`, apiKey: options.apiKey ?? 'test-key', maxRetries: 0, timeout: 10_000 });
+  const client = new OpenAI({
+    baseURL: `${running.url}/v1`,
+    apiKey: options.apiKey ?? 'test-key',
+    maxRetries: 0,
+    timeout: 10_000,
+  });
   return {
     upstreams,
     running,
@@ -98,6 +114,9 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
 }
 
 /** A one-message request body. */
-export function userRequest(model = 'gpt-4o-mini', content = 'Hello'): { model: string; messages: Array<{ role: 'user'; content: string }> } {
+export function userRequest(
+  model = 'gpt-4o-mini',
+  content = 'Hello',
+): { model: string; messages: Array<{ role: 'user'; content: string }> } {
   return { model, messages: [{ role: 'user', content }] };
 }

@@ -13,8 +13,21 @@ export type StreamStep = { chunk: unknown } | { raw: string } | { delayMs: numbe
 
 /** How the upstream answers one request. */
 export type UpstreamScript =
-  | { kind: 'json'; status?: number; headers?: Record<string, string>; body: unknown; delayMs?: number; /** Sent instead of `body` serialised. */ rawBody?: string }
-  | { kind: 'stream'; steps: StreamStep[]; done?: boolean; then?: 'end' | 'reset' | 'hang'; headers?: Record<string, string> }
+  | {
+      kind: 'json';
+      status?: number;
+      headers?: Record<string, string>;
+      body: unknown;
+      delayMs?: number;
+      /** Sent instead of `body` serialised. */ rawBody?: string;
+    }
+  | {
+      kind: 'stream';
+      steps: StreamStep[];
+      done?: boolean;
+      then?: 'end' | 'reset' | 'hang';
+      headers?: Record<string, string>;
+    }
   | { kind: 'hang' }
   | { kind: 'reset' };
 
@@ -47,7 +60,11 @@ export interface OpenAIUpstream {
 }
 
 /** A `chat.completion` body. */
-export function completionBody(content: string, model = 'gpt-4o-mini', id = 'chatcmpl-upstream'): Record<string, unknown> {
+export function completionBody(
+  content: string,
+  model = 'gpt-4o-mini',
+  id = 'chatcmpl-upstream',
+): Record<string, unknown> {
   return {
     id,
     object: 'chat.completion',
@@ -65,7 +82,14 @@ export function chunkBody(content: string | null, model = 'gpt-4o-mini'): Record
     object: 'chat.completion.chunk',
     created: 1_763_000_000,
     model,
-    choices: [{ index: 0, delta: content === null ? {} : { content }, logprobs: null, finish_reason: content === null ? 'stop' : null }],
+    choices: [
+      {
+        index: 0,
+        delta: content === null ? {} : { content },
+        logprobs: null,
+        finish_reason: content === null ? 'stop' : null,
+      },
+    ],
   };
 }
 
@@ -81,8 +105,17 @@ export function streamScript(pieces: string[], options: { delayMs?: number; mode
 }
 
 /** An OpenAI-shaped error script. */
-export function errorScript(status: number, message = `upstream error ${status}`, headers?: Record<string, string>): UpstreamScript {
-  return { kind: 'json', status, body: { error: { message, type: status === 429 ? 'rate_limit_error' : 'server_error', param: null, code: null } }, ...(headers ? { headers } : {}) };
+export function errorScript(
+  status: number,
+  message = `upstream error ${status}`,
+  headers?: Record<string, string>,
+): UpstreamScript {
+  return {
+    kind: 'json',
+    status,
+    body: { error: { message, type: status === 429 ? 'rate_limit_error' : 'server_error', param: null, code: null } },
+    ...(headers ? { headers } : {}),
+  };
 }
 
 /**
@@ -101,7 +134,10 @@ export async function startOpenAIUpstream(name = 'upstream'): Promise<OpenAIUpst
   const queue: UpstreamScript[] = [];
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
-  let fallback: UpstreamScript | ((call: UpstreamCall) => UpstreamScript) = { kind: 'json', body: completionBody(`hello from ${name}`) };
+  let fallback: UpstreamScript | ((call: UpstreamCall) => UpstreamScript) = {
+    kind: 'json',
+    body: completionBody(`hello from ${name}`),
+  };
   let healthy = true;
 
   const sleep = (milliseconds: number) =>
@@ -129,7 +165,11 @@ export async function startOpenAIUpstream(name = 'upstream'): Promise<OpenAIUpst
         return;
       }
       case 'stream': {
-        response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...script.headers });
+        response.writeHead(200, {
+          'content-type': 'text/event-stream',
+          'cache-control': 'no-cache',
+          ...script.headers,
+        });
         response.flushHeaders();
         for (const step of script.steps) {
           if (response.destroyed) return;
@@ -177,7 +217,11 @@ export async function startOpenAIUpstream(name = 'upstream'): Promise<OpenAIUpst
       });
       if (request.method === 'GET' && request.url?.endsWith('/models')) {
         response.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
-        response.end(JSON.stringify(healthy ? { object: 'list', data: [] } : { error: { message: 'unhealthy', type: 'server_error' } }));
+        response.end(
+          JSON.stringify(
+            healthy ? { object: 'list', data: [] } : { error: { message: 'unhealthy', type: 'server_error' } },
+          ),
+        );
         return;
       }
       calls.push(call);

@@ -46,9 +46,7 @@ export function createLatencyStrategy(options: LatencyStrategyOptions = {}): Sel
       return bestIndex === -1 ? 0 : bestIndex;
     },
     rank(candidates) {
-      return candidates
-        .slice()
-        .sort((left, right) => rankKey(left) - rankKey(right) || left.order - right.order);
+      return candidates.slice().sort((left, right) => rankKey(left) - rankKey(right) || left.order - right.order);
     },
   };
 }

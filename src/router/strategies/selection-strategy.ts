@@ -23,7 +23,10 @@ export interface SelectionStrategy {
 }
 
 /** Stable sort of a copy by a numeric key, ascending; equal keys keep registration order. */
-export function sortedBy(candidates: readonly ProviderRecord[], key: (record: ProviderRecord) => number): ProviderRecord[] {
+export function sortedBy(
+  candidates: readonly ProviderRecord[],
+  key: (record: ProviderRecord) => number,
+): ProviderRecord[] {
   return candidates.slice().sort((left, right) => key(left) - key(right) || left.order - right.order);
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSeededRandom as seededRandom } from '../../../providers/seeded-random.ts';
+import { createSeededRandom as seededRandom } from '../../contract/seeded-random.ts';
 import { Router } from '../router.ts';
 import { manualClock, scriptedAdapter } from '../test-support/scripted-adapter.ts';
 
@@ -17,7 +17,9 @@ describe('latency strategy', () => {
     const { clock } = manualClock();
     const router = new Router({ strategy: 'latency', clock });
     for (const name of ['a', 'b', 'c']) router.registerProvider(scriptedAdapter(name));
-    expect([router.selectProvider('m').name, router.selectProvider('m').name, router.selectProvider('m').name]).toEqual(['a', 'b', 'c']);
+    expect([router.selectProvider('m').name, router.selectProvider('m').name, router.selectProvider('m').name]).toEqual(
+      ['a', 'b', 'c'],
+    );
     router.recordResult('a', { success: true, latencyMs: 50 });
     router.recordResult('b', { success: true, latencyMs: 20 });
     expect(router.selectProvider('m').name).toBe('b');
@@ -116,7 +118,10 @@ describe('weighted strategy', () => {
   });
 
   it('picks the extremes of the random range correctly', () => {
-    for (const [value, expected] of [[0, 'a'], [0.999_999_999, 'c']] as const) {
+    for (const [value, expected] of [
+      [0, 'a'],
+      [0.999_999_999, 'c'],
+    ] as const) {
       const router = new Router({ strategy: 'weighted', random: () => value });
       for (const name of ['a', 'b', 'c']) router.registerProvider(scriptedAdapter(name));
       expect(router.selectProvider('m').name).toBe(expected);

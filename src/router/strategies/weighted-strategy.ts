@@ -25,7 +25,10 @@ export function createWeightedStrategy(): SelectionStrategy {
     },
     rank(candidates, { random }) {
       // Weighted order without replacement (Efraimidis–Spirakis keys); zero weights last.
-      const keyed = candidates.map((record) => ({ record, key: record.weight > 0 ? Math.pow(random(), 1 / record.weight) : -1 }));
+      const keyed = candidates.map((record) => ({
+        record,
+        key: record.weight > 0 ? Math.pow(random(), 1 / record.weight) : -1,
+      }));
       keyed.sort((left, right) => right.key - left.key || left.record.order - right.record.order);
       return keyed.map((entry) => entry.record);
     },

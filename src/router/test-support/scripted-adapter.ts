@@ -1,12 +1,10 @@
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../../../providers/chat-types.ts';
-import type { CallOptions, ChatStream, ProviderAdapter } from '../../../providers/contract.ts';
-import { ProviderError } from '../../../providers/provider-error.ts';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../../contract/chat-types.ts';
+import type { CallOptions, ChatStream, ProviderAdapter } from '../../contract/provider-adapter.ts';
+import { ProviderError } from '../../contract/provider-error.ts';
 
 /** One scripted outcome of a call: a reply, an HTTP status failure, or a stream that fails after n chunks. */
 export type ScriptedOutcome =
-  | { reply: string }
-  | { status: number; retryAfterMs?: number }
-  | { chunks: string[]; failAfter?: number };
+  { reply: string } | { status: number; retryAfterMs?: number } | { chunks: string[]; failAfter?: number };
 
 /** A provider adapter driven by a script, for router tests: no sockets, outcomes in order. */
 export interface ScriptedAdapter extends ProviderAdapter {
@@ -19,7 +17,11 @@ export interface ScriptedAdapter extends ProviderAdapter {
 }
 
 /** Creates a scripted adapter serving `models`; by default it always replies `from <name>`. */
-export function scriptedAdapter(name: string, models: readonly string[] = ['*'], options: { withHealthCheck?: boolean } = {}): ScriptedAdapter {
+export function scriptedAdapter(
+  name: string,
+  models: readonly string[] = ['*'],
+  options: { withHealthCheck?: boolean } = {},
+): ScriptedAdapter {
   let outcomes: ScriptedOutcome[] = [{ reply: `from ${name}` }];
   let cursor = 0;
   const next = (): ScriptedOutcome => outcomes[Math.min(cursor++, outcomes.length - 1)] as ScriptedOutcome;
@@ -38,7 +40,12 @@ export function scriptedAdapter(name: string, models: readonly string[] = ['*'],
     choices: [{ index: 0, delta: { content }, finish_reason: null }],
   });
   const failure = (outcome: { status: number; retryAfterMs?: number }): ProviderError =>
-    new ProviderError(`${name} answered ${outcome.status}`, { kind: 'http', provider: name, status: outcome.status, retryAfterMs: outcome.retryAfterMs });
+    new ProviderError(`${name} answered ${outcome.status}`, {
+      kind: 'http',
+      provider: name,
+      status: outcome.status,
+      retryAfterMs: outcome.retryAfterMs,
+    });
   const aborted = (): ProviderError => new ProviderError('aborted', { kind: 'aborted', provider: name });
 
   const adapter: ScriptedAdapter = {
@@ -87,7 +94,11 @@ export function scriptedAdapter(name: string, models: readonly string[] = ['*'],
 }
 
 /** A manual clock for routers under test: `clock()` reads it, `advance(ms)` moves it. */
-export function manualClock(start = 1_000_000): { clock: () => number; advance: (ms: number) => void; set: (ms: number) => void } {
+export function manualClock(start = 1_000_000): {
+  clock: () => number;
+  advance: (ms: number) => void;
+  set: (ms: number) => void;
+} {
   let now = start;
   return {
     clock: () => now,

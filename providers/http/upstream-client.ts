@@ -1,0 +1,199 @@
+/**
+ * The HTTP side shared by the OpenAI-compatible and Anthropic adapters: one keep-alive undici
+ * `Pool` per provider instance (created once, never global `fetch`), header objects built
+ * once, `pool.dispatch()` with a whole-body handler for non-streamed calls (the hot path) and
+ * a streaming handler for streamed ones (no `Readable` per response), and every failure
+ * turned into a `ProviderError`.
+ */
+import { Pool } from 'undici';
+import { BufferedResponseHandler } from './buffered-response-handler.ts';
+import { keepRawJson, type CallOptions } from '../../src/contract/provider-adapter.ts';
+import { createHttpProviderError, MAX_ERROR_BODY_BYTES } from './http-error.ts';
+import { ProviderError } from '../../src/contract/provider-error.ts';
+import type { ResponseHeaders } from './retry-after.ts';
+import { StreamingResponseHandler } from './streaming-response-handler.ts';
+import type { UpstreamBodySource } from './upstream-body.ts';
+import { UpstreamCall } from './upstream-call.ts';
+
+/** Connection settings shared by the HTTP adapters' options. */
+export interface UpstreamConnectionOptions {
+  /** Maximum open sockets to the upstream. Default: unlimited (undici's default). */
+  connections?: number;
+  /** How long an idle keep-alive socket stays open, in ms. Default 60000. */
+  keepAliveTimeoutMs?: number;
+  /** TCP connect timeout in ms. Default 10000. */
+  connectTimeoutMs?: number;
+}
+
+/** Options of `UpstreamClient`. */
+export interface UpstreamClientOptions extends UpstreamConnectionOptions {
+  /** The provider's registered name, used in errors. */
+  provider: string;
+  /** Absolute base URL; its path (e.g. `/v1`) and query (e.g. `?api-version=…`) are kept. */
+  baseURL: string;
+  /** Headers sent with every request (auth, content type); built once. */
+  headers: Record<string, string>;
+  /** Strings scrubbed from error messages and bodies (API keys). */
+  secrets?: readonly string[];
+}
+
+/** A 2xx upstream response whose body is still to be read, and the guard of its call. */
+export interface OpenUpstreamResponse {
+  call: UpstreamCall;
+  /** The body, held back until a sink is attached (e.g. by `new SseChunkStream(call, body, translator)`). */
+  body: UpstreamBodySource;
+  headers: ResponseHeaders;
+}
+
+/**
+ * One provider's connection to its upstream.
+ *
+ * @example
+ * ```ts
+ * const client = new UpstreamClient({ provider: 'primary', baseURL: 'https://api.openai.com/v1', headers: { authorization: `Bearer ${apiKey}` } });
+ * const completion = await client.postJson(client.resolvePath('/chat/completions'), JSON.stringify(request), { timeoutMs: 30_000 });
+ * await client.close();
+ * ```
+ */
+export class UpstreamClient {
+  readonly provider: string;
+  readonly pool: Pool;
+  readonly #pathPrefix: string;
+  readonly #query: string;
+  readonly #headers: Record<string, string>;
+  readonly #postHeaders: Record<string, string>;
+  readonly #secrets: readonly string[];
+
+  constructor(options: UpstreamClientOptions) {
+    const url = new URL(options.baseURL);
+    this.provider = options.provider;
+    this.#pathPrefix = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
+    this.#query = url.search;
+    this.#headers = { ...options.headers };
+    this.#postHeaders = { 'content-type': 'application/json', ...options.headers };
+    this.#secrets = options.secrets ?? [];
+    this.pool = new Pool(url.origin, {
+      connections: options.connections ?? null,
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? 60_000,
+      connectTimeout: options.connectTimeoutMs ?? 10_000,
+      // Timeouts are per call (CallOptions.timeoutMs), enforced by UpstreamCall.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+  }
+
+  /** The request path for an endpoint below the base URL; compute it once, in the factory. */
+  resolvePath(endpoint: string): string {
+    return this.#pathPrefix + endpoint + this.#query;
+  }
+
+  /**
+   * POSTs a JSON body and returns the parsed JSON response, its text kept under `RAW_JSON`
+   * (so an unchanged pass-through need not serialise it again). The timeout covers the whole
+   * response. Rejects with a `ProviderError` (`http`, `timeout`, `aborted`, `connection`,
+   * or `protocol` when a 2xx body is not JSON).
+   */
+  async postJson(path: string, body: string, options: CallOptions | undefined): Promise<unknown> {
+    const call = new UpstreamCall(this.provider, options?.signal, options?.timeoutMs);
+    call.start();
+    try {
+      // The handler listens to the call's latch (timeout, caller's abort) until it settles.
+      const handler = new BufferedResponseHandler({ signal: call.controller, errorBodyLimit: MAX_ERROR_BODY_BYTES });
+      this.pool.dispatch({ path, method: 'POST', headers: this.#headersFor(options), body }, handler);
+      const response = await handler.response;
+      const { statusCode, text } = response;
+      if (statusCode < 200 || statusCode >= 300) {
+        const { provider } = this;
+        throw createHttpProviderError({
+          provider,
+          status: statusCode,
+          headers: response.headers,
+          bodyText: text,
+          secrets: this.#secrets,
+        });
+      }
+      try {
+        const value: unknown = JSON.parse(text);
+        return value !== null && typeof value === 'object' ? keepRawJson(value, text) : value;
+      } catch (error) {
+        throw new ProviderError(`${this.provider}: upstream answered ${statusCode} with a body that is not JSON`, {
+          kind: 'protocol',
+          provider: this.provider,
+          status: statusCode,
+          cause: error,
+        });
+      }
+    } catch (error) {
+      throw error instanceof ProviderError && !call.timedOut ? error : call.failure(error);
+    } finally {
+      call.finish();
+    }
+  }
+
+  /**
+   * POSTs a JSON body and resolves once the upstream answered 2xx, with the body still
+   * unread and the call still armed (its timer now measures the gap to the next chunk).
+   * A non-2xx answer rejects with a `ProviderError` of kind `http` (its body read up to
+   * `MAX_ERROR_BODY_BYTES`).
+   */
+  async postForStream(path: string, body: string, options: CallOptions | undefined): Promise<OpenUpstreamResponse> {
+    const call = new UpstreamCall(this.provider, options?.signal, options?.timeoutMs);
+    call.start();
+    try {
+      // The handler listens to the call's latch (timeout, caller's abort) until the body is over.
+      const handler = new StreamingResponseHandler({ signal: call.controller, errorBodyLimit: MAX_ERROR_BODY_BYTES });
+      this.pool.dispatch({ path, method: 'POST', headers: this.#headersFor(options), body }, handler);
+      const response = await handler.response;
+      const { statusCode } = response;
+      if (statusCode < 200 || statusCode >= 300) {
+        const { provider } = this;
+        throw createHttpProviderError({
+          provider,
+          status: statusCode,
+          headers: response.headers,
+          bodyText: response.text,
+          secrets: this.#secrets,
+        });
+      }
+      call.refresh();
+      return { call, body: handler, headers: response.headers };
+    } catch (error) {
+      call.finish();
+      throw error instanceof ProviderError && !call.timedOut ? error : call.failure(error);
+    }
+  }
+
+  /** GETs a path and resolves true on 2xx; false on any other status or failure (abort included). */
+  async probe(path: string, signal: AbortSignal): Promise<boolean> {
+    if (signal.aborted) return false;
+    try {
+      const response = await this.pool.request({ path, method: 'GET', headers: this.#headers, signal });
+      await response.body.dump();
+      return response.statusCode >= 200 && response.statusCode < 300;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Closes the pool: lets in-flight requests finish for at most `graceMs` (default 1000),
+   * then destroys them (they fail with kind `connection`), so closing never hangs on a
+   * silent upstream.
+   */
+  async close(graceMs = 1000): Promise<void> {
+    if (this.pool.closed || this.pool.destroyed) return;
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'grace over'>((resolve) => {
+      timer = setTimeout(resolve, graceMs, 'grace over');
+      timer.unref();
+    });
+    const outcome = await Promise.race([this.pool.close(), graceOver]);
+    clearTimeout(timer);
+    if (outcome === 'grace over') await this.pool.destroy();
+  }
+
+  #headersFor(options: CallOptions | undefined): Record<string, string> {
+    const requestId = options?.requestId;
+    return requestId === undefined ? this.#postHeaders : { ...this.#postHeaders, 'x-request-id': requestId };
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The adapter for any OpenAI-compatible Chat Completions upstream (OpenAI, Azure OpenAI with
+ * a query string in the base URL, vLLM, Ollama, OpenRouter, Groq, a local mock…).
+ */
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../../src/contract/chat-types.ts';
+import {
+  rawJson,
+  type CallOptions,
+  type ChatStream,
+  type ProviderAdapter,
+} from '../../src/contract/provider-adapter.ts';
+import { OpenAIChunkTranslator } from './openai-chunk-translator.ts';
+import { ProviderError } from '../../src/contract/provider-error.ts';
+import { SseChunkStream } from '../http/sse-chunk-stream.ts';
+import { UpstreamClient, type UpstreamConnectionOptions } from '../http/upstream-client.ts';
+
+/** Options of `createOpenAIProvider`. */
+export interface OpenAIProviderOptions extends UpstreamConnectionOptions {
+  /** Unique provider name (router key, metrics label, `x-switchboard-provider`). */
+  name: string;
+  /** Base URL including the version path, as in the `openai` SDK: `https://api.openai.com/v1`. */
+  baseURL: string;
+  /** Sent as `Authorization: Bearer <apiKey>`; omit for upstreams without auth. */
+  apiKey?: string;
+  /** Model ids this provider serves; `'*'` matches any. */
+  models: readonly string[];
+  /** Extra headers sent with every request (e.g. `OpenAI-Organization`, `api-key` for Azure). */
+  headers?: Record<string, string>;
+}
+
+/**
+ * Creates an adapter for an OpenAI-compatible upstream. It POSTs `{baseURL}/chat/completions`
+ * through its own keep-alive undici pool, forwarding the request body as is (unknown fields
+ * included) with only `stream` set by the method called; health is `GET {baseURL}/models`.
+ *
+ * @example
+ * ```ts
+ * const openai = createOpenAIProvider({
+ *   name: 'primary',
+ *   baseURL: 'https://api.openai.com/v1',
+ *   apiKey: process.env.OPENAI_API_KEY,
+ *   models: ['gpt-4o-mini', 'gpt-4o'],
+ * });
+ * const completion = await openai.chat({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }] }, { timeoutMs: 30_000 });
+ * for await (const chunk of await openai.stream(request, { signal })) process.stdout.write(chunk.choices[0]?.delta.content ?? '');
+ * await openai.close();
+ * ```
+ */
+export function createOpenAIProvider(options: OpenAIProviderOptions): ProviderAdapter {
+  const { name, apiKey } = options;
+  const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+  if (apiKey !== undefined && apiKey.length > 0) headers.authorization = `Bearer ${apiKey}`;
+  const client = new UpstreamClient({
+    provider: name,
+    baseURL: options.baseURL,
+    headers,
+    secrets: apiKey !== undefined && apiKey.length > 0 ? [apiKey] : [],
+    connections: options.connections,
+    keepAliveTimeoutMs: options.keepAliveTimeoutMs,
+    connectTimeoutMs: options.connectTimeoutMs,
+  });
+  const completionsPath = client.resolvePath('/chat/completions');
+  const modelsPath = client.resolvePath('/models');
+  const models = Object.freeze([...options.models]);
+
+  return {
+    name,
+    type: 'openai',
+    models,
+
+    async chat(request: ChatCompletionRequest, callOptions?: CallOptions): Promise<ChatCompletion> {
+      // Serialize once; copy the request only when `stream` must change.
+      const body =
+        request.stream === undefined || request.stream === false
+          ? (rawJson(request) ?? JSON.stringify(request))
+          : JSON.stringify({ ...request, stream: undefined });
+      const completion = await client.postJson(completionsPath, body, callOptions);
+      if (
+        completion === null ||
+        typeof completion !== 'object' ||
+        !Array.isArray((completion as ChatCompletion).choices)
+      ) {
+        throw new ProviderError(`${name}: upstream answered 2xx without a \`choices\` array`, {
+          kind: 'protocol',
+          provider: name,
+          body: completion,
+        });
+      }
+      return completion as ChatCompletion;
+    },
+
+    async stream(request: ChatCompletionRequest, callOptions?: CallOptions): Promise<ChatStream> {
+      const body =
+        request.stream === true
+          ? (rawJson(request) ?? JSON.stringify(request))
+          : JSON.stringify({ ...request, stream: true });
+      const response = await client.postForStream(completionsPath, body, callOptions);
+      return new SseChunkStream<ChatCompletionChunk>(response.call, response.body, new OpenAIChunkTranslator(name));
+    },
+
+    healthCheck(signal: AbortSignal): Promise<boolean> {
+      return client.probe(modelsPath, signal);
+    },
+
+    close(): Promise<void> {
+      return client.close();
+    },
+  };
+}

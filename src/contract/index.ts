@@ -1,0 +1,24 @@
+/**
+ * The adapter contract: what a provider adapter implements and what the router, the gateway and
+ * every adapter agree on (chat types, the error root of upstream failures, the abort signal type).
+ * No runtime dependencies.
+ *
+ * @example
+ * ```ts
+ * import type { ProviderAdapter } from 'switchboard/contract';
+ * ```
+ */
+export {
+  RAW_JSON,
+  rawJson,
+  keepRawJson,
+  chunkTextOf,
+  type CallOptions,
+  type ChatStream,
+  type ChunkTextSource,
+  type ProviderAdapter,
+} from './provider-adapter.ts';
+export { AbortLatch, type AbortListener, type AbortSignalLike } from './abort-latch.ts';
+export type * from './chat-types.ts';
+export { ProviderError, type ProviderErrorKind, type ProviderErrorOptions } from './provider-error.ts';
+export { createSeededRandom } from './seeded-random.ts';
