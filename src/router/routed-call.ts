@@ -186,6 +186,7 @@ function recordFailure(
     countsAsFailure: providerError.isProviderFault,
     retryAfterMs: providerError.status === 429 || providerError.status === 529 ? providerError.retryAfterMs : undefined,
     model,
+    error: providerError,
   });
   return providerError;
 }
@@ -280,6 +281,7 @@ class RecordedStream implements ChatStream, ChunkTextSource, AsyncIterator<ChatC
       latencyMs: this.#timeToFirstChunkMs,
       countsAsFailure: providerError.isProviderFault,
       model: this.#model,
+      error: providerError,
     });
     return providerError;
   }

@@ -69,6 +69,11 @@ export interface ResultInput {
   retryAfterMs?: number;
   /** The model of the request, passed through to the `result` event. */
   model?: string;
+  /**
+   * For a failure: what failed (a `ProviderError` from routed calls), for observers of the `result`
+   * event (logs, traces). The router itself ignores it.
+   */
+  error?: unknown;
 }
 
 /** Everything the router knows about one provider's health, as returned by `healthStatus()`. */
