@@ -9,7 +9,7 @@ export interface PeakEwmaStrategyOptions {
 }
 
 /** A failed attempt counts as a sample at least this slow (ms), so a provider failing fast never looks fast. */
-const FAILURE_FLOOR_MS = 1_000;
+const FAILURE_SAMPLE_FLOOR_MS = 1_000;
 /** Score of an unmeasured provider that already has a call under way: it gets one request at a time. */
 const BUSY_UNMEASURED_SCORE = Number.MAX_SAFE_INTEGER;
 
@@ -19,8 +19,9 @@ const BUSY_UNMEASURED_SCORE = Number.MAX_SAFE_INTEGER;
  * count and a fast provider that starts queueing sheds traffic at once. Ties go to the fewer
  * in flight, then the earliest registered. An unmeasured provider scores 0 while idle (it is
  * tried), and is never sent a second call before its first answers. A failure that counts
- * against the provider is a sample of twice the estimate (at least 1 s). Fallbacks are ranked
- * by the same score.
+ * against the provider is a sample no faster than the estimate and at least 1 s, so failing
+ * fast never attracts traffic, while a provider back from an outage (its estimate decayed while
+ * its circuit was open) is tried again at once. Fallbacks are ranked by the same score.
  */
 export function createP2cStrategy(options: PeakEwmaStrategyOptions = {}): SelectionStrategy {
   const estimates = new WeakMap<ProviderRecord, PeakEwma>();
@@ -65,7 +66,7 @@ export function createP2cStrategy(options: PeakEwmaStrategyOptions = {}): Select
       }
       if (result.countsAsFailure === false) return;
       const estimate = estimateOf(record);
-      estimate.observe(Math.max(FAILURE_FLOOR_MS, result.latencyMs ?? 0, 2 * estimate.estimate(now)), now);
+      estimate.observe(Math.max(FAILURE_SAMPLE_FLOOR_MS, result.latencyMs ?? 0, estimate.estimate(now)), now);
     },
   };
 }
