@@ -14,7 +14,15 @@ import { GatewayError, internalError, openAIErrorBody } from './openai-error.ts'
 import { limitRate } from './rate-limit.ts';
 import { requestContext } from './request-context.ts';
 import { requestGuard, type RequestCheck } from './request-guard.ts';
-import { jsonLineLogger, scrubbingLogger, silentLogger, type RequestLogger } from './request-log.ts';
+import {
+  jsonLineLogger,
+  levelFilter,
+  scrubbingLogger,
+  silentLogger,
+  type LogLevel,
+  type RequestLogger,
+} from './request-log.ts';
+import { logRouterEvents } from './router-event-log.ts';
 import { modelsRoutes } from './models-routes.ts';
 import { DASHBOARD_HEADERS, DASHBOARD_HTML } from './dashboard-page.ts';
 import { createRouterEventStream } from './router-event-stream.ts';
@@ -48,6 +56,8 @@ export interface GatewayOptions {
   lifecycle?: ServerLifecycle | undefined;
   /** Interval of the keep-alive comment on `GET /admin/events`. Default 15000 ms. */
   eventKeepAliveMs?: number | undefined;
+  /** Records below this level are dropped. Default: `server.logLevel` of the config, else `info`. */
+  logLevel?: LogLevel | undefined;
 }
 
 /**
@@ -69,7 +79,12 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   const { router, config, metrics } = options;
   const server = config.server;
   const scrubber = options.scrubber ?? new SecretScrubber([...(server.apiKeys ?? []), server.adminToken]);
-  const logger = scrubbingLogger(options.logger ?? (process.env.VITEST ? silentLogger : jsonLineLogger()), scrubber);
+  const logLevel = options.logLevel ?? (server as { logLevel?: LogLevel }).logLevel ?? 'info';
+  const logger = levelFilter(
+    scrubbingLogger(options.logger ?? (process.env.VITEST ? silentLogger : jsonLineLogger()), scrubber),
+    logLevel,
+  );
+  logRouterEvents({ router, logger, scrubber });
   const app = new Hono<GatewayEnv>();
 
   app.use('*', requestContext({ logger }));

@@ -12,14 +12,18 @@ export interface RequestContextOptions {
   headerName?: string;
   /** Makes a new id when the client sent none. Default `crypto.randomUUID`. */
   generate?: () => string;
+  /** Paths whose access lines are `debug` rather than `info` (probes and scrapes). Default `/health`, `/metrics`. */
+  quietPaths?: readonly string[];
 }
+
+const QUIET_PATHS: readonly string[] = ['/health', '/metrics'];
 
 /**
  * Middleware opening and closing every request: notes its arrival (`c.var.startedAt`), takes
  * the client's `x-request-id` (sanitised) or generates one, stores it as `c.var.requestId`
  * and echoes it on every response (errors and 404s included); hands the handlers
  * `c.var.logFields` to fill; when the request is answered, logs one record with method,
- * path, status, latency and those fields.
+ * path, status, latency and those fields (`debug` for `quietPaths`, else `info`).
  *
  * @example
  * ```ts
@@ -28,6 +32,7 @@ export interface RequestContextOptions {
  */
 export function requestContext(options: RequestContextOptions): MiddlewareHandler<GatewayEnv> {
   const { logger, headerName = 'x-request-id', generate = randomUUID } = options;
+  const quietPaths = new Set(options.quietPaths ?? QUIET_PATHS);
   return async (context, next) => {
     const started = performance.now();
     const id = sanitizeRequestId(context.req.header(headerName)) ?? generate();
@@ -39,7 +44,7 @@ export function requestContext(options: RequestContextOptions): MiddlewareHandle
     await next();
     const record: RequestLogRecord = {
       time: new Date().toISOString(),
-      level: 'info',
+      level: quietPaths.has(context.req.path) ? 'debug' : 'info',
       msg: 'request',
       id,
       method: context.req.method,

@@ -1,9 +1,19 @@
 import type { SecretScrubber } from '../contract/secret-scrubber.ts';
 
-/** One structured log line per request. Never holds message content or keys. */
+/** Severity of a log record, least to most severe; `server.logLevel` drops records below it. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** The log levels in increasing severity. */
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+/**
+ * One structured log line: a request's access line (`msg: "request"`), an upstream attempt's
+ * failure, a circuit transition, a failed health probe, an unexpected error. Never holds message
+ * content or keys; text from upstreams is scrubbed (see `scrubbingLogger`).
+ */
 export interface RequestLogRecord {
   time: string;
-  level: 'info' | 'error';
+  level: LogLevel;
   msg: string;
   id: string | undefined;
   method?: string;
@@ -15,8 +25,22 @@ export interface RequestLogRecord {
   attempts?: number;
   stream?: boolean;
   errorCode?: string | null;
-  /** For `level: 'error'`: what failed unexpectedly (name and message, no stack). */
+  /** For `level: 'error'`: what failed unexpectedly (name and message, no stack); for upstream failures, their message. */
   error?: string;
+  /** An upstream failure's kind: `http`, `timeout`, `connection`, `protocol`. */
+  kind?: string;
+  /** The status an upstream answered. */
+  upstreamStatus?: number;
+  /** The first 200 characters of an upstream's error body, scrubbed. */
+  upstreamBody?: string;
+  /** A connection failure's code, e.g. `ECONNREFUSED`, `ECONNRESET`, `UND_ERR_SOCKET`. */
+  connectionErrorCode?: string;
+  /** Whether the failure counted against the provider's health. */
+  countsAsFailure?: boolean;
+  /** A circuit transition: the states and why. */
+  from?: string;
+  to?: string;
+  reason?: string;
 }
 
 /** Receives log records; inject one to route logs elsewhere or to silence them. */
@@ -73,6 +97,24 @@ export function scrubbingLogger(logger: RequestLogger, scrubber: SecretScrubber)
     const scrubbed: RequestLogRecord = { ...record, msg: scrubber.scrub(record.msg) };
     if (record.error !== undefined) scrubbed.error = scrubber.scrub(record.error);
     logger(scrubbed);
+  };
+}
+
+/**
+ * Wraps `logger` so that records below `minimum` are dropped (`server.logLevel`): at `info`, the
+ * `debug` access lines of `/health` and `/metrics` are not written.
+ *
+ * @example
+ * ```ts
+ * const logger = levelFilter(jsonLineLogger(), 'warn'); // upstream failures and errors only
+ * ```
+ */
+export function levelFilter(logger: RequestLogger, minimum: LogLevel): RequestLogger {
+  if (minimum === 'debug') return logger;
+  const threshold = LOG_LEVELS.indexOf(minimum);
+  const enabled = new Set(LOG_LEVELS.filter((_level, index) => index >= threshold));
+  return (record) => {
+    if (enabled.has(record.level)) logger(record);
   };
 }
 

@@ -4,8 +4,8 @@ import type { ProviderRecord } from './provider-record.ts';
 export interface HealthCheckTarget {
   /** The records to probe, read at every tick so added/removed providers are followed. */
   records(): Iterable<ProviderRecord>;
-  /** Applies one probe's outcome to the provider's health and circuit. */
-  applyProbeResult(record: ProviderRecord, healthy: boolean): void;
+  /** Applies one probe's outcome to the provider's health and circuit; `failure` says why it failed. */
+  applyProbeResult(record: ProviderRecord, healthy: boolean, failure?: string): void;
 }
 
 /**
@@ -72,19 +72,25 @@ export class HealthChecker {
       controller.signal.addEventListener('abort', () => resolve(false), { once: true });
     });
     let healthy: boolean;
+    let failure: string | undefined;
     try {
       healthy = await Promise.race([
         record.adapter.healthCheck!(controller.signal).then((value) => value === true),
         timedOut,
       ]);
-    } catch {
+      if (!healthy)
+        failure = controller.signal.aborted
+          ? `health check timed out after ${this.timeoutMs} ms`
+          : 'the health check answered unhealthy';
+    } catch (error) {
       healthy = false;
+      failure = error instanceof Error ? error.message : String(error);
     } finally {
       clearTimeout(timeout);
       record.probing = false;
     }
     const stopped = !this.running.delete(controller);
-    if (!stopped) this.target.applyProbeResult(record, healthy);
+    if (!stopped) this.target.applyProbeResult(record, healthy, failure);
   }
 
   private stopTimer(): void {

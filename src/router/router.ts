@@ -89,7 +89,7 @@ export class Router {
     this.healthChecker = new HealthChecker(
       {
         records: () => this.records.values(),
-        applyProbeResult: (record, healthy) => this.applyProbeResult(record, healthy),
+        applyProbeResult: (record, healthy, failure) => this.applyProbeResult(record, healthy, failure),
       },
       healthCheckTimeoutMs,
     );
@@ -423,8 +423,10 @@ export class Router {
     return new NoProviderAvailableError(model, skipped, allCoolingDown ? shortestCoolDown : undefined);
   }
 
-  private applyProbeResult(record: ProviderRecord, healthy: boolean): void {
+  private applyProbeResult(record: ProviderRecord, healthy: boolean, failure?: string): void {
     if (this.records.get(record.name) !== record) return;
+    if (this.events.has('healthCheck'))
+      this.events.emit('healthCheck', { provider: record.name, healthy, ...(healthy ? {} : { error: failure }) });
     const now = this.clock();
     record.lastCheckTime = now;
     this.advanceCircuit(record, now);

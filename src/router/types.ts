@@ -142,8 +142,17 @@ export interface AttemptEvent {
   streaming: boolean;
 }
 
+/** Payload of the `healthCheck` event: one active health probe's outcome. */
+export interface HealthCheckEvent {
+  provider: string;
+  healthy: boolean;
+  /** Why a failed probe failed (its error's message, a timeout, or an unhealthy answer); upstream text, unscrubbed. */
+  error?: string | undefined;
+}
+
 /** Map of router event names to their payloads. */
 export interface RouterEvents {
+  healthCheck: HealthCheckEvent;
   circuitStateChange: CircuitStateChangeEvent;
   result: ResultEvent;
   attempt: AttemptEvent;
