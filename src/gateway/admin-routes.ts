@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Handler } from 'hono';
 import type { z } from 'zod';
 import { ConfigurationError, formatIssue, formatPath, type ConfigIssue } from '../contract/configuration-error.ts';
 import type { ProviderAdapter } from '../contract/provider-adapter.ts';
@@ -36,6 +36,8 @@ export interface AdminRoutesOptions {
   providerFactory?: ProviderFactory | undefined;
   /** Largest accepted request body in bytes (counted while read). Default 1 MiB. */
   maxBodyBytes?: number;
+  /** `GET /events`: the router's events as SSE (see `createRouterEventStream`); absent = 404. */
+  events?: Handler<GatewayEnv> | undefined;
 }
 
 /**
@@ -44,7 +46,8 @@ export interface AdminRoutesOptions {
  * `GET /providers`, `GET /providers/:name`, `POST /providers/:name/enable`, `POST /providers/:name/disable`
  * (an operator's switch: a disabled provider takes no traffic), `POST /providers/:name/reset` (close its circuit),
  * `POST /providers` (a config-shaped entry; a 400 lists every bad field), `DELETE /providers/:name`,
- * `GET /circuit-breaker`, `PUT` (or `PATCH`) `/circuit-breaker` with the keys to change.
+ * `GET /circuit-breaker`, `PUT` (or `PATCH`) `/circuit-breaker` with the keys to change,
+ * `GET /events` (router events as SSE, when `events` is given).
  *
  * @example
  * ```ts
@@ -150,6 +153,8 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
   });
 
   app.get('/circuit-breaker', (context) => context.json(router.circuitConfig()));
+
+  if (options.events !== undefined) app.get('/events', options.events);
 
   app.on(['PUT', 'PATCH'], '/circuit-breaker', async (context) => {
     const patch = parseWith(circuitBreakerSettingsSchema, await readJson(context, maxBodyBytes));

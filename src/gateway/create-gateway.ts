@@ -14,6 +14,9 @@ import { requestContext } from './request-context.ts';
 import { requestGuard, type RequestCheck } from './request-guard.ts';
 import { jsonLineLogger, silentLogger, type RequestLogger } from './request-log.ts';
 import { modelsRoutes } from './models-routes.ts';
+import { DASHBOARD_HEADERS, DASHBOARD_HTML } from './dashboard-page.ts';
+import { createRouterEventStream } from './router-event-stream.ts';
+import { ServerLifecycle } from './server-lifecycle.ts';
 import { statusRoutes } from './status-routes.ts';
 
 const CHAT_COMPLETIONS_PATH = '/v1/chat/completions';
@@ -48,14 +51,19 @@ export interface GatewayOptions {
   requestTimeoutMs?: number | undefined;
   /** Checks and builds adapters for `POST /admin/providers`; without it that route answers 501. */
   providerFactory?: ProviderFactory | undefined;
+  /** Shutdown phases of the server serving the app: open event streams end when it begins. */
+  lifecycle?: ServerLifecycle | undefined;
+  /** Interval of the keep-alive comment on `GET /admin/events`. Default 15000 ms. */
+  eventKeepAliveMs?: number | undefined;
 }
 
 /**
  * Builds the gateway's Hono app: OpenAI-compatible `/v1/chat/completions` and `/v1/models`,
- * `/health`, `/ready`, `/metrics`, and `/admin/*` when `adminToken` is set. Request
- * ids on every response, bearer auth on `/v1/*` when `apiKeys` is set, a per-key rate
- * limit after auth when `rateLimit` is set, a body limit, OpenAI-shaped errors.
- * The app does not listen: serve `app.fetch` (see `startServer` in `switchboard/bootstrap`).
+ * `/health`, `/ready`, `/metrics`, and `/admin/*` (with `GET /admin/events`, router events as SSE) and
+ * `GET /dashboard` when `adminToken` is set. Request ids on every response, bearer auth on `/v1/*`
+ * when `apiKeys` is set, a per-key rate limit after auth when `rateLimit` is set, a body limit,
+ * OpenAI-shaped errors. The app does not listen: serve `app.fetch` (see `startServer` in
+ * `switchboard/bootstrap`).
  *
  * @example
  * ```ts
@@ -96,8 +104,23 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   app.route('/', modelsRoutes({ router }));
   app.route('/', statusRoutes({ router, metrics }));
   if (adminToken !== undefined) {
+    const events = createRouterEventStream({
+      router,
+      ...(options.eventKeepAliveMs !== undefined ? { keepAliveMs: options.eventKeepAliveMs } : {}),
+    });
+    (options.lifecycle ?? new ServerLifecycle()).on('shutdown', () => events.close());
+    app.get('/dashboard', (context) => context.body(DASHBOARD_HTML, 200, DASHBOARD_HEADERS));
     app.use('/admin/*', bodyLimit({ maxBytes: maxBodyBytes }));
-    app.route('/admin', adminRoutes({ router, adminToken, providerFactory: options.providerFactory, maxBodyBytes }));
+    app.route(
+      '/admin',
+      adminRoutes({
+        router,
+        adminToken,
+        providerFactory: options.providerFactory,
+        maxBodyBytes,
+        events: events.handler,
+      }),
+    );
   }
 
   app.notFound((context) =>
