@@ -9,6 +9,8 @@ import type { ProviderAdapter } from './src/contract/provider-adapter.ts';
 import type { ProviderEntry, SwitchboardConfig, SwitchboardConfigInput } from './src/config/config-schema.ts';
 import { demoConfig } from './src/config/demo-config.ts';
 import { loadConfigFile, parseProviderEntry, validateConfig } from './src/config/load-config.ts';
+import { providerSecrets } from './src/config/provider-secrets.ts';
+import { SecretScrubber } from './src/contract/secret-scrubber.ts';
 import type { ProviderFactory } from './src/gateway/admin-routes.ts';
 import { createGateway } from './src/gateway/create-gateway.ts';
 import type { GatewayEnv } from './src/gateway/gateway-env.ts';
@@ -121,8 +123,18 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
 
   if (config.router.healthCheck.intervalMs > 0) router.startHealthChecker(config.router.healthCheck.intervalMs);
   const metrics = createMetrics({ router, collectProcessMetrics: options.collectProcessMetrics ?? false });
-  const providerFactory: ProviderFactory<ProviderEntry> = { parse: parseProviderEntry, create: buildProvider };
+  const providerFactory: ProviderFactory<ProviderEntry> = {
+    parse: parseProviderEntry,
+    create: buildProvider,
+    secrets: providerSecrets,
+  };
+  const scrubber = new SecretScrubber([
+    ...config.providers.flatMap(providerSecrets),
+    ...(config.server.apiKeys ?? []),
+    config.server.adminToken,
+  ]);
   const app = createGateway({
+    scrubber,
     router,
     metrics,
     logger: options.logger,

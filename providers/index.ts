@@ -58,3 +58,4 @@ export { parseDurationMs, parseRetryAfterHeaderMs, retryAfterMsFromHeaders } fro
 export { createSeededRandom } from '../src/contract/seeded-random.ts';
 export { SwitchboardError, type SwitchboardErrorCode } from '../src/contract/switchboard-error.ts';
 export { ConfigurationError, type ConfigIssue } from '../src/contract/configuration-error.ts';
+export { SecretScrubber, PATTERN_SCRUBBER, REDACTED, scrubProviderError } from '../src/contract/secret-scrubber.ts';

@@ -21,8 +21,15 @@ export {
 } from './provider-adapter.ts';
 export { AbortLatch, type AbortListener, type AbortSignalLike } from './abort-latch.ts';
 export type * from './chat-types.ts';
-export { ProviderError, type ProviderErrorKind, type ProviderErrorOptions } from './provider-error.ts';
+export {
+  ProviderError,
+  beforeUpstream,
+  localProviderError,
+  type ProviderErrorKind,
+  type ProviderErrorOptions,
+} from './provider-error.ts';
 export { SwitchboardError, type SwitchboardErrorCode, type SwitchboardErrorOptions } from './switchboard-error.ts';
 export { ConfigurationError, formatIssue, formatPath, type ConfigIssue } from './configuration-error.ts';
 export { PROVIDER_TYPES, type ProviderType } from './provider-types.ts';
 export { createSeededRandom } from './seeded-random.ts';
+export { SecretScrubber, PATTERN_SCRUBBER, REDACTED, scrubProviderError } from './secret-scrubber.ts';

@@ -4,6 +4,7 @@ import { ConfigurationError, formatIssue, formatPath, type ConfigIssue } from '.
 import type { ProviderAdapter } from '../contract/provider-adapter.ts';
 import { circuitBreakerSettingsSchema } from '../config/schema/circuit-breaker-schema.ts';
 import type { Router } from '../router/router.ts';
+import { SecretScrubber } from '../contract/secret-scrubber.ts';
 import { bearerAuth } from './bearer-auth.ts';
 import { readBody } from './body-limit.ts';
 import type { GatewayContext, GatewayEnv } from './gateway-env.ts';
@@ -25,6 +26,8 @@ export interface ProviderFactory<Definition extends ProviderDefinition = Provide
   parse(body: unknown): Definition;
   /** Builds the adapter of a parsed definition; may throw an `Error` saying why it cannot. */
   create(definition: Definition): ProviderAdapter;
+  /** The definition's secrets (API key, credential headers), scrubbed from everything the gateway sends or logs. */
+  secrets?(definition: Definition): readonly string[];
 }
 
 /** Options of `adminRoutes`. */
@@ -36,6 +39,8 @@ export interface AdminRoutesOptions {
   providerFactory?: ProviderFactory | undefined;
   /** Largest accepted request body in bytes (counted while read). Default 1 MiB. */
   maxBodyBytes?: number;
+  /** Scrubs secrets from every view; an added provider's key and credential headers are added to it. */
+  scrubber?: SecretScrubber | undefined;
   /** `GET /events`: the router's events as SSE (see `createRouterEventStream`); absent = 404. */
   events?: Handler<GatewayEnv> | undefined;
 }
@@ -56,6 +61,7 @@ export interface AdminRoutesOptions {
  */
 export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
   const { router, providerFactory } = options;
+  const scrubber = options.scrubber ?? new SecretScrubber();
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   const app = new Hono<GatewayEnv>();
   app.use(
@@ -63,7 +69,8 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
     bearerAuth({ tokens: [options.adminToken], keyPrefix: 'admin', message: 'Incorrect or missing admin token.' }),
   );
 
-  const describe = (adapter: ProviderAdapter) => {
+  const describe = (adapter: ProviderAdapter) => scrubber.scrubValue(view(adapter));
+  const view = (adapter: ProviderAdapter) => {
     const health = router.healthStatus()[adapter.name];
     return {
       name: adapter.name,
@@ -131,6 +138,7 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
         param: 'name',
       });
     }
+    for (const secret of providerFactory.secrets?.(entry) ?? []) scrubber.add(secret);
     let adapter: ProviderAdapter;
     try {
       adapter = providerFactory.create(entry);

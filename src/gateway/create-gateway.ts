@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { ConfigurationError } from '../contract/configuration-error.ts';
+import { SecretScrubber } from '../contract/secret-scrubber.ts';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import type { Router } from '../router/router.ts';
 import { adminRoutes, type ProviderFactory } from './admin-routes.ts';
@@ -12,7 +13,7 @@ import { GatewayError, internalError, openAIErrorBody } from './openai-error.ts'
 import { limitRate } from './rate-limit.ts';
 import { requestContext } from './request-context.ts';
 import { requestGuard, type RequestCheck } from './request-guard.ts';
-import { jsonLineLogger, silentLogger, type RequestLogger } from './request-log.ts';
+import { jsonLineLogger, scrubbingLogger, silentLogger, type RequestLogger } from './request-log.ts';
 import { modelsRoutes } from './models-routes.ts';
 import { DASHBOARD_HEADERS, DASHBOARD_HTML } from './dashboard-page.ts';
 import { createRouterEventStream } from './router-event-stream.ts';
@@ -51,6 +52,12 @@ export interface GatewayOptions {
   requestTimeoutMs?: number | undefined;
   /** Checks and builds adapters for `POST /admin/providers`; without it that route answers 501. */
   providerFactory?: ProviderFactory | undefined;
+  /**
+   * The secret scrubber of upstream text (error answers, stream error events, log lines, admin
+   * views), holding the configured upstream keys; providers added through the admin API add theirs.
+   * Default: one holding the gateway's own keys, scrubbing credential patterns.
+   */
+  scrubber?: SecretScrubber | undefined;
   /** Shutdown phases of the server serving the app: open event streams end when it begins. */
   lifecycle?: ServerLifecycle | undefined;
   /** Interval of the keep-alive comment on `GET /admin/events`. Default 15000 ms. */
@@ -74,8 +81,9 @@ export interface GatewayOptions {
  */
 export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   const { router, metrics, apiKeys, adminToken, rateLimit } = options;
-  const logger = options.logger ?? (process.env.VITEST ? silentLogger : jsonLineLogger());
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const scrubber = options.scrubber ?? new SecretScrubber([...(apiKeys ?? []), adminToken]);
+  const logger = scrubbingLogger(options.logger ?? (process.env.VITEST ? silentLogger : jsonLineLogger()), scrubber);
   const app = new Hono<GatewayEnv>();
 
   app.use('*', requestContext({ logger }));
@@ -99,6 +107,7 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
       maxBodyBytes,
       maxAttempts: options.maxAttempts ?? 3,
       requestTimeoutMs: options.requestTimeoutMs ?? 120_000,
+      scrubber,
     }),
   );
   app.route('/', modelsRoutes({ router }));
@@ -106,6 +115,7 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   if (adminToken !== undefined) {
     const events = createRouterEventStream({
       router,
+      scrubber,
       ...(options.eventKeepAliveMs !== undefined ? { keepAliveMs: options.eventKeepAliveMs } : {}),
     });
     (options.lifecycle ?? new ServerLifecycle()).on('shutdown', () => events.close());
@@ -118,6 +128,7 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
         adminToken,
         providerFactory: options.providerFactory,
         maxBodyBytes,
+        scrubber,
         events: events.handler,
       }),
     );
