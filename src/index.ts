@@ -25,5 +25,6 @@ export { shouldOpen, type FailureSignal } from './router/breaker-policy.ts';
 export { STRATEGY_NAMES } from './router/strategies/create-strategy.ts';
 export type { SelectionContext, SelectionStrategy } from './router/strategies/selection-strategy.ts';
 export type { ProviderRecord } from './router/provider-record.ts';
+export type { ModelPrice, ProviderPricing, UsageTokens } from './router/pricing.ts';
 export type * from './router/types.ts';
 export * from './contract/index.ts';

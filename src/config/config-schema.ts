@@ -8,6 +8,7 @@ export { rateLimitSchema, serverSchema } from './schema/server-schema.ts';
 export { healthCheckSchema, routerSchema } from './schema/router-schema.ts';
 export { circuitBreakerSchema, circuitBreakerSettingsSchema } from './schema/circuit-breaker-schema.ts';
 export { providerEntrySchema, providerEntrySchemas } from './schema/provider-schema.ts';
+export { modelPriceSchema, pricingSchema } from './schema/pricing-schema.ts';
 
 /**
  * The whole config file. Every object is strict: an unknown key anywhere is an error naming its

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { ConfigurationError, formatIssue, formatPath, type ConfigIssue } from '../contract/configuration-error.ts';
 import type { ProviderAdapter } from '../contract/provider-adapter.ts';
 import { circuitBreakerSettingsSchema } from '../config/schema/circuit-breaker-schema.ts';
+import type { ProviderPricing } from '../router/pricing.ts';
 import type { Router } from '../router/router.ts';
 import { SecretScrubber } from '../contract/secret-scrubber.ts';
 import { bearerAuth } from './bearer-auth.ts';
@@ -15,6 +16,8 @@ export interface ProviderDefinition {
   readonly name: string;
   /** Relative weight for the `weighted` strategy. Default 1. */
   readonly weight?: number;
+  /** Prices for the `cost` strategy and the cost metric. */
+  readonly pricing?: ProviderPricing | undefined;
 }
 
 /**
@@ -148,7 +151,10 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
         code: 'invalid_provider',
       });
     }
-    router.registerProvider(adapter, { weight: entry.weight });
+    router.registerProvider(adapter, {
+      weight: entry.weight,
+      ...(entry.pricing !== undefined ? { pricing: entry.pricing } : {}),
+    });
     return context.json(describe(adapter), 201);
   });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PROVIDER_TYPES, type ProviderType } from '../../contract/provider-types.ts';
 import { nonEmptyString, numeric, positiveInteger } from './numeric.ts';
+import { pricingSchema } from './pricing-schema.ts';
 
 /** Keys every `providers[]` entry has, whatever its type. Add a key all providers share here. */
 export const providerBaseShape = {
@@ -14,6 +15,8 @@ export const providerBaseShape = {
   baseURL: z.url().optional(),
   /** The upstream's key (a `mock` ignores it, so a provider can be switched to `mock` without editing it). */
   apiKey: z.string().optional(),
+  /** US dollars per million tokens, for the `cost` strategy and `switchboard_cost_usd_total`. */
+  pricing: pricingSchema.optional(),
 };
 
 /** Keys of providers that call an upstream over HTTP (`openai`, `anthropic`). */
