@@ -13,6 +13,7 @@ import { providerSecrets } from './src/config/provider-secrets.ts';
 import { SecretScrubber } from './src/contract/secret-scrubber.ts';
 import type { ProviderFactory } from './src/gateway/admin-routes.ts';
 import { createGateway } from './src/gateway/create-gateway.ts';
+import { ServerLifecycle } from './src/gateway/server-lifecycle.ts';
 import type { GatewayEnv } from './src/gateway/gateway-env.ts';
 import type { RequestLogger } from './src/gateway/request-log.ts';
 import { createMetrics, type GatewayMetrics } from './src/metrics/gateway-metrics.ts';
@@ -51,6 +52,8 @@ export interface SwitchboardApp {
   router: Router;
   metrics: GatewayMetrics;
   config: SwitchboardConfig;
+  /** Shutdown phases: the server marks them, the app's event streams and chat streams follow them. */
+  lifecycle: ServerLifecycle;
   /** Stops the health checker, detaches metrics and closes every provider's connection pool. */
   close(): Promise<void>;
 }
@@ -136,6 +139,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
     ...(config.server.apiKeys ?? []),
     config.server.adminToken,
   ]);
+  const lifecycle = new ServerLifecycle();
   const app = createGateway({
     scrubber,
     router,
@@ -149,6 +153,8 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
     maxAttempts: config.router.maxAttempts,
     requestTimeoutMs: config.router.requestTimeoutMs,
     providerFactory: providerFactory as ProviderFactory,
+    logLevel: config.server.logLevel,
+    lifecycle,
   });
 
   let closed: Promise<void> | undefined;
@@ -159,7 +165,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
       await Promise.allSettled(router.providers().map((adapter) => adapter.close?.()));
     })());
 
-  return { app, router, metrics, config, close };
+  return { app, router, metrics, config, lifecycle, close };
 }
 
 /** Options of `startServer`: those of `bootstrap`, plus where to listen (defaults: the config's `server.host` and `server.port`). */

@@ -11,8 +11,9 @@ import { readBody } from './body-limit.ts';
 import { parseChatRequest } from './chat-request-schema.ts';
 import type { GatewayContext, GatewayEnv, RequestLogFields } from './gateway-env.ts';
 import { CLIENT_CLOSED_STATUS, mapRoutingError } from './map-routing-error.ts';
-import { GatewayError } from './openai-error.ts';
+import { GatewayError, openAIErrorBody } from './openai-error.ts';
 import type { RequestLogger } from './request-log.ts';
+import type { ServerLifecycle } from './server-lifecycle.ts';
 import { NodeResponseSink, WebResponseSink, type ResponseSink } from './response-sink.ts';
 
 /** Options of `chatCompletionsHandler`. */
@@ -28,7 +29,14 @@ export interface ChatCompletionsOptions {
   requestTimeoutMs: number;
   /** Scrubs secrets from upstream text in error answers and stream error events. Default: credential patterns only. */
   scrubber?: SecretScrubber | undefined;
+  /** When the drain limit of a shutdown is over, streams still running end with a `server_shutting_down` error event. */
+  lifecycle?: ServerLifecycle | undefined;
 }
+
+/** The SSE error event a stream still running when the shutdown's drain limit is over ends with. */
+const SHUTDOWN_EVENT = `data: ${JSON.stringify(
+  openAIErrorBody('The server is shutting down; the stream was cut.', 'server_error', 'server_shutting_down'),
+)}\n\n`;
 
 const SSE_DONE = 'data: [DONE]\n\n';
 const SSE_HEADERS = {
@@ -48,6 +56,13 @@ interface Outcome {
   usage?: ChatUsage | null | undefined;
   /** The model the upstream answered with. */
   responseModel?: string | undefined;
+  /** Set when a shutdown cut the stream: the server's doing, never logged as the client's (499). */
+  cutByShutdown?: boolean;
+}
+
+/** Notes that the client went away, unless the server itself cut the response. */
+function noteClientGone(outcome: Outcome): void {
+  if (outcome.cutByShutdown !== true) outcome.status = CLIENT_CLOSED_STATUS;
 }
 
 /**
@@ -79,7 +94,7 @@ export function chatCompletionsHandler(options: ChatCompletionsOptions): Handler
 }
 
 function createServe(options: ChatCompletionsOptions) {
-  const { router, metrics, logger, maxBodyBytes, maxAttempts, requestTimeoutMs } = options;
+  const { router, metrics, logger, maxBodyBytes, maxAttempts, requestTimeoutMs, lifecycle } = options;
   const scrubber = options.scrubber ?? PATTERN_SCRUBBER;
 
   const serveCompletion = async (
@@ -143,6 +158,15 @@ function createServe(options: ChatCompletionsOptions) {
     });
     outcome.status = 200;
     let first = true;
+    const stopWatching = lifecycle?.on('drainExpired', () => {
+      if (sink.closed) return;
+      outcome.cutByShutdown = true;
+      outcome.status = 503;
+      outcome.errorCode = 'server_shutting_down';
+      sink.write(SHUTDOWN_EVENT);
+      sink.end();
+      if (signal instanceof AbortLatch) signal.abort(new Error('The server is shutting down.'));
+    });
     try {
       for (;;) {
         const next = await iterator.next();
@@ -160,7 +184,7 @@ function createServe(options: ChatCompletionsOptions) {
       }
     } catch (error) {
       if (sink.closed) {
-        outcome.status = CLIENT_CLOSED_STATUS;
+        noteClientGone(outcome);
         return;
       }
       const mapped = mapRoutingError(error, scrubber);
@@ -170,9 +194,11 @@ function createServe(options: ChatCompletionsOptions) {
       sink.write(`data: ${JSON.stringify(mapped.toBody())}\n\n`);
       sink.end();
       return;
+    } finally {
+      stopWatching?.();
     }
     if (sink.closed) {
-      outcome.status = CLIENT_CLOSED_STATUS;
+      noteClientGone(outcome);
       await iterator.return?.();
       return;
     }
@@ -213,9 +239,9 @@ function createServe(options: ChatCompletionsOptions) {
         outcome.provider = error.lastError.provider;
         outcome.attempts = error.attempts;
       }
-      outcome.errorCode = mapped.code;
+      if (outcome.cutByShutdown !== true) outcome.errorCode = mapped.code;
       if (sink.closed || controller.aborted) {
-        outcome.status = CLIENT_CLOSED_STATUS;
+        noteClientGone(outcome);
       } else if (!sink.headersSent) {
         outcome.status = mapped.status;
         writeError(sink, mapped, outcome);

@@ -1,6 +1,17 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
+/** Options of `ConnectionDrainer.drain`. */
+export interface DrainOptions {
+  /**
+   * Called when `timeoutMs` is over, before anything is cut: responses still running may end
+   * themselves properly (a stream's last error event); their connections close once they flushed.
+   */
+  onDeadline?: () => void;
+  /** How long the responses ended by `onDeadline` get to flush before their sockets are destroyed. Default 250 ms. */
+  flushMs?: number;
+}
+
 /** Tracks a server's connections so a shutdown can drain them. */
 export interface ConnectionDrainer {
   /**
@@ -9,7 +20,7 @@ export interface ConnectionDrainer {
    * streams included — finish, closing each connection as its last response ends, and after
    * `timeoutMs` destroys whatever is left. Resolves when the server is closed.
    */
-  drain(timeoutMs: number): Promise<void>;
+  drain(timeoutMs: number, options?: DrainOptions): Promise<void>;
   /** Requests in progress now. */
   readonly activeRequests: number;
 }
@@ -55,7 +66,7 @@ export function trackConnections(server: Server): ConnectionDrainer {
     get activeRequests() {
       return activeRequests;
     },
-    drain(timeoutMs) {
+    drain(timeoutMs, options = {}) {
       return new Promise<void>((resolve) => {
         draining = true;
         if (!server.listening) {
@@ -63,11 +74,21 @@ export function trackConnections(server: Server): ConnectionDrainer {
           resolve();
           return;
         }
-        const deadline = setTimeout(() => {
+        const cut = () => {
           for (const socket of active.keys()) socket.destroy();
+        };
+        let flush: ReturnType<typeof setTimeout> | undefined;
+        const deadline = setTimeout(() => {
+          if (options.onDeadline === undefined) {
+            cut();
+            return;
+          }
+          options.onDeadline();
+          flush = setTimeout(cut, options.flushMs ?? 250);
         }, timeoutMs);
         server.close(() => {
           clearTimeout(deadline);
+          clearTimeout(flush);
           resolve();
         });
         for (const [socket, requests] of active) if (requests === 0) socket.destroySoon();

@@ -121,6 +121,7 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
     maxAttempts: options.maxAttempts ?? 3,
     requestTimeoutMs: options.requestTimeoutMs ?? 120_000,
     scrubber,
+    lifecycle: options.lifecycle,
   });
   // Spans only when the host registered an OpenTelemetry SDK; otherwise the handler runs as is.
   const tracer = new RequestTracer({ router });

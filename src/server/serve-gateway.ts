@@ -13,6 +13,8 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 /** What `serveGateway` serves: an app's `fetch`, and what to close once the server has drained. */
 export interface ServableGateway {
   app: { fetch: (request: Request, env?: never) => Response | Promise<Response> };
+  /** Told when the shutdown begins and when its drain limit is over (see `ServerLifecycle`). */
+  lifecycle?: { beginShutdown(): void; expireDrain(): void };
   close(): Promise<void>;
 }
 
@@ -70,7 +72,16 @@ export async function serveGateway(gateway: ServableGateway, options: ServeOptio
   const port = (server.address() as AddressInfo).port;
   const drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
   let closing: Promise<void> | undefined;
-  const close = () => (closing ??= drainer.drain(drainTimeoutMs).then(() => gateway.close()));
+  const lifecycle = gateway.lifecycle;
+  const close = () => {
+    if (closing !== undefined) return closing;
+    // Event streams end at once (they never finish on their own); chat streams get the drain limit.
+    lifecycle?.beginShutdown();
+    closing = drainer
+      .drain(drainTimeoutMs, lifecycle === undefined ? {} : { onDeadline: () => lifecycle.expireDrain() })
+      .then(() => gateway.close());
+    return closing;
+  };
   const urlHost = host.includes(':') ? `[${host}]` : host;
   return { server, host, port, url: `http://${urlHost}:${port}`, close };
 }
