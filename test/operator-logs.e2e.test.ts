@@ -108,4 +108,24 @@ describe('operator logs', () => {
     const paths = logs.filter((record) => record.msg === 'request').map((record) => record.path);
     expect(paths).toEqual(['/ready']);
   });
+
+  it('server.logLevel: debug adds the /health line; warn keeps only warnings and errors', async () => {
+    const debug = await start({ upstreams: [{ name: 'primary' }], server: { logLevel: 'debug' } });
+    await fetch(`${debug.harness.url}/health`);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(debug.logs.find((record) => record.path === '/health')).toMatchObject({ level: 'debug', status: 200 });
+    await debug.harness.close();
+
+    const warn = await start({
+      upstreams: [{ name: 'primary' }],
+      server: { logLevel: 'warn' },
+      router: { maxAttempts: 1 },
+    });
+    warn.harness.upstreams.primary!.enqueue(errorScript(500, 'down'));
+    await expect(warn.harness.client.chat.completions.create(userRequest())).rejects.toMatchObject({ status: 500 });
+    await fetch(`${warn.harness.url}/ready`);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(warn.logs.length).toBeGreaterThan(0);
+    expect(warn.logs.every((record) => record.level === 'warn' || record.level === 'error')).toBe(true);
+  });
 });
