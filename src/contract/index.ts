@@ -20,5 +20,14 @@ export {
 } from './provider-adapter.ts';
 export { AbortLatch, type AbortListener, type AbortSignalLike } from './abort-latch.ts';
 export type * from './chat-types.ts';
+export type * from './messages-types.ts';
+export type * from './responses-types.ts';
+export type * from './embeddings-types.ts';
+export type * from './wire-event.ts';
 export { ProviderError, type ProviderErrorKind, type ProviderErrorOptions } from './provider-error.ts';
 export { createSeededRandom } from './seeded-random.ts';
+export {
+  applyUnsupportedParameters,
+  unsupportedParameter,
+  type UnsupportedParameterPolicy,
+} from './unsupported-parameters.ts';
