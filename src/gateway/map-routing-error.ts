@@ -1,5 +1,6 @@
 import { ProviderError } from '../contract/provider-error.ts';
 import { ModelNotFoundError, NoProviderAvailableError, RoutingFailedError } from '../router/errors.ts';
+import { loopDetected } from './loop-guard.ts';
 import { GatewayError, internalError, isOpenAIErrorBody, openAIErrorBody } from './openai-error.ts';
 
 /** Upstream statuses that are the client's fault and are passed through with the upstream's body. */
@@ -77,6 +78,8 @@ function mapProviderError(error: ProviderError, attempts: number): GatewayError 
       break;
   }
   const status = error.status ?? 502;
+  // A provider pointing back at a Switchboard that saw this request already: the loop is the answer.
+  if (status === 508) return loopDetected();
   const body = isOpenAIErrorBody(error.body) ? error.body : undefined;
   if (PASS_THROUGH_STATUSES.has(status) || status === 429 || status >= 500) {
     const finalStatus = status >= 600 ? 502 : status;
