@@ -15,6 +15,7 @@ export {
   type CallOptions,
   type ChatStream,
   type ChunkTextSource,
+  type MalformedStreamEvent,
   type ProviderAdapter,
 } from '../src/contract/provider-adapter.ts';
 export { AbortLatch, type AbortListener, type AbortSignalLike } from '../src/contract/abort-latch.ts';

@@ -16,6 +16,7 @@ export {
   type CallOptions,
   type ChatStream,
   type ChunkTextSource,
+  type MalformedStreamEvent,
   type ProviderAdapter,
 } from './provider-adapter.ts';
 export { AbortLatch, type AbortListener, type AbortSignalLike } from './abort-latch.ts';

@@ -26,6 +26,31 @@ export interface CallOptions {
    * entry's `dropUnsupportedParams`), with the provider's name and the parameters' names.
    */
   reportDroppedParams?: (provider: string, names: readonly string[]) => void;
+  /**
+   * Streams: how long to wait, from the start of the attempt, for the first chunk carrying content (text, a
+   * tool-call delta or a finish_reason); role-only chunks, keep-alive events and comments do not count. Bounded
+   * by `timeoutMs` when that is smaller. Absent or 0: only `timeoutMs` applies.
+   */
+  firstTokenTimeoutMs?: number;
+  /**
+   * Streams: the longest silence allowed after the first content chunk. Only complete SSE data events reset it:
+   * not comments (`: ping`), not partial lines, not keep-alive events. Bounded by `timeoutMs` when that is
+   * smaller. Absent or 0: only `timeoutMs` applies.
+   */
+  streamIdleTimeoutMs?: number;
+  /**
+   * Streams: told of every malformed event the adapter skipped (e.g. invalid JSON), so the router can count it;
+   * the stream goes on unless too many arrive (then it fails with a `protocol` error). Must not throw.
+   */
+  onMalformedEvent?: (event: MalformedStreamEvent) => void;
+}
+
+/** A stream event the adapter skipped as malformed (see `CallOptions.onMalformedEvent`). */
+export interface MalformedStreamEvent {
+  /** The provider's registered name. */
+  provider: string;
+  /** Why it was skipped, e.g. `Unexpected token } in JSON at position 12` (at most 200 characters). */
+  reason: string;
 }
 
 /**
@@ -104,6 +129,11 @@ export interface ProviderAdapter {
   readonly models: readonly string[];
   /** Drop parameters the upstream cannot honour instead of refusing them (see `applyUnsupportedParameters`). */
   readonly dropUnsupportedParams?: boolean;
+  /**
+   * True when the upstream continues a request whose last message is from the assistant (a prefill), as
+   * Anthropic does: a stream cut mid-answer can then go on from the partial text. Absent means false.
+   */
+  readonly supportsPrefill?: boolean;
   /** One non-streamed completion. Rejects with a `ProviderError`. */
   chat(request: ChatCompletionRequest, options?: CallOptions): Promise<ChatCompletion>;
   /** A streamed completion; see `ChatStream`. Rejects with a `ProviderError`. */
