@@ -34,7 +34,7 @@ import type { WireEvent } from '../../src/contract/wire-event.ts';
 import { WireEventTranslator } from '../http/wire-event-translator.ts';
 import { anthropicWireProtocol } from './anthropic-wire-protocol.ts';
 import { MODEL_LIST_MAX_BYTES, parseModelList } from '../http/model-list.ts';
-import { ProviderError } from '../../src/contract/provider-error.ts';
+import { beforeUpstream, ProviderError } from '../../src/contract/provider-error.ts';
 import { SseChunkStream } from '../http/sse-chunk-stream.ts';
 import { UpstreamClient, type UpstreamConnectionOptions } from '../http/upstream-client.ts';
 
@@ -131,7 +131,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     models,
 
     async chat(request: ChatCompletionRequest, callOptions?: CallOptions): Promise<ChatCompletion> {
-      const body = JSON.stringify(toAnthropicRequest(request, chatSettings));
+      const body = beforeUpstream(name, () => JSON.stringify(toAnthropicRequest(request, chatSettings)));
       const message = await client.postJson(messagesPath, body, callOptions);
       if (message === null || typeof message !== 'object' || !Array.isArray((message as Message).content)) {
         throw new ProviderError(`${name}: upstream answered 2xx without a \`content\` array`, {
@@ -144,7 +144,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     },
 
     async stream(request: ChatCompletionRequest, callOptions?: CallOptions): Promise<ChatStream> {
-      const body = JSON.stringify(toAnthropicRequest(request, streamSettings));
+      const body = beforeUpstream(name, () => JSON.stringify(toAnthropicRequest(request, streamSettings)));
       const response = await client.postForStream(messagesPath, body, callOptions);
       const translator = new AnthropicChunkTranslator({
         provider: name,
@@ -156,7 +156,8 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     },
 
     async messages(request: MessagesRequest, callOptions?: CallOptions): Promise<MessagesResponse> {
-      const message = await client.postJson(messagesPath, passThroughBody(request, false), callOptions);
+      const body = beforeUpstream(name, () => passThroughBody(request, false));
+      const message = await client.postJson(messagesPath, body, callOptions);
       if (message === null || typeof message !== 'object' || !Array.isArray((message as Message).content)) {
         throw new ProviderError(`${name}: upstream answered 2xx without a \`content\` array`, {
           kind: 'protocol',
@@ -168,7 +169,8 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     },
 
     async messagesStream(request: MessagesRequest, callOptions?: CallOptions) {
-      const response = await client.postForStream(messagesPath, passThroughBody(request, true), callOptions);
+      const body = beforeUpstream(name, () => passThroughBody(request, true));
+      const response = await client.postForStream(messagesPath, body, callOptions);
       return new SseChunkStream<WireEvent>(
         response.call,
         response.body,

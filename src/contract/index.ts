@@ -25,8 +25,15 @@ export type * from './messages-types.ts';
 export type * from './responses-types.ts';
 export type * from './embeddings-types.ts';
 export type * from './wire-event.ts';
-export { ProviderError, type ProviderErrorKind, type ProviderErrorOptions } from './provider-error.ts';
+export {
+  ProviderError,
+  beforeUpstream,
+  localProviderError,
+  type ProviderErrorKind,
+  type ProviderErrorOptions,
+} from './provider-error.ts';
 export { createSeededRandom } from './seeded-random.ts';
+export { SecretScrubber, PATTERN_SCRUBBER, REDACTED, scrubProviderError } from './secret-scrubber.ts';
 export {
   applyUnsupportedParameters,
   unsupportedParameter,

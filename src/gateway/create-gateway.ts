@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { SwitchboardConfig } from '../config/config-schema.ts';
+import { SecretScrubber } from '../contract/secret-scrubber.ts';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { ConfigurationError } from '../router/errors.ts';
 import type { Router } from '../router/router.ts';
@@ -18,7 +19,7 @@ import { GatewayError, internalError } from './openai-error.ts';
 import { limitRate } from './rate-limit.ts';
 import { requestContext } from './request-context.ts';
 import { requestGuard, type RequestCheck } from './request-guard.ts';
-import { jsonLineLogger, silentLogger, type RequestLogger } from './request-log.ts';
+import { jsonLineLogger, scrubbingLogger, silentLogger, type RequestLogger } from './request-log.ts';
 import { modelsRoutes } from './models-routes.ts';
 import { DASHBOARD_HEADERS, DASHBOARD_HTML } from './dashboard-page.ts';
 import { createRouterEventStream } from './router-event-stream.ts';
@@ -54,6 +55,12 @@ export interface GatewayOptions {
    * set the same one on replicas behind one address only if they must refuse each other's hops.
    */
   instanceId?: string | undefined;
+  /**
+   * The secret scrubber of upstream text (error answers, stream error events, log lines, admin
+   * views), holding the configured upstream keys; providers added through the admin API add theirs.
+   * Default: one holding the gateway's own keys, scrubbing credential patterns.
+   */
+  scrubber?: SecretScrubber | undefined;
   /** Shutdown phases of the server serving the app: open event streams end when it begins. */
   lifecycle?: ServerLifecycle | undefined;
   /** Interval of the keep-alive comment on `GET /admin/events`. Default 15000 ms. */
@@ -77,8 +84,9 @@ export interface GatewayOptions {
  */
 export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   const { router, config, metrics } = options;
-  const logger = options.logger ?? (process.env.VITEST ? silentLogger : jsonLineLogger());
   const server = config.server;
+  const scrubber = options.scrubber ?? new SecretScrubber([...(server.apiKeys ?? []), server.adminToken]);
+  const logger = scrubbingLogger(options.logger ?? (process.env.VITEST ? silentLogger : jsonLineLogger()), scrubber);
   const app = new Hono<GatewayEnv>();
 
   app.use('*', requestContext({ logger }));
@@ -108,6 +116,7 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
       maxBodyBytes: server.maxBodyBytes,
       maxAttempts: config.router.maxAttempts,
       requestTimeoutMs: config.router.requestTimeoutMs,
+      scrubber,
     }),
   );
   const endpointSettings: EndpointSettings = {
@@ -117,6 +126,7 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
     maxBodyBytes: server.maxBodyBytes,
     maxAttempts: config.router.maxAttempts,
     requestTimeoutMs: config.router.requestTimeoutMs,
+    scrubber,
   };
   app.post('/v1/messages', messagesHandler(endpointSettings));
   app.post('/v1/messages/count_tokens', countTokensHandler(endpointSettings));
@@ -125,6 +135,7 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   if (server.adminToken !== undefined) {
     const events = createRouterEventStream({
       router,
+      scrubber,
       ...(options.eventKeepAliveMs !== undefined ? { keepAliveMs: options.eventKeepAliveMs } : {}),
     });
     (options.lifecycle ?? new ServerLifecycle()).on('shutdown', () => events.close());
@@ -137,6 +148,7 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
         adminToken: server.adminToken,
         createProvider: options.createProvider,
         maxBodyBytes: server.maxBodyBytes,
+        scrubber,
         events: events.handler,
       }),
     );

@@ -1,5 +1,6 @@
 import type { Handler } from 'hono';
 import { AbortLatch } from '../contract/abort-latch.ts';
+import { PATTERN_SCRUBBER, type SecretScrubber } from '../contract/secret-scrubber.ts';
 import type { GatewayMetrics, TokenUsage } from '../metrics/gateway-metrics.ts';
 import { ModelNotFoundError, RoutingFailedError } from '../router/errors.ts';
 import type { Router } from '../router/router.ts';
@@ -22,6 +23,8 @@ export interface EndpointSettings {
   maxBodyBytes: number;
   maxAttempts: number;
   requestTimeoutMs: number;
+  /** Scrubs secrets from upstream text before it reaches a client or the log. Default: credential patterns. */
+  scrubber?: SecretScrubber | undefined;
 }
 
 /** What one request did, gathered while serving it, for metrics and the log. */
@@ -51,6 +54,8 @@ export interface EndpointRequest {
   started: number;
   /** Options for `router.call` / `router.callStream`: signal, limits, upstream headers, dropped-params report. */
   routedOptions: RoutedCallOptions;
+  /** The scrubber the endpoint's error events go through. */
+  scrubber: SecretScrubber;
 }
 
 /** How an endpoint serves a parsed request; throws `GatewayError`s or routing errors for the handler to render. */
@@ -94,6 +99,7 @@ export function endpointHandler(
 
 function createRun(settings: EndpointSettings, identity: EndpointIdentity, serve: EndpointServe) {
   const { metrics, logger, maxBodyBytes, maxAttempts, requestTimeoutMs } = settings;
+  const scrubber = settings.scrubber ?? PATTERN_SCRUBBER;
   return async (context: GatewayContext, sink: ResponseSink): Promise<void> => {
     const started = context.get('startedAt') ?? performance.now();
     const requestId = context.get('requestId') ?? '';
@@ -115,9 +121,9 @@ function createRun(settings: EndpointSettings, identity: EndpointIdentity, serve
       };
       const headers = upstreamHeadersOf(context);
       if (headers !== undefined) routedOptions.headers = headers;
-      await serve({ context, body, text, sink, requestId, outcome, started, routedOptions });
+      await serve({ context, body, text, sink, requestId, outcome, started, routedOptions, scrubber });
     } catch (error) {
-      const mapped = mapRoutingError(error);
+      const mapped = mapRoutingError(error, scrubber);
       if (mapped.status === 500 && !(error instanceof GatewayError)) reportUnexpected(logger, error, requestId);
       if (error instanceof ModelNotFoundError) outcome.model = undefined;
       if (error instanceof RoutingFailedError) {

@@ -7,6 +7,7 @@ import type {
   MessagesStreamEvent,
   MessagesUsage,
 } from '../contract/messages-types.ts';
+import { beforeUpstream } from '../contract/provider-error.ts';
 import type { WireEvent } from '../contract/wire-event.ts';
 import type { TokenUsage } from '../metrics/gateway-metrics.ts';
 import { chatToMessagesResponse } from '../translate/messages-chat/chat-to-messages-response.ts';
@@ -43,7 +44,7 @@ const FORWARDED_HEADERS = ['anthropic-version', 'anthropic-beta'] as const;
 export function messagesHandler(settings: EndpointSettings): Handler<GatewayEnv> {
   const { router } = settings;
   return endpointHandler(settings, { endpoint: '/v1/messages', shape: 'anthropic' }, async (served) => {
-    const { body, text, sink, outcome, routedOptions, context } = served;
+    const { body, text, sink, outcome, routedOptions, context, scrubber } = served;
     const request = keepRawJson(validateMessagesRequest(body), text);
     const model = request.model;
     outcome.model = model;
@@ -60,7 +61,9 @@ export function messagesHandler(settings: EndpointSettings): Handler<GatewayEnv>
         model,
         async (adapter, callOptions) => {
           if (adapter.messages !== undefined) return adapter.messages(request, withHeaders(callOptions, forwarded));
-          const chatRequest = messagesToChatRequest(request, policyOf(adapter, callOptions));
+          const chatRequest = beforeUpstream(adapter.name, () =>
+            messagesToChatRequest(request, policyOf(adapter, callOptions)),
+          );
           return chatToMessagesResponse(await adapter.chat(chatRequest, callOptions));
         },
         routedOptions,
@@ -82,7 +85,9 @@ export function messagesHandler(settings: EndpointSettings): Handler<GatewayEnv>
       async (adapter, callOptions) => {
         if (adapter.messagesStream !== undefined)
           return adapter.messagesStream(request, withHeaders(callOptions, forwarded));
-        const chatRequest = messagesToChatRequest(request, policyOf(adapter, callOptions));
+        const chatRequest = beforeUpstream(adapter.name, () =>
+          messagesToChatRequest(request, policyOf(adapter, callOptions)),
+        );
         chatRequest.stream = true;
         chatRequest.stream_options = { include_usage: true };
         return new ChatStreamToMessagesEvents(await adapter.stream(chatRequest, callOptions), model);
@@ -107,7 +112,7 @@ export function messagesHandler(settings: EndpointSettings): Handler<GatewayEnv>
         }
       },
       errorEvent(error) {
-        const mapped = mapRoutingError(error);
+        const mapped = mapRoutingError(error, scrubber);
         return { event: 'error', data: JSON.stringify(errorBodyIn('anthropic', mapped)), mapped };
       },
     });
