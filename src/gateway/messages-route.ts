@@ -67,6 +67,7 @@ export function messagesHandler(settings: EndpointSettings): Handler<GatewayEnv>
           return chatToMessagesResponse(await adapter.chat(chatRequest, callOptions));
         },
         routedOptions,
+        (message) => tokenUsageOf(message.usage),
       );
       outcome.provider = routed.provider;
       outcome.attempts = routed.attempts;
@@ -80,6 +81,7 @@ export function messagesHandler(settings: EndpointSettings): Handler<GatewayEnv>
       return;
     }
 
+    const usage: TokenUsage = {};
     const routed = await router.callStream<WireEvent<MessagesStreamEvent>>(
       model,
       async (adapter, callOptions) => {
@@ -93,24 +95,14 @@ export function messagesHandler(settings: EndpointSettings): Handler<GatewayEnv>
         return new ChatStreamToMessagesEvents(await adapter.stream(chatRequest, callOptions), model);
       },
       routedOptions,
+      // Input tokens arrive in message_start, output tokens in message_delta: the usage is whole at message_delta.
+      (event) => (accumulateUsage(usage, event.value) ? usage : undefined),
     );
     outcome.provider = routed.provider;
     outcome.attempts = routed.attempts;
-    const usage: TokenUsage = {};
     outcome.usage = usage;
     await writeWireStream(sink, routed.stream, servedHeaders(outcome, model), outcome, {
-      observe(event) {
-        const value = event.value;
-        if (value.type === 'message_start') {
-          const start = (value.message as { usage?: MessagesUsage } | undefined)?.usage;
-          if (start !== undefined) Object.assign(usage, tokenUsageOf(start));
-        } else if (value.type === 'message_delta') {
-          const delta = value.usage as Partial<MessagesUsage> | undefined;
-          if (typeof delta?.output_tokens === 'number') usage.completion_tokens = delta.output_tokens;
-          if (typeof delta?.input_tokens === 'number')
-            usage.prompt_tokens = tokenUsageOf(delta as MessagesUsage).prompt_tokens;
-        }
-      },
+      observe() {},
       errorEvent(error) {
         const mapped = mapRoutingError(error, scrubber);
         return { event: 'error', data: JSON.stringify(errorBodyIn('anthropic', mapped)), mapped };
@@ -153,6 +145,20 @@ export function tokenUsageOf(usage: MessagesUsage | undefined): TokenUsage {
   const input =
     (usage.input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0);
   return { prompt_tokens: input, completion_tokens: usage.output_tokens };
+}
+
+/** Adds a stream event's token counts to `usage`; true for the closing `message_delta`. */
+function accumulateUsage(usage: TokenUsage, value: MessagesStreamEvent): boolean {
+  if (value.type === 'message_start') {
+    const start = (value.message as { usage?: MessagesUsage } | undefined)?.usage;
+    if (start !== undefined) Object.assign(usage, tokenUsageOf(start));
+    return false;
+  }
+  if (value.type !== 'message_delta') return false;
+  const delta = value.usage as Partial<MessagesUsage> | undefined;
+  if (typeof delta?.output_tokens === 'number') usage.completion_tokens = delta.output_tokens;
+  if (typeof delta?.input_tokens === 'number') usage.prompt_tokens = tokenUsageOf(delta as MessagesUsage).prompt_tokens;
+  return true;
 }
 
 function forwardedHeaders(context: GatewayContext): Record<string, string> | undefined {

@@ -14,6 +14,7 @@ import type {
   RoutedStream,
   RouterEvents,
 } from './types.ts';
+import type { UsageTokens } from './pricing.ts';
 
 /** What a routed call needs from the router: selection, bookkeeping and events. */
 export interface RoutingHost {
@@ -51,7 +52,12 @@ export function routeChatCompletion(
   return withFallback(host, request.model, options, false, async (adapter, callOptions, started) => {
     const completion = await adapter.chat(request, callOptions);
     host.trackInFlight(adapter.name, -1);
-    host.recordResult(adapter.name, { success: true, latencyMs: host.now() - started, model: request.model });
+    host.recordResult(adapter.name, {
+      success: true,
+      latencyMs: host.now() - started,
+      model: request.model,
+      usage: completion.usage,
+    });
     return { completion, provider: adapter.name, attempts: 0 };
   });
 }
@@ -87,6 +93,7 @@ export function routeChatCompletionStream(
       first,
       timeToFirstChunkMs,
       options.signal,
+      chunkUsage,
     );
     return { stream, provider: adapter.name, attempts: 0 };
   });
@@ -101,11 +108,17 @@ export function routeCall<Result>(
   model: string,
   operation: RoutedOperation<Result>,
   options: RoutedCallOptions = {},
+  usageOf?: (result: Result) => UsageTokens | null | undefined,
 ): Promise<RoutedResult<Result>> {
   return withFallback(host, model, options, false, async (adapter, callOptions, started) => {
     const result = await operation(adapter, callOptions);
     host.trackInFlight(adapter.name, -1);
-    host.recordResult(adapter.name, { success: true, latencyMs: host.now() - started, model });
+    host.recordResult(adapter.name, {
+      success: true,
+      latencyMs: host.now() - started,
+      model,
+      usage: usageOf?.(result),
+    });
     return { result, provider: adapter.name, attempts: 0 };
   });
 }
@@ -120,6 +133,7 @@ export function routeItemStream<Item>(
   model: string,
   open: RoutedOperation<AsyncIterable<Item>>,
   options: RoutedCallOptions = {},
+  usageOf?: (item: Item) => UsageTokens | null | undefined,
 ): Promise<RoutedItemStream<Item>> {
   return withFallback(host, model, options, true, async (adapter, callOptions, started) => {
     const upstream = await open(adapter, callOptions);
@@ -139,6 +153,7 @@ export function routeItemStream<Item>(
       first,
       host.now() - started,
       options.signal,
+      usageOf ?? noUsage,
     );
     return { stream, provider: adapter.name, attempts: 0 };
   });
@@ -274,6 +289,9 @@ function asProviderError(error: unknown, provider: string, signal: AbortSignalLi
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
+const chunkUsage = (chunk: ChatCompletionChunk): UsageTokens | null | undefined => chunk.usage;
+const noUsage = (): undefined => undefined;
+
 /**
  * The stream a routed call hands out: the provider's chunks, the first one replayed, and the
  * result recorded exactly once: success when the upstream ends, a failure when it throws, and
@@ -288,6 +306,8 @@ class RecordedStream<Item = ChatCompletionChunk> implements AsyncIterable<Item>,
   readonly #timeToFirstChunkMs: number;
   readonly #signal: AbortSignalLike | undefined;
   #first: IteratorResult<Item> | undefined;
+  readonly #usageOf: (item: Item) => UsageTokens | null | undefined;
+  #usage: UsageTokens | null | undefined;
   #settled = false;
 
   constructor(
@@ -298,7 +318,9 @@ class RecordedStream<Item = ChatCompletionChunk> implements AsyncIterable<Item>,
     first: IteratorResult<Item>,
     timeToFirstChunkMs: number,
     signal: AbortSignalLike | undefined,
+    usageOf: (item: Item) => UsageTokens | null | undefined,
   ) {
+    this.#usageOf = usageOf;
     this.#host = host;
     this.#provider = provider;
     this.#model = model;
@@ -324,9 +346,11 @@ class RecordedStream<Item = ChatCompletionChunk> implements AsyncIterable<Item>,
       }
     }
     if (result.done === true) {
-      this.#settle({ success: true, latencyMs: this.#timeToFirstChunkMs, model: this.#model });
+      this.#settle({ success: true, latencyMs: this.#timeToFirstChunkMs, model: this.#model, usage: this.#usage });
       return DONE;
     }
+    const usage = this.#usageOf(result.value);
+    if (usage) this.#usage = usage;
     return result;
   }
 

@@ -6,6 +6,7 @@ import { ConfigurationError, ModelNotFoundError, NoProviderAvailableError, type 
 import { EventHub, type Listener } from './event-hub.ts';
 import { HealthChecker } from './health-checker.ts';
 import { ModelIndex } from './model-index.ts';
+import { PricingTable, type UsageTokens } from './pricing.ts';
 import { ProviderRecord } from './provider-record.ts';
 import {
   routeCall,
@@ -118,7 +119,7 @@ export class Router {
    * Registers a provider under `adapter.name`. Registering a name again replaces the
    * provider and resets its health.
    *
-   * @throws ConfigurationError for an empty name or a negative / non-finite weight.
+   * @throws ConfigurationError for an empty name, a negative / non-finite weight or a bad price.
    */
   registerProvider(adapter: ProviderAdapter, options: RegisterOptions = {}): void {
     if (typeof adapter.name !== 'string' || adapter.name.trim() === '')
@@ -126,12 +127,12 @@ export class Router {
     const weight = options.weight ?? 1;
     if (!Number.isFinite(weight) || weight < 0)
       throw new ConfigurationError(`Provider '${adapter.name}': weight must be a finite number ≥ 0`);
+    const pricing = options.pricing === undefined ? undefined : new PricingTable(options.pricing, adapter.name);
     this.records.delete(adapter.name);
     this.registrations += 1;
-    this.records.set(
-      adapter.name,
-      new ProviderRecord(adapter, this.registrations, weight, () => this.config, this.clock()),
-    );
+    const record = new ProviderRecord(adapter, this.registrations, weight, () => this.config, this.clock());
+    record.pricing = pricing;
+    this.records.set(adapter.name, record);
     this.index.rebuild(this.records.values());
     this.events.emit('providerRegistered', { provider: adapter.name });
   }
@@ -221,14 +222,18 @@ export class Router {
       health.recordFailure();
       transition = circuit.onFailure(now, health.failureRate);
     }
+    this.selector.observe?.(record, result, now);
     this.publishTransition(record, transition, now);
     if (this.events.has('result')) {
+      const costUsd =
+        result.success && result.model !== undefined ? record.pricing?.costOf(result.model, result.usage) : undefined;
       this.events.emit('result', {
         ...result,
         provider: name,
         latencyEmaMs: health.latencyMs,
         failureRate: health.failureRate,
         circuitState: circuit.state,
+        ...(costUsd === undefined ? {} : { costUsd }),
       });
     }
   }
@@ -402,8 +407,9 @@ export class Router {
     model: string,
     operation: RoutedOperation<Result>,
     options?: RoutedCallOptions,
+    usageOf?: (result: Result) => UsageTokens | null | undefined,
   ): Promise<RoutedResult<Result>> {
-    return routeCall(this.host, model, operation, options);
+    return routeCall(this.host, model, operation, options, usageOf);
   }
 
   /**
@@ -415,8 +421,9 @@ export class Router {
     model: string,
     open: RoutedOperation<AsyncIterable<Item>>,
     options?: RoutedCallOptions,
+    usageOf?: (item: Item) => UsageTokens | null | undefined,
   ): Promise<RoutedItemStream<Item>> {
-    return routeItemStream(this.host, model, open, options);
+    return routeItemStream(this.host, model, open, options, usageOf);
   }
 
   private fillCandidates(model: string, now: number, exclude: ReadonlySet<string> | undefined): ProviderRecord[] {
