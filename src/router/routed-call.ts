@@ -268,6 +268,7 @@ function recordFailure(
     countsAsFailure: providerError.isProviderFault,
     retryAfterMs: providerError.status === 429 || providerError.status === 529 ? providerError.retryAfterMs : undefined,
     model,
+    error: providerError,
   });
   return providerError;
 }
@@ -375,6 +376,7 @@ class RecordedStream<Item = ChatCompletionChunk> implements AsyncIterable<Item>,
       latencyMs: providerError.isLocal ? undefined : this.#timeToFirstChunkMs,
       countsAsFailure: providerError.isProviderFault,
       model: this.#model,
+      error: providerError,
     });
     return providerError;
   }
