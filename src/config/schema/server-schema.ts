@@ -18,5 +18,5 @@ export const serverSchema = z.strictObject({
   maxBodyBytes: positiveInteger.default(10 * 1024 * 1024),
   rateLimit: rateLimitSchema.optional(),
   /** Records below this level are not logged: `debug` adds the access lines of `/health` and `/metrics`. */
-  logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error']).optional(),
 });
