@@ -19,12 +19,14 @@
  * `APIUserAbortError` ↔ `aborted`.
  */
 import type { Message } from '@anthropic-ai/sdk/resources/messages';
+import { PrefillJoiner, trimPrefill } from './anthropic-prefill.ts';
 import { AnthropicChunkTranslator } from './anthropic-stream-translator.ts';
 import { toAnthropicRequest } from './anthropic-translate-request.ts';
 import { toChatCompletion } from './anthropic-translate-response.ts';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../../src/contract/chat-types.ts';
 import type { CallOptions, ChatStream, ProviderAdapter } from '../../src/contract/provider-adapter.ts';
 import { ProviderError } from '../../src/contract/provider-error.ts';
+import { chatChunkHasContent } from '../http/chat-chunk-content.ts';
 import { SseChunkStream } from '../http/sse-chunk-stream.ts';
 import { UpstreamClient, type UpstreamConnectionOptions } from '../http/upstream-client.ts';
 
@@ -92,6 +94,8 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     connections: options.connections,
     keepAliveTimeoutMs: options.keepAliveTimeoutMs,
     connectTimeoutMs: options.connectTimeoutMs,
+    maxResponseBytes: options.maxResponseBytes,
+    maxEventLength: options.maxEventLength,
   });
   const messagesPath = client.resolvePath('/v1/messages');
   const modelsPath = client.resolvePath('/v1/models');
@@ -103,10 +107,13 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     name,
     type: 'anthropic',
     models,
+    // A trailing assistant message is continued (see anthropic-prefill.ts).
+    supportsPrefill: true,
 
     async chat(request: ChatCompletionRequest, callOptions?: CallOptions): Promise<ChatCompletion> {
-      const body = JSON.stringify(toAnthropicRequest(request, chatSettings));
-      const message = await client.postJson(messagesPath, body, callOptions);
+      const anthropicRequest = toAnthropicRequest(request, chatSettings);
+      const prefillTrimmed = trimPrefill(anthropicRequest);
+      const message = await client.postJson(messagesPath, JSON.stringify(anthropicRequest), callOptions);
       if (message === null || typeof message !== 'object' || !Array.isArray((message as Message).content)) {
         throw new ProviderError(`${name}: upstream answered 2xx without a \`content\` array`, {
           kind: 'protocol',
@@ -114,19 +121,29 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
           body: message,
         });
       }
-      return toChatCompletion(message as Message, Math.floor(Date.now() / 1000));
+      const completion = toChatCompletion(message as Message, Math.floor(Date.now() / 1000));
+      const choice = completion.choices[0];
+      if (prefillTrimmed.length > 0 && typeof choice?.message.content === 'string')
+        choice.message.content = new PrefillJoiner(prefillTrimmed).text(choice.message.content);
+      return completion;
     },
 
     async stream(request: ChatCompletionRequest, callOptions?: CallOptions): Promise<ChatStream> {
-      const body = JSON.stringify(toAnthropicRequest(request, streamSettings));
-      const response = await client.postForStream(messagesPath, body, callOptions);
+      const anthropicRequest = toAnthropicRequest(request, streamSettings);
+      const prefillTrimmed = trimPrefill(anthropicRequest);
+      const response = await client.postForStream(messagesPath, JSON.stringify(anthropicRequest), callOptions);
       const translator = new AnthropicChunkTranslator({
         provider: name,
         model: request.model,
         includeUsage: request.stream_options?.include_usage === true,
         created: Math.floor(Date.now() / 1000),
+        prefillTrimmed,
       });
-      return new SseChunkStream<ChatCompletionChunk>(response.call, response.body, translator);
+      return new SseChunkStream<ChatCompletionChunk>(response.call, response.body, translator, {
+        isContent: chatChunkHasContent,
+        maxEventLength: client.maxEventLength,
+        onMalformedEvent: callOptions?.onMalformedEvent,
+      });
     },
 
     healthCheck(signal: AbortSignal): Promise<boolean> {

@@ -78,6 +78,8 @@ export const providerEntrySchema = z.looseObject({
   apiKey: z.string().optional(),
   models: z.array(z.string().min(1, 'must not be empty')).min(1, 'must list at least one model').default(['*']),
   weight: numeric(z.number().nonnegative()).default(1),
+  /** Largest non-streamed response body read from this provider, enforced while reading (over it: 502). Default 64 MiB. */
+  maxResponseBytes: positiveInteger.optional(),
 });
 
 /** The whole config file. */
