@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Handler } from 'hono';
 import { z } from 'zod';
 import type { ProviderAdapter } from '../contract/provider-adapter.ts';
 import { formatPath } from '../config/config-error.ts';
@@ -21,6 +21,8 @@ export interface AdminRoutesOptions {
   createProvider?: ProviderFactory | undefined;
   /** Largest accepted request body in bytes (counted while read). Default 1 MiB. */
   maxBodyBytes?: number;
+  /** `GET /events`: the router's events as SSE (see `createRouterEventStream`); absent = 404. */
+  events?: Handler<GatewayEnv> | undefined;
 }
 
 const circuitBreakerPatchSchema = z.strictObject({
@@ -38,7 +40,8 @@ const circuitBreakerPatchSchema = z.strictObject({
  * `GET /providers`, `GET /providers/:name`, `POST /providers/:name/enable`, `POST /providers/:name/disable`
  * (an operator's switch: a disabled provider takes no traffic), `POST /providers/:name/reset` (close its circuit),
  * `POST /providers` (a config-shaped entry), `DELETE /providers/:name`,
- * `GET /circuit-breaker`, `PUT` (or `PATCH`) `/circuit-breaker` with the keys to change.
+ * `GET /circuit-breaker`, `PUT` (or `PATCH`) `/circuit-breaker` with the keys to change,
+ * `GET /events` (router events as SSE, when `events` is given).
  *
  * @example
  * ```ts
@@ -137,6 +140,8 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
   });
 
   app.get('/circuit-breaker', (context) => context.json(router.circuitConfig()));
+
+  if (options.events !== undefined) app.get('/events', options.events);
 
   app.on(['PUT', 'PATCH'], '/circuit-breaker', async (context) => {
     const patch = parseWith(circuitBreakerPatchSchema, await readJson(context, maxBodyBytes));

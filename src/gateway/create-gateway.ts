@@ -15,6 +15,9 @@ import { requestContext } from './request-context.ts';
 import { requestGuard, type RequestCheck } from './request-guard.ts';
 import { jsonLineLogger, silentLogger, type RequestLogger } from './request-log.ts';
 import { modelsRoutes } from './models-routes.ts';
+import { DASHBOARD_HEADERS, DASHBOARD_HTML } from './dashboard-page.ts';
+import { createRouterEventStream } from './router-event-stream.ts';
+import { ServerLifecycle } from './server-lifecycle.ts';
 import { statusRoutes } from './status-routes.ts';
 
 const CHAT_COMPLETIONS_PATH = '/v1/chat/completions';
@@ -33,11 +36,16 @@ export interface GatewayOptions {
   createProvider?: ProviderFactory | undefined;
   /** Clock of the rate limiter, in ms. Default `Date.now`. */
   clock?: (() => number) | undefined;
+  /** Shutdown phases of the server serving the app: open event streams end when it begins. */
+  lifecycle?: ServerLifecycle | undefined;
+  /** Interval of the keep-alive comment on `GET /admin/events`. Default 15000 ms. */
+  eventKeepAliveMs?: number | undefined;
 }
 
 /**
  * Builds the gateway's Hono app: OpenAI-compatible `/v1/chat/completions` and `/v1/models`,
- * `/health`, `/ready`, `/metrics`, and `/admin/*` when `server.adminToken` is set. Request
+ * `/health`, `/ready`, `/metrics`, and `/admin/*` (with `GET /admin/events`, router events as SSE) and
+ * `GET /dashboard` when `server.adminToken` is set. Request
  * ids on every response, bearer auth on `/v1/*` when `server.apiKeys` is set, a per-key rate
  * limit after auth when `server.rateLimit` is set, a body limit, OpenAI-shaped errors.
  * The app does not listen: serve `app.fetch` (see `startServer` in bootstrap.ts).
@@ -86,6 +94,12 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   app.route('/', modelsRoutes({ router }));
   app.route('/', statusRoutes({ router, metrics }));
   if (server.adminToken !== undefined) {
+    const events = createRouterEventStream({
+      router,
+      ...(options.eventKeepAliveMs !== undefined ? { keepAliveMs: options.eventKeepAliveMs } : {}),
+    });
+    (options.lifecycle ?? new ServerLifecycle()).on('shutdown', () => events.close());
+    app.get('/dashboard', (context) => context.body(DASHBOARD_HTML, 200, DASHBOARD_HEADERS));
     app.use('/admin/*', bodyLimit({ maxBytes: server.maxBodyBytes }));
     app.route(
       '/admin',
@@ -94,6 +108,7 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
         adminToken: server.adminToken,
         createProvider: options.createProvider,
         maxBodyBytes: server.maxBodyBytes,
+        events: events.handler,
       }),
     );
   }

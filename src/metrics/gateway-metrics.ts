@@ -244,6 +244,18 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     },
   });
 
+  if (router.isReady !== undefined) {
+    const isReady = router.isReady.bind(router);
+    new Gauge({
+      name: 'switchboard_ready',
+      help: 'Whether at least one provider can take traffic now (1) or none can (0), as GET /ready answers.',
+      registers,
+      collect() {
+        this.set(isReady() ? 1 : 0);
+      },
+    });
+  }
+
   const modelLabels = new Set<string>();
   const modelLabel = (model: string): string => {
     if (modelLabels.has(model)) return model;
