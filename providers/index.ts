@@ -61,3 +61,4 @@ export {
 } from './http/sse-parser.ts';
 export { parseDurationMs, parseRetryAfterHeaderMs, retryAfterMsFromHeaders } from './http/retry-after.ts';
 export { createSeededRandom } from '../src/contract/seeded-random.ts';
+export { SecretScrubber, PATTERN_SCRUBBER, REDACTED, scrubProviderError } from '../src/contract/secret-scrubber.ts';

@@ -21,11 +21,11 @@
 import type { Message } from '@anthropic-ai/sdk/resources/messages';
 import { PrefillJoiner, trimPrefill } from './anthropic-prefill.ts';
 import { AnthropicChunkTranslator } from './anthropic-stream-translator.ts';
-import { toAnthropicRequest } from './anthropic-translate-request.ts';
+import { toAnthropicRequest, type AnthropicRequestBody } from './anthropic-translate-request.ts';
 import { toChatCompletion } from './anthropic-translate-response.ts';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../../src/contract/chat-types.ts';
 import type { CallOptions, ChatStream, ProviderAdapter } from '../../src/contract/provider-adapter.ts';
-import { ProviderError } from '../../src/contract/provider-error.ts';
+import { beforeUpstream, ProviderError } from '../../src/contract/provider-error.ts';
 import { chatChunkHasContent } from '../http/chat-chunk-content.ts';
 import { SseChunkStream } from '../http/sse-chunk-stream.ts';
 import { UpstreamClient, type UpstreamConnectionOptions } from '../http/upstream-client.ts';
@@ -111,9 +111,8 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     supportsPrefill: true,
 
     async chat(request: ChatCompletionRequest, callOptions?: CallOptions): Promise<ChatCompletion> {
-      const anthropicRequest = toAnthropicRequest(request, chatSettings);
-      const prefillTrimmed = trimPrefill(anthropicRequest);
-      const message = await client.postJson(messagesPath, JSON.stringify(anthropicRequest), callOptions);
+      const { body, prefillTrimmed } = beforeUpstream(name, () => serialize(toAnthropicRequest(request, chatSettings)));
+      const message = await client.postJson(messagesPath, body, callOptions);
       if (message === null || typeof message !== 'object' || !Array.isArray((message as Message).content)) {
         throw new ProviderError(`${name}: upstream answered 2xx without a \`content\` array`, {
           kind: 'protocol',
@@ -129,9 +128,10 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     },
 
     async stream(request: ChatCompletionRequest, callOptions?: CallOptions): Promise<ChatStream> {
-      const anthropicRequest = toAnthropicRequest(request, streamSettings);
-      const prefillTrimmed = trimPrefill(anthropicRequest);
-      const response = await client.postForStream(messagesPath, JSON.stringify(anthropicRequest), callOptions);
+      const { body, prefillTrimmed } = beforeUpstream(name, () =>
+        serialize(toAnthropicRequest(request, streamSettings)),
+      );
+      const response = await client.postForStream(messagesPath, body, callOptions);
       const translator = new AnthropicChunkTranslator({
         provider: name,
         model: request.model,
@@ -154,4 +154,10 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
       return client.close();
     },
   };
+}
+
+/** The body to send, its assistant prefill trimmed (see `trimPrefill`), and what was trimmed. */
+function serialize(request: AnthropicRequestBody): { body: string; prefillTrimmed: string } {
+  const prefillTrimmed = trimPrefill(request);
+  return { body: JSON.stringify(request), prefillTrimmed };
 }

@@ -10,6 +10,7 @@
  */
 import { AbortLatch, type AbortSignalLike } from '../../src/contract/abort-latch.ts';
 import { ProviderError } from '../../src/contract/provider-error.ts';
+import { PATTERN_SCRUBBER, scrubProviderError, type SecretScrubber } from '../../src/contract/secret-scrubber.ts';
 import { transportProviderError } from './transport-error.ts';
 
 /** The windows of a streamed call, in ms; absent or 0 means only the call's own timeout applies. */
@@ -46,6 +47,8 @@ export class UpstreamCall {
   /** The idle window that follows the first content chunk of a stream, in ms (0: none). */
   readonly #idleTimeoutMs: number;
   #phase: Phase;
+  /** The provider's scrubber, for every error of this call that carries upstream text. */
+  readonly scrubber: SecretScrubber;
   #timer: NodeJS.Timeout | undefined;
   #timedOut = false;
   #finished = false;
@@ -60,9 +63,11 @@ export class UpstreamCall {
     provider: string,
     callerSignal: AbortSignalLike | undefined,
     timeoutMs: number | undefined,
+    scrubber: SecretScrubber = PATTERN_SCRUBBER,
     stream?: StreamWindows,
   ) {
     this.provider = provider;
+    this.scrubber = scrubber;
     this.callerSignal = callerSignal;
     const callTimeoutMs = positive(timeoutMs);
     if (stream === undefined) {
@@ -168,6 +173,11 @@ export class UpstreamCall {
     }
     if (this.callerSignal?.aborted === true) return this.abortedError(error);
     return transportProviderError(error, this.provider);
+  }
+
+  /** `error` with its upstream text (message, code, body) scrubbed of secrets; the same object. */
+  scrubbed(error: ProviderError): ProviderError {
+    return scrubProviderError(error, this.scrubber);
   }
 
   /** The `aborted` error of this call. */

@@ -21,5 +21,12 @@ export {
 } from './provider-adapter.ts';
 export { AbortLatch, type AbortListener, type AbortSignalLike } from './abort-latch.ts';
 export type * from './chat-types.ts';
-export { ProviderError, type ProviderErrorKind, type ProviderErrorOptions } from './provider-error.ts';
+export {
+  ProviderError,
+  beforeUpstream,
+  localProviderError,
+  type ProviderErrorKind,
+  type ProviderErrorOptions,
+} from './provider-error.ts';
 export { createSeededRandom } from './seeded-random.ts';
+export { SecretScrubber, PATTERN_SCRUBBER, REDACTED, scrubProviderError } from './secret-scrubber.ts';

@@ -2,6 +2,7 @@ import type { Handler } from 'hono';
 import type { ChatCompletionRequest, ChatUsage } from '../contract/chat-types.ts';
 import { AbortLatch, type AbortSignalLike } from '../contract/abort-latch.ts';
 import { chunkTextOf, rawJson } from '../contract/provider-adapter.ts';
+import { PATTERN_SCRUBBER, type SecretScrubber } from '../contract/secret-scrubber.ts';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { ModelNotFoundError, RoutingFailedError } from '../router/errors.ts';
 import type { Router } from '../router/router.ts';
@@ -25,6 +26,8 @@ export interface ChatCompletionsOptions {
   maxAttempts: number;
   /** Per-attempt timeout in ms. */
   requestTimeoutMs: number;
+  /** Scrubs secrets from upstream text in error answers and stream error events. Default: credential patterns only. */
+  scrubber?: SecretScrubber | undefined;
 }
 
 const SSE_DONE = 'data: [DONE]\n\n';
@@ -75,6 +78,7 @@ export function chatCompletionsHandler(options: ChatCompletionsOptions): Handler
 
 function createServe(options: ChatCompletionsOptions) {
   const { router, metrics, logger, maxBodyBytes, maxAttempts, requestTimeoutMs } = options;
+  const scrubber = options.scrubber ?? PATTERN_SCRUBBER;
 
   const serveCompletion = async (
     request: ChatCompletionRequest,
@@ -155,7 +159,7 @@ function createServe(options: ChatCompletionsOptions) {
         outcome.status = CLIENT_CLOSED_STATUS;
         return;
       }
-      const mapped = mapRoutingError(error);
+      const mapped = mapRoutingError(error, scrubber);
       outcome.status = mapped.status;
       outcome.errorCode = mapped.code;
       if (mapped.status === 500) reportUnexpected(error, requestId);
@@ -198,7 +202,7 @@ function createServe(options: ChatCompletionsOptions) {
       if (outcome.stream) await serveStream(request, sink, controller, requestId, outcome, started);
       else await serveCompletion(request, sink, controller, requestId, outcome);
     } catch (error) {
-      const mapped = mapRoutingError(error);
+      const mapped = mapRoutingError(error, scrubber);
       if (mapped.status === 500 && !(error instanceof GatewayError)) reportUnexpected(error, requestId);
       if (error instanceof ModelNotFoundError) outcome.model = undefined;
       if (error instanceof RoutingFailedError) {

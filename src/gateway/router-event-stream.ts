@@ -1,3 +1,4 @@
+import { PATTERN_SCRUBBER, type SecretScrubber } from '../contract/secret-scrubber.ts';
 import type { Handler } from 'hono';
 import type { RouterEvents } from '../router/types.ts';
 import { ALREADY_SENT_RESPONSE } from './already-sent-response.ts';
@@ -20,6 +21,8 @@ export interface RouterEventStreamOptions {
   maxBufferedBytes?: number;
   /** Concurrent event streams; more get 503. Default 32. */
   maxConnections?: number;
+  /** Scrubs secrets from every event's text (e.g. an attempt's `previousError`). Default: credential patterns. */
+  scrubber?: SecretScrubber;
 }
 
 /** The `GET /admin/events` stream of router events and its connections. */
@@ -121,6 +124,7 @@ class EventConnection {
  */
 export function createRouterEventStream(options: RouterEventStreamOptions): RouterEventStream {
   const { router } = options;
+  const scrubber = options.scrubber ?? PATTERN_SCRUBBER;
   const keepAliveMs = options.keepAliveMs ?? 15_000;
   const maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024;
   const maxConnections = options.maxConnections ?? 32;
@@ -135,7 +139,7 @@ export function createRouterEventStream(options: RouterEventStreamOptions): Rout
   const listeners = FORWARDED_EVENTS.map((name) => {
     const listener = (payload: unknown) => {
       sequence += 1;
-      broadcast(`id: ${sequence}\nevent: ${name}\ndata: ${serialise(payload)}\n\n`);
+      broadcast(`id: ${sequence}\nevent: ${name}\ndata: ${scrubber.scrub(serialise(payload))}\n\n`);
     };
     return [name, listener] as const;
   });

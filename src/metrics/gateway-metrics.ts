@@ -17,6 +17,26 @@ export const OTHER_MODEL_LABEL = 'other';
  */
 export const MAX_MODEL_LABELS = 200;
 
+/**
+ * Longest model name used as a label value; longer ones count as `other`. With the per-metric
+ * series caps below it keeps a scrape under 1 MB whatever clients send (see docs/metrics-budget.md).
+ */
+export const MAX_MODEL_LABEL_LENGTH = 64;
+
+/**
+ * Most series per labelled metric, sized so that every metric full, with the longest label values,
+ * stays under 1 MB of exposition: histograms print one line per bucket, so they get fewer series.
+ */
+const SERIES_CAPS = {
+  requests: 500,
+  requestDuration: 100,
+  timeToFirstToken: 50,
+  requestAttempts: 50,
+  tokens: 200,
+  attempts: 200,
+  fallbacks: 100,
+} as const;
+
 const CIRCUIT_STATES: readonly CircuitState[] = ['closed', 'half_open', 'open'];
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const FIRST_TOKEN_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -115,6 +135,7 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     name: 'switchboard_requests_total',
     help: 'Chat completion requests answered by the gateway, by serving provider, model, HTTP status and streaming.',
     labelNames: ['provider', 'model', 'status', 'stream'] as const,
+    maxSeries: SERIES_CAPS.requests,
     registers,
   });
   const requestDuration = new LabelledHistogram({
@@ -122,6 +143,7 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     help: 'Time from receiving a chat completion request to its last byte.',
     labelNames: ['provider', 'model', 'status', 'stream'] as const,
     buckets: DURATION_BUCKETS,
+    maxSeries: SERIES_CAPS.requestDuration,
     registers,
   });
   const timeToFirstToken = new LabelledHistogram({
@@ -129,6 +151,7 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     help: 'Time from receiving a streamed request to sending its first chunk.',
     labelNames: ['provider', 'model'] as const,
     buckets: FIRST_TOKEN_BUCKETS,
+    maxSeries: SERIES_CAPS.timeToFirstToken,
     registers,
   });
   const requestAttempts = new LabelledHistogram({
@@ -136,6 +159,7 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     help: 'Providers tried per routed request, the serving one included.',
     labelNames: ['model'] as const,
     buckets: ATTEMPT_BUCKETS,
+    maxSeries: SERIES_CAPS.requestAttempts,
     registers,
   });
   let requestsInFlight = 0;
@@ -151,18 +175,21 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     name: 'switchboard_tokens_total',
     help: 'Tokens reported by upstream usage, by provider, model and kind (prompt, completion).',
     labelNames: ['provider', 'model', 'kind'] as const,
+    maxSeries: SERIES_CAPS.tokens,
     registers,
   });
   const attempts = new LabelledCounter({
     name: 'switchboard_provider_attempts_total',
     help: 'Calls to a provider made by routed requests, by kind (first, fallback).',
     labelNames: ['provider', 'model', 'kind'] as const,
+    maxSeries: SERIES_CAPS.attempts,
     registers,
   });
   const fallbacks = new LabelledCounter({
     name: 'switchboard_fallbacks_total',
     help: 'Fallbacks: a request moved on to this provider after a retryable failure of another.',
     labelNames: ['provider', 'model'] as const,
+    maxSeries: SERIES_CAPS.fallbacks,
     registers,
   });
   const results = new LabelledCounter({
@@ -259,7 +286,7 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
   const modelLabels = new Set<string>();
   const modelLabel = (model: string): string => {
     if (modelLabels.has(model)) return model;
-    if (modelLabels.size >= MAX_MODEL_LABELS) return OTHER_MODEL_LABEL;
+    if (modelLabels.size >= MAX_MODEL_LABELS || model.length > MAX_MODEL_LABEL_LENGTH) return OTHER_MODEL_LABEL;
     modelLabels.add(model);
     return model;
   };

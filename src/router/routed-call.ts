@@ -7,7 +7,7 @@ import {
   type ChunkTextSource,
   type ProviderAdapter,
 } from '../contract/provider-adapter.ts';
-import { ProviderError } from '../contract/provider-error.ts';
+import { localProviderError, ProviderError } from '../contract/provider-error.ts';
 import { RoutingFailedError } from './errors.ts';
 import type { EventHub } from './event-hub.ts';
 import type { ResultInput, RoutedCallOptions, RoutedCompletion, RoutedStream, RouterEvents } from './types.ts';
@@ -182,7 +182,8 @@ function recordFailure(
   const providerError = asProviderError(error, provider, signal);
   host.recordResult(provider, {
     success: false,
-    latencyMs,
+    // A local failure measured nothing about the upstream: no latency sample, no failure.
+    latencyMs: providerError.isLocal ? undefined : latencyMs,
     countsAsFailure: providerError.isProviderFault,
     retryAfterMs: providerError.status === 429 || providerError.status === 529 ? providerError.retryAfterMs : undefined,
     model,
@@ -190,15 +191,19 @@ function recordFailure(
   return providerError;
 }
 
-/** Any error from an adapter as a `ProviderError`: an abort by the caller stays an abort, anything unknown is a protocol fault. */
+/**
+ * Any error from an adapter as a `ProviderError`: an abort by the caller stays an abort. Adapters
+ * reject with `ProviderError`s (the contract), so anything else is a failure inside this process
+ * (a bug, an encoding error): kind `local`, which never counts against the provider nor moves on
+ * to another one.
+ */
 function asProviderError(error: unknown, provider: string, signal: AbortSignalLike | undefined): ProviderError {
   if (signal?.aborted) {
     if (error instanceof ProviderError && error.kind === 'aborted') return error;
     return new ProviderError('The request was aborted by the caller', { kind: 'aborted', provider, cause: error });
   }
   if (error instanceof ProviderError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new ProviderError(`Provider '${provider}' failed: ${message}`, { kind: 'protocol', provider, cause: error });
+  return localProviderError(provider, error);
 }
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
@@ -277,7 +282,7 @@ class RecordedStream implements ChatStream, ChunkTextSource, AsyncIterator<ChatC
     const providerError = asProviderError(error, this.#provider, this.#signal);
     this.#settle({
       success: false,
-      latencyMs: this.#timeToFirstChunkMs,
+      latencyMs: providerError.isLocal ? undefined : this.#timeToFirstChunkMs,
       countsAsFailure: providerError.isProviderFault,
       model: this.#model,
     });
