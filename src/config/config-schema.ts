@@ -64,6 +64,17 @@ export const routerSchema = z.object({
   requestTimeoutMs: nonNegativeInteger.default(120_000),
 });
 
+const nonNegativeNumber = numeric(z.number().nonnegative());
+
+/** One price: US dollars per million input and output tokens. */
+export const modelPriceSchema = z.strictObject({
+  inputPerMTok: nonNegativeNumber,
+  outputPerMTok: nonNegativeNumber,
+});
+
+/** `providers[].pricing`: one price for every model, or a map from public model name to its price. */
+export const pricingSchema = z.union([modelPriceSchema, z.record(z.string().min(1), modelPriceSchema)]);
+
 /**
  * One `providers[]` entry. Keys beyond the documented ones (e.g. a mock provider's latency
  * and failure options) are kept and handed to the provider factory.
@@ -80,6 +91,7 @@ export const providerEntrySchema = z.looseObject({
   weight: numeric(z.number().nonnegative()).default(1),
   /** Largest non-streamed response body read from this provider, enforced while reading (over it: 502). Default 64 MiB. */
   maxResponseBytes: positiveInteger.optional(),
+  pricing: pricingSchema.optional(),
 });
 
 /** The whole config file. */
