@@ -297,7 +297,8 @@ export class SseChunkStream<T> implements AsyncIterableIterator<T>, UpstreamBody
   /** Counts and reports a malformed event; returns false when it was one too many (the stream failed). */
   #skipMalformed(error: unknown): boolean {
     this.#malformedEvents++;
-    const reason = describe(error);
+    // The reason may quote the event, which is upstream text: scrubbed before it reaches a listener or a log.
+    const reason = this.#call.scrubber.scrub(describe(error));
     const report = this.#onMalformedEvent;
     if (report !== undefined) {
       try {

@@ -193,6 +193,19 @@ describe('createOpenAIProvider: stream', () => {
     expect(reported[0]?.reason).toMatch(/JSON/);
   });
 
+  it('scrubs the API key from what it reports of a malformed event, and from the failure after too many', async () => {
+    const quoting = `data: ["${API_KEY}"]\n\n`;
+    server.enqueue({ chunks: [sseData(openAIChunk('a')), quoting, quoting, quoting, quoting], hangAfterChunks: true });
+    const reasons: string[] = [];
+    const error = await failureOf(
+      collect(await provider.stream(request, { onMalformedEvent: (event) => reasons.push(event.reason) })),
+    );
+    expect(reasons).toHaveLength(4);
+    expect(reasons.join(' ')).not.toContain(API_KEY);
+    expect(reasons[0]).toContain('***');
+    expect(error.message).not.toContain(API_KEY);
+  });
+
   it('fails with a protocol error once more than 3 events of one stream are malformed', async () => {
     server.enqueue({
       chunks: [sseData(openAIChunk('a'), '[1,2]', 'null', '"text"'), 'data: {oops\n\n', sseData(openAIChunk('b'))],
