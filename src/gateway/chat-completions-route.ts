@@ -46,6 +46,8 @@ interface Outcome {
   attempts?: number | undefined;
   errorCode?: string | null | undefined;
   usage?: ChatUsage | null | undefined;
+  /** The model the upstream answered with. */
+  responseModel?: string | undefined;
 }
 
 /**
@@ -96,6 +98,7 @@ function createServe(options: ChatCompletionsOptions) {
     outcome.provider = routed.provider;
     outcome.attempts = routed.attempts;
     outcome.usage = routed.completion.usage;
+    outcome.responseModel = routed.completion.model;
     if (sink.closed) {
       outcome.status = CLIENT_CLOSED_STATUS;
       return;
@@ -152,6 +155,7 @@ function createServe(options: ChatCompletionsOptions) {
           metrics?.observeTimeToFirstToken(routed.provider, request.model, performance.now() - started);
         }
         if (chunk.usage) outcome.usage = chunk.usage;
+        if (outcome.responseModel === undefined) outcome.responseModel = chunk.model;
         if (pending !== undefined) await pending;
       }
     } catch (error) {
@@ -238,6 +242,8 @@ function createServe(options: ChatCompletionsOptions) {
         if (outcome.provider !== undefined) fields.provider = outcome.provider;
         if (outcome.attempts !== undefined) fields.attempts = outcome.attempts;
         fields.errorCode = outcome.errorCode;
+        fields.usage = outcome.usage;
+        fields.responseModel = outcome.responseModel;
       }
     }
   };
