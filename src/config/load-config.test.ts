@@ -71,7 +71,7 @@ describe('parseConfig', () => {
       { providers: [{ name: 'p', type: 'openai', maxResponseBytes: '${LIMIT}' }] },
       { env: { LIMIT: '1048576' } },
     );
-    expect(config.providers[0]?.maxResponseBytes).toBe(1_048_576);
+    expect(config.providers[0]).toMatchObject({ maxResponseBytes: 1_048_576 });
     const issues = issuesOf(() =>
       parseConfig({ providers: [{ name: 'p', type: 'openai', maxResponseBytes: 0 }] }, { env: {} }),
     );
