@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createProvider } from './create-provider.ts';
+import { openAICompletion } from './test-support/openai-fixtures.ts';
+import { failureOf } from './test-support/outcomes.ts';
+import { startTestServer } from './test-support/test-server.ts';
 
 describe('createProvider', () => {
   it('builds each adapter type from a config entry', async () => {
@@ -23,5 +26,19 @@ describe('createProvider', () => {
   it('refuses an unknown type and an anthropic entry without a key', () => {
     expect(() => createProvider({ name: 'odd', type: 'gemini' })).toThrow(/unknown type 'gemini'/);
     expect(() => createProvider({ name: 'claude', type: 'anthropic' })).toThrow(/apiKey is required/);
+  });
+
+  it('hands maxResponseBytes and supportsPrefill from the entry to the adapter', async () => {
+    const server = await startTestServer();
+    const openai = createProvider({ name: 'p', type: 'openai', baseURL: `${server.origin}/v1`, maxResponseBytes: 100 });
+    const mock = createProvider({ name: 'm', type: 'mock', supportsPrefill: true });
+    try {
+      server.enqueue({ body: openAICompletion('x'.repeat(200)) });
+      expect((await failureOf(openai.chat({ model: 'gpt-4o-mini', messages: [] }))).kind).toBe('protocol');
+      expect(mock.supportsPrefill).toBe(true);
+    } finally {
+      await openai.close?.();
+      await server.close();
+    }
   });
 });

@@ -50,10 +50,16 @@ export {
   type ProviderConfig,
   type ProviderType,
 } from './create-provider.ts';
-export type { UpstreamConnectionOptions } from './http/upstream-client.ts';
+export { DEFAULT_MAX_RESPONSE_BYTES, type UpstreamConnectionOptions } from './http/upstream-client.ts';
 export { toAnthropicRequest, type AnthropicRequestSettings } from './anthropic/anthropic-translate-request.ts';
 export { toChatCompletion, finishReasonOf } from './anthropic/anthropic-translate-response.ts';
-export { SseParser, type SseEvent } from './http/sse-parser.ts';
+export {
+  DEFAULT_MAX_SSE_EVENT_LENGTH,
+  SseEventTooLargeError,
+  SseParser,
+  type SseEvent,
+  type SseParserOptions,
+} from './http/sse-parser.ts';
 export { parseDurationMs, parseRetryAfterHeaderMs, retryAfterMsFromHeaders } from './http/retry-after.ts';
 export { createSeededRandom } from '../src/contract/seeded-random.ts';
 export { SwitchboardError, type SwitchboardErrorCode } from '../src/contract/switchboard-error.ts';

@@ -3,7 +3,7 @@ import { createAnthropicProvider } from './anthropic-provider.ts';
 import type { ChatCompletionChunk, ChatCompletionRequest } from '../../src/contract/chat-types.ts';
 import type { ProviderAdapter } from '../../src/contract/provider-adapter.ts';
 import { fixtureJson, fixtureText, splitBytes } from '../test-support/fixtures.ts';
-import { startTestServer, type TestServer } from '../test-support/test-server.ts';
+import { startTestServer, type ScriptedChunk, type TestServer } from '../test-support/test-server.ts';
 import { collect, failureOf } from '../test-support/outcomes.ts';
 
 const API_KEY = 'sk-ant-test-0123456789abcdef';
@@ -315,6 +315,40 @@ describe('createAnthropicProvider: streams', () => {
     expect(error.kind).toBe('protocol');
   });
 
+  it('a stream that ends cleanly after the stop reason (message_delta) is complete without message_stop, usage included', async () => {
+    const text = fixtureText('anthropic-stream-text.sse');
+    server.enqueue({ chunks: [text.slice(0, text.indexOf('event: message_stop'))] });
+    const chunks = await collect(await provider.stream({ ...request, stream_options: { include_usage: true } }));
+    expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('')).toBe(
+      'Hello! How can I help, 世界 🌍?',
+    );
+    expect(chunks.at(-2)?.choices[0]?.finish_reason).toBe('stop');
+    expect(chunks.at(-1)?.usage).toEqual({ prompt_tokens: 25, completion_tokens: 15, total_tokens: 40 });
+  });
+
+  it('ping events are keep-alives: they do not hold a silent stream open', async () => {
+    const text = fixtureText('anthropic-stream-text.sse');
+    const pings: ScriptedChunk[] = [text.slice(0, text.indexOf('event: content_block_stop'))];
+    for (let index = 0; index < 1000; index++) pings.push({ delayMs: 20 }, 'event: ping\ndata: {"type": "ping"}\n\n');
+    server.enqueue({ chunks: pings, hangAfterChunks: true });
+    const error = await failureOf(collect(await provider.stream(request, { streamIdleTimeoutMs: 200 })));
+    expect(error.message).toBe('claude: upstream stream was silent for 200 ms');
+  });
+
+  it('skips a malformed event and reports it', async () => {
+    const text = fixtureText('anthropic-stream-text.sse');
+    const cut = text.indexOf('event: content_block_stop');
+    server.enqueue({ chunks: [text.slice(0, cut), 'event: content_block_delta\ndata: {"type":\n\n', text.slice(cut)] });
+    const reasons: string[] = [];
+    const chunks = await collect(
+      await provider.stream(request, { onMalformedEvent: (event) => reasons.push(event.reason) }),
+    );
+    expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('')).toBe(
+      'Hello! How can I help, 世界 🌍?',
+    );
+    expect(reasons).toHaveLength(1);
+  });
+
   it('times out a silent stream', async () => {
     const text = fixtureText('anthropic-stream-text.sse');
     server.enqueue({ chunks: [text.slice(0, text.indexOf('event: content_block_start'))], hangAfterChunks: true });
@@ -400,5 +434,47 @@ describe('createAnthropicProvider: healthCheck', () => {
       body: { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } },
     });
     expect(await provider.healthCheck?.(AbortSignal.timeout(2000))).toBe(false);
+  });
+});
+
+describe('createAnthropicProvider: assistant prefill', () => {
+  const prefillRequest: ChatCompletionRequest = {
+    model: 'claude-sonnet-4-5',
+    messages: [
+      { role: 'user', content: 'Count to three' },
+      { role: 'assistant', content: 'One, two, ' },
+    ],
+  };
+
+  it('declares prefill support', () => {
+    expect(provider.supportsPrefill).toBe(true);
+  });
+
+  it('sends a trailing assistant message as the prefill, without its trailing whitespace (Anthropic refuses that)', async () => {
+    server.enqueue({
+      body: {
+        ...fixtureJson<Record<string, unknown>>('anthropic-message-text.json'),
+        content: [{ type: 'text', text: ' three.' }],
+      },
+    });
+    const completion = await provider.chat(prefillRequest);
+    expect(server.calls[0]?.json.messages).toEqual([
+      { role: 'user', content: 'Count to three' },
+      { role: 'assistant', content: [{ type: 'text', text: 'One, two,' }] },
+    ]);
+    // The continuation's leading space was already sent as part of the prefill: dropped once.
+    expect(completion.choices[0]?.message.content).toBe('three.');
+  });
+
+  it('streams the continuation so that prefill + continuation reads as one text', async () => {
+    const text = fixtureText('anthropic-stream-text.sse').replace('"text":"Hello"', '"text":" Hello"');
+    server.enqueue({ chunks: [text] });
+    const chunks = await collect(await provider.stream(prefillRequest));
+    const continuation = chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('');
+    expect('One, two, ' + continuation).toBe('One, two, Hello! How can I help, 世界 🌍?');
+    expect(server.calls[0]?.json.messages.at(-1)).toEqual({
+      role: 'assistant',
+      content: [{ type: 'text', text: 'One, two,' }],
+    });
   });
 });

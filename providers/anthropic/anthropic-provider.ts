@@ -19,8 +19,9 @@
  * `APIUserAbortError` ↔ `aborted`.
  */
 import type { Message } from '@anthropic-ai/sdk/resources/messages';
+import { PrefillJoiner, trimPrefill } from './anthropic-prefill.ts';
 import { AnthropicChunkTranslator } from './anthropic-stream-translator.ts';
-import { toAnthropicRequest } from './anthropic-translate-request.ts';
+import { toAnthropicRequest, type AnthropicRequestBody } from './anthropic-translate-request.ts';
 import { toChatCompletion } from './anthropic-translate-response.ts';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../../src/contract/chat-types.ts';
 import type { MessagesRequest, MessagesResponse } from '../../src/contract/messages-types.ts';
@@ -35,6 +36,7 @@ import { WireEventTranslator } from '../http/wire-event-translator.ts';
 import { anthropicWireProtocol } from './anthropic-wire-protocol.ts';
 import { MODEL_LIST_MAX_BYTES, parseModelList } from '../http/model-list.ts';
 import { beforeUpstream, ProviderError } from '../../src/contract/provider-error.ts';
+import { chatChunkHasContent } from '../http/chat-chunk-content.ts';
 import { SseChunkStream } from '../http/sse-chunk-stream.ts';
 import { UpstreamClient, type UpstreamConnectionOptions } from '../http/upstream-client.ts';
 
@@ -104,6 +106,8 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     connections: options.connections,
     keepAliveTimeoutMs: options.keepAliveTimeoutMs,
     connectTimeoutMs: options.connectTimeoutMs,
+    maxResponseBytes: options.maxResponseBytes,
+    maxEventLength: options.maxEventLength,
   });
   const messagesPath = client.resolvePath('/v1/messages');
   const countTokensPath = client.resolvePath('/v1/messages/count_tokens');
@@ -129,9 +133,11 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     name,
     type: 'anthropic',
     models,
+    // A trailing assistant message is continued (see anthropic-prefill.ts).
+    supportsPrefill: true,
 
     async chat(request: ChatCompletionRequest, callOptions?: CallOptions): Promise<ChatCompletion> {
-      const body = beforeUpstream(name, () => JSON.stringify(toAnthropicRequest(request, chatSettings)));
+      const { body, prefillTrimmed } = beforeUpstream(name, () => serialize(toAnthropicRequest(request, chatSettings)));
       const message = await client.postJson(messagesPath, body, callOptions);
       if (message === null || typeof message !== 'object' || !Array.isArray((message as Message).content)) {
         throw new ProviderError(`${name}: upstream answered 2xx without a \`content\` array`, {
@@ -140,19 +146,30 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
           body: message,
         });
       }
-      return toChatCompletion(message as Message, Math.floor(Date.now() / 1000));
+      const completion = toChatCompletion(message as Message, Math.floor(Date.now() / 1000));
+      const choice = completion.choices[0];
+      if (prefillTrimmed.length > 0 && typeof choice?.message.content === 'string')
+        choice.message.content = new PrefillJoiner(prefillTrimmed).text(choice.message.content);
+      return completion;
     },
 
     async stream(request: ChatCompletionRequest, callOptions?: CallOptions): Promise<ChatStream> {
-      const body = beforeUpstream(name, () => JSON.stringify(toAnthropicRequest(request, streamSettings)));
+      const { body, prefillTrimmed } = beforeUpstream(name, () =>
+        serialize(toAnthropicRequest(request, streamSettings)),
+      );
       const response = await client.postForStream(messagesPath, body, callOptions);
       const translator = new AnthropicChunkTranslator({
         provider: name,
         model: request.model,
         includeUsage: request.stream_options?.include_usage === true,
         created: Math.floor(Date.now() / 1000),
+        prefillTrimmed,
       });
-      return new SseChunkStream<ChatCompletionChunk>(response.call, response.body, translator);
+      return new SseChunkStream<ChatCompletionChunk>(response.call, response.body, translator, {
+        isContent: chatChunkHasContent,
+        maxEventLength: client.maxEventLength,
+        onMalformedEvent: callOptions?.onMalformedEvent,
+      });
     },
 
     async messages(request: MessagesRequest, callOptions?: CallOptions): Promise<MessagesResponse> {
@@ -195,4 +212,10 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
       return client.close();
     },
   };
+}
+
+/** The body to send, its assistant prefill trimmed (see `trimPrefill`), and what was trimmed. */
+function serialize(request: AnthropicRequestBody): { body: string; prefillTrimmed: string } {
+  const prefillTrimmed = trimPrefill(request);
+  return { body: JSON.stringify(request), prefillTrimmed };
 }

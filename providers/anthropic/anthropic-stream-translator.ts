@@ -3,12 +3,14 @@
  * `message_start` → the role chunk; `content_block_start` of a `tool_use` → a tool-call chunk
  * with id and name; `content_block_delta` → content (`text_delta`) or tool-call arguments
  * (`input_json_delta`); `message_delta` → the finish-reason chunk; `message_stop` → the usage
- * chunk (when the client asked `stream_options.include_usage`) and the end; `ping` and
- * unknown events are skipped; an `error` event throws a `ProviderError` with the status its
+ * chunk (when the client asked `stream_options.include_usage`) and the end (also a clean end of
+ * the body after the `message_delta` with the stop reason); `ping` is a keep-alive (not progress)
+ * and unknown events are skipped; an `error` event throws a `ProviderError` with the status its
  * type stands for (`overloaded_error` → 529, retryable).
  */
 import type { ChatCompletionChunk, FinishReason } from '../../src/contract/chat-types.ts';
 import { statusOfAnthropicErrorType } from './anthropic-error-types.ts';
+import { PrefillJoiner } from './anthropic-prefill.ts';
 import { finishReasonOf, promptTokensOf, usageOf } from './anthropic-translate-response.ts';
 import { truncateMessage } from '../http/http-error.ts';
 import { ProviderError } from '../../src/contract/provider-error.ts';
@@ -33,6 +35,8 @@ export interface AnthropicStreamSettings {
   includeUsage: boolean;
   /** Unix seconds stamped on every chunk. */
   created: number;
+  /** Whitespace trimmed off an assistant prefill, dropped from the start of the continuation (see `trimPrefill`). */
+  prefillTrimmed?: string;
 }
 
 /**
@@ -55,9 +59,14 @@ export class AnthropicChunkTranslator implements SseChunkTranslator<ChatCompleti
   #toolCount = 0;
   #inputTokens = 0;
   #outputTokens = 0;
+  /** The stop reason arrived (`message_delta`): the answer is whole even if `message_stop` never comes. */
+  #stopped = false;
+  readonly #prefill: PrefillJoiner | undefined;
 
   constructor(settings: AnthropicStreamSettings) {
     this.#provider = settings.provider;
+    const trimmed = settings.prefillTrimmed;
+    this.#prefill = trimmed !== undefined && trimmed.length > 0 ? new PrefillJoiner(trimmed) : undefined;
     this.#includeUsage = settings.includeUsage;
     this.#created = settings.created;
     this.#model = settings.model;
@@ -97,14 +106,14 @@ export class AnthropicChunkTranslator implements SseChunkTranslator<ChatCompleti
         } else {
           this.#toolIndexOfBlock[index] = -1;
           if (block.type === 'text' && typeof block.text === 'string' && block.text.length > 0)
-            output.push(this.#chunk({ content: block.text }, null));
+            output.push(this.#chunk({ content: this.#text(block.text) }, null));
         }
         return false;
       }
       case 'content_block_delta': {
         const delta = data.delta as { type: string; text?: string; partial_json?: string };
         if (delta.type === 'text_delta') {
-          output.push(this.#chunk({ content: delta.text ?? '' }, null));
+          output.push(this.#chunk({ content: this.#text(delta.text ?? '') }, null));
         } else if (delta.type === 'input_json_delta') {
           const toolIndex = this.#toolIndexOfBlock[data.index as number];
           if (toolIndex === undefined || toolIndex < 0)
@@ -132,22 +141,15 @@ export class AnthropicChunkTranslator implements SseChunkTranslator<ChatCompleti
           if (typeof usage.input_tokens === 'number') this.#inputTokens = promptTokensOf(usage);
         }
         const stopReason = (data.delta as { stop_reason?: string | null } | undefined)?.stop_reason;
-        if (stopReason !== undefined && stopReason !== null) output.push(this.#chunk({}, finishReasonOf(stopReason)));
+        if (stopReason !== undefined && stopReason !== null) {
+          this.#stopped = true;
+          output.push(this.#chunk({}, finishReasonOf(stopReason)));
+        }
         return false;
       }
-      case 'message_stop': {
-        if (this.#includeUsage) {
-          output.push({
-            id: this.#id,
-            object: 'chat.completion.chunk',
-            created: this.#created,
-            model: this.#model,
-            choices: [],
-            usage: usageOf(this.#inputTokens, this.#outputTokens),
-          });
-        }
+      case 'message_stop':
+        this.#pushUsage(output);
         return true;
-      }
       case 'error': {
         const error = (data.error ?? {}) as { type?: string; message?: string };
         const status = statusOfAnthropicErrorType(error.type);
@@ -164,6 +166,34 @@ export class AnthropicChunkTranslator implements SseChunkTranslator<ChatCompleti
         // content_block_stop, ping, and event types added later carry nothing to forward.
         return false;
     }
+  }
+
+  /** Anthropic's keep-alive: not progress. */
+  isKeepAlive(event: SseEvent): boolean {
+    return event.event === 'ping';
+  }
+
+  /** The body ended without `message_stop`: whole once the stop reason came (the usage chunk is added then). */
+  completeAtEnd(output: SseChunkOutput<ChatCompletionChunk>): boolean {
+    if (!this.#stopped) return false;
+    this.#pushUsage(output);
+    return true;
+  }
+
+  #pushUsage(output: SseChunkOutput<ChatCompletionChunk>): void {
+    if (!this.#includeUsage) return;
+    output.push({
+      id: this.#id,
+      object: 'chat.completion.chunk',
+      created: this.#created,
+      model: this.#model,
+      choices: [],
+      usage: usageOf(this.#inputTokens, this.#outputTokens),
+    });
+  }
+
+  #text(text: string): string {
+    return this.#prefill === undefined ? text : this.#prefill.text(text);
   }
 
   #chunk(delta: Delta, finishReason: FinishReason): ChatCompletionChunk {

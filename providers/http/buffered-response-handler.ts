@@ -28,6 +28,23 @@ export interface BufferedResponseHandlerOptions {
    * what arrived (its status already says what happened). Default: unlimited.
    */
   errorBodyLimit?: number;
+  /**
+   * Bytes of a 2xx body accepted at most; past that (or when `content-length` already says more) the request
+   * is aborted and `response` rejects with a `ResponseTooLargeError`. Default: unlimited.
+   */
+  bodyLimit?: number;
+}
+
+/** A 2xx body was longer than `BufferedResponseHandlerOptions.bodyLimit`; nothing of it is kept. */
+export class ResponseTooLargeError extends Error {
+  override readonly name = 'ResponseTooLargeError';
+  /** The limit that was passed, in bytes. */
+  readonly limit: number;
+
+  constructor(limit: number) {
+    super(`the upstream response is larger than ${limit} bytes`);
+    this.limit = limit;
+  }
 }
 
 const NO_HEADERS: ResponseHeaders = Object.freeze({}) as ResponseHeaders;
@@ -50,6 +67,7 @@ export class BufferedResponseHandler implements Dispatcher.DispatchHandler {
   readonly response: Promise<BufferedResponse>;
   readonly #abort: DispatchAbort;
   readonly #errorBodyLimit: number;
+  readonly #bodyLimit: number;
   #resolve!: (response: BufferedResponse) => void;
   #reject!: (error: unknown) => void;
   #settled = false;
@@ -57,8 +75,8 @@ export class BufferedResponseHandler implements Dispatcher.DispatchHandler {
   #headers: ResponseHeaders = NO_HEADERS;
   #chunks: Buffer[] = [];
   #length = 0;
-  /** Body bytes still kept; `Infinity` for a 2xx response. */
-  #room = Number.POSITIVE_INFINITY;
+  /** Body bytes still accepted: the 2xx body limit, or the error body limit once the status says non-2xx. */
+  #room: number;
 
   constructor(options: BufferedResponseHandlerOptions = {}) {
     this.response = new Promise<BufferedResponse>((resolve, reject) => {
@@ -66,6 +84,8 @@ export class BufferedResponseHandler implements Dispatcher.DispatchHandler {
       this.#reject = reject;
     });
     this.#errorBodyLimit = options.errorBodyLimit ?? Number.POSITIVE_INFINITY;
+    this.#bodyLimit = options.bodyLimit ?? Number.POSITIVE_INFINITY;
+    this.#room = this.#bodyLimit;
     this.#abort = new DispatchAbort(options.signal, (reason) => this.#fail(reason));
     this.#abort.listen();
   }
@@ -84,11 +104,16 @@ export class BufferedResponseHandler implements Dispatcher.DispatchHandler {
   }
 
   /** undici: status and headers arrived (1xx informational answers are skipped). */
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: ResponseHeaders): void {
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: ResponseHeaders): void {
     if (statusCode < 200) return;
     this.#statusCode = statusCode;
     this.#headers = headers;
-    if (statusCode >= 300) this.#room = this.#errorBodyLimit;
+    if (statusCode >= 300) {
+      this.#room = this.#errorBodyLimit;
+      return;
+    }
+    const declared = headers['content-length'];
+    if (declared !== undefined && Number(declared) > this.#bodyLimit) this.#refuse(controller);
   }
 
   /** undici: one body chunk. */
@@ -98,6 +123,10 @@ export class BufferedResponseHandler implements Dispatcher.DispatchHandler {
       this.#chunks.push(chunk);
       this.#length += chunk.length;
       this.#room -= chunk.length;
+      return;
+    }
+    if (this.#statusCode < 300) {
+      this.#refuse(controller);
       return;
     }
     // A non-2xx body past its limit: keep the prefix, answer now, and free the socket.
@@ -118,6 +147,15 @@ export class BufferedResponseHandler implements Dispatcher.DispatchHandler {
   /** undici: the request failed (transport error, or our own abort). */
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     this.#fail(this.#abort.aborted ? this.#abort.reason : error);
+  }
+
+  /** A 2xx body over the limit: drop what was kept, fail, and close the socket. */
+  #refuse(controller: Dispatcher.DispatchController): void {
+    this.#chunks = [];
+    this.#length = 0;
+    const error = new ResponseTooLargeError(this.#bodyLimit);
+    this.#fail(error);
+    controller.abort(error);
   }
 
   #succeed(): void {

@@ -3,14 +3,24 @@
  * source as they arrive, parsed, translated into chunks by a per-protocol translator, queued
  * (bounded: the source is paused when the consumer lags, so the upstream sees back-pressure),
  * and handed out by `next()`. Nothing buffers the whole stream.
+ *
+ * It also judges the upstream's conduct: only complete, well-formed, non-keep-alive events are
+ * progress (they restart the call's idle timer; the first content chunk ends its first-token
+ * window); a malformed event is skipped and reported, and more than a few fail the stream; a body
+ * that ends cleanly after the answer finished is complete even without the end event; a stream
+ * without any content chunk is a failure.
  */
+import type { MalformedStreamEvent } from '../../src/contract/provider-adapter.ts';
 import { ProviderError } from '../../src/contract/provider-error.ts';
-import { SseParser, type SseEvent } from './sse-parser.ts';
+import { SseEventTooLargeError, SseParser, type SseEvent } from './sse-parser.ts';
 import type { UpstreamBodySink, UpstreamBodySource } from './upstream-body.ts';
 import type { UpstreamCall } from './upstream-call.ts';
 
 /** Chunks queued beyond this pause the upstream body until the consumer catches up. */
 export const SSE_CHUNK_HIGH_WATER_MARK = 64;
+
+/** Malformed events skipped in one stream before the next one fails it (a broken upstream, not a glitch). */
+export const DEFAULT_MAX_MALFORMED_EVENTS = 3;
 
 /** Where a translator puts the chunks of one event. */
 export interface SseChunkOutput<T> {
@@ -23,9 +33,34 @@ export interface SseChunkTranslator<T> {
   /**
    * Translates one event, pushing zero or more chunks onto `output`. Returns true when the
    * event ends the stream (`[DONE]`, `message_stop`). Throws a `ProviderError` for an error
-   * event, anything else for a malformed event (reported as kind `protocol`).
+   * event (the stream fails with it), anything else for a malformed event (skipped and counted;
+   * chunks it pushed before throwing are dropped).
    */
   translate(event: SseEvent, output: SseChunkOutput<T>): boolean;
+  /** True for an event that only keeps the connection open (e.g. Anthropic's `ping`): not progress. */
+  isKeepAlive?(event: SseEvent): boolean;
+  /**
+   * The body ended cleanly without the end event: returns true when what came is a whole answer
+   * (e.g. every choice got its finish_reason), after pushing any chunk the end event would have
+   * brought (e.g. the usage). Absent: such a stream is a failure.
+   */
+  completeAtEnd?(output: SseChunkOutput<T>): boolean;
+}
+
+/** Options of `SseChunkStream`. */
+export interface SseChunkStreamOptions<T> {
+  /**
+   * True for a chunk that carries content (text, a tool call, a finish_reason): the first one ends
+   * the call's first-token window, and a stream that ends without one is a failure (an empty stream).
+   * Default: every chunk counts.
+   */
+  isContent?: (chunk: T) => boolean;
+  /** Largest event, in characters (see `SseParserOptions.maxEventLength`). Default 1 MiB. */
+  maxEventLength?: number;
+  /** Malformed events skipped before the next one fails the stream. Default `DEFAULT_MAX_MALFORMED_EVENTS`. */
+  maxMalformedEvents?: number;
+  /** Told of each malformed event skipped (see `CallOptions.onMalformedEvent`). */
+  onMalformedEvent?: ((event: MalformedStreamEvent) => void) | undefined;
 }
 
 type Resolve<T> = (result: IteratorResult<T>) => void;
@@ -49,7 +84,13 @@ export class SseChunkStream<T> implements AsyncIterableIterator<T>, UpstreamBody
   readonly #call: UpstreamCall;
   readonly #body: UpstreamBodySource;
   readonly #translator: SseChunkTranslator<T>;
-  readonly #parser = new SseParser();
+  readonly #parser: SseParser;
+  readonly #isContent: ((chunk: T) => boolean) | undefined;
+  readonly #maxMalformedEvents: number;
+  readonly #onMalformedEvent: ((event: MalformedStreamEvent) => void) | undefined;
+  #malformedEvents = 0;
+  /** A chunk with content was queued: the first-token window is over, and the stream is not empty. */
+  #sawContent = false;
   #queue: T[] = [];
   /** The upstream text of each queued chunk (same index as `#queue`), or undefined. */
   #texts: Array<string | undefined> = [];
@@ -73,10 +114,19 @@ export class SseChunkStream<T> implements AsyncIterableIterator<T>, UpstreamBody
   #waiting: Promise<IteratorResult<T>> | undefined;
 
   /** Attaches to `body` at once: bytes that already arrived are parsed before the constructor returns. */
-  constructor(call: UpstreamCall, body: UpstreamBodySource, translator: SseChunkTranslator<T>) {
+  constructor(
+    call: UpstreamCall,
+    body: UpstreamBodySource,
+    translator: SseChunkTranslator<T>,
+    options: SseChunkStreamOptions<T> = {},
+  ) {
     this.#call = call;
     this.#body = body;
     this.#translator = translator;
+    this.#parser = new SseParser({ maxEventLength: options.maxEventLength });
+    this.#isContent = options.isContent;
+    this.#maxMalformedEvents = options.maxMalformedEvents ?? DEFAULT_MAX_MALFORMED_EVENTS;
+    this.#onMalformedEvent = options.onMalformedEvent;
     body.attach(this);
   }
 
@@ -155,29 +205,48 @@ export class SseChunkStream<T> implements AsyncIterableIterator<T>, UpstreamBody
   /** Source only: one body chunk. */
   onBytes(bytes: Buffer): void {
     if (this.#ended) return; // After the end event: drain the rest so the connection can be reused.
-    this.#call.refresh();
-    const events = this.#parser.push(bytes);
+    let events: SseEvent[];
+    try {
+      events = this.#parser.push(bytes);
+    } catch (error) {
+      this.#fail(this.#protocolError(error instanceof SseEventTooLargeError ? error.message : describe(error), error));
+      return;
+    }
+    let progressed = false;
+    const translator = this.#translator;
     for (let index = 0; index < events.length; index++) {
+      const event = events[index] as SseEvent;
+      if (translator.isKeepAlive !== undefined && translator.isKeepAlive(event)) continue;
+      const queued = this.#queue.length;
       let finished: boolean;
       try {
-        finished = this.#translator.translate(events[index] as SseEvent, this.#output);
+        finished = translator.translate(event, this.#output);
       } catch (error) {
-        this.#fail(
-          error instanceof ProviderError
-            ? error
-            : new ProviderError(`${this.#call.provider}: malformed stream event: ${describe(error)}`, {
-                kind: 'protocol',
-                provider: this.#call.provider,
-                cause: error,
-              }),
-        );
+        if (error instanceof ProviderError) {
+          this.#fail(error);
+          return;
+        }
+        this.#queue.length = queued;
+        this.#texts.length = queued;
+        if (this.#skipMalformed(error)) continue;
         return;
       }
+      progressed = true;
+      if (!this.#sawContent && this.#queue.length > queued && this.#hasContentFrom(queued)) {
+        this.#sawContent = true;
+        this.#call.contentArrived();
+      }
       if (finished) {
+        if (!this.#sawContent) {
+          this.#fail(this.#protocolError('upstream stream ended without any content'));
+          return;
+        }
         this.#ended = true;
         break;
       }
     }
+    // Only progress after the first content restarts the silence window; before it, the first-token window runs on.
+    if (progressed && this.#sawContent) this.#call.refresh();
     this.#settleWaiting();
     if (!this.#ended && !this.#paused && this.#queue.length - this.#head >= SSE_CHUNK_HIGH_WATER_MARK) {
       // The consumer lags: stop reading, and stop counting the upstream's silence against it.
@@ -192,10 +261,17 @@ export class SseChunkStream<T> implements AsyncIterableIterator<T>, UpstreamBody
     this.#call.finish();
     if (this.#ended) return;
     const cleanEnd = this.#parser.finish();
+    if (this.#sawContent && this.#translator.completeAtEnd?.(this.#output) === true) {
+      // A whole answer without its end event (no `[DONE]`): complete, as every published gateway treats it.
+      this.#ended = true;
+      this.#settleWaiting();
+      return;
+    }
     this.#fail(
-      new ProviderError(
-        `${this.#call.provider}: upstream stream ended before its end event${cleanEnd ? '' : ' (in the middle of an event)'}`,
-        { kind: 'protocol', provider: this.#call.provider },
+      this.#protocolError(
+        this.#sawContent
+          ? `upstream stream ended before its end event${cleanEnd ? '' : ' (in the middle of an event)'}`
+          : 'upstream stream ended without any content',
       ),
     );
   }
@@ -207,6 +283,41 @@ export class SseChunkStream<T> implements AsyncIterableIterator<T>, UpstreamBody
       return;
     }
     this.#fail(this.#call.failure(error));
+  }
+
+  /** True when one of the chunks queued from `start` on carries content. */
+  #hasContentFrom(start: number): boolean {
+    const isContent = this.#isContent;
+    if (isContent === undefined) return true;
+    const queue = this.#queue;
+    for (let index = start; index < queue.length; index++) if (isContent(queue[index] as T)) return true;
+    return false;
+  }
+
+  /** Counts and reports a malformed event; returns false when it was one too many (the stream failed). */
+  #skipMalformed(error: unknown): boolean {
+    this.#malformedEvents++;
+    // The reason may quote the event, which is upstream text: scrubbed before it reaches a listener or a log.
+    const reason = this.#call.scrubber.scrub(describe(error));
+    const report = this.#onMalformedEvent;
+    if (report !== undefined) {
+      try {
+        report({ provider: this.#call.provider, reason });
+      } catch {
+        // A listener's failure is not the stream's.
+      }
+    }
+    if (this.#malformedEvents <= this.#maxMalformedEvents) return true;
+    this.#fail(this.#protocolError(`${this.#malformedEvents} malformed stream events, the last: ${reason}`, error));
+    return false;
+  }
+
+  #protocolError(message: string, cause?: unknown): ProviderError {
+    return new ProviderError(`${this.#call.provider}: ${message}`, {
+      kind: 'protocol',
+      provider: this.#call.provider,
+      cause,
+    });
   }
 
   #fail(error: ProviderError): void {

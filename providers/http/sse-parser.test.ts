@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SseParser, type SseEvent } from './sse-parser.ts';
+import { SseEventTooLargeError, SseParser, type SseEvent } from './sse-parser.ts';
 
 function parseInPieces(pieces: Array<string | Uint8Array>): { events: SseEvent[]; clean: boolean } {
   const parser = new SseParser();
@@ -59,5 +59,44 @@ describe('SseParser', () => {
 
   it('ignores blank lines without data and unknown fields', () => {
     expect(parseInPieces(['\n\nid: 3\nretry: 10\nfoo: bar\n\n']).events).toEqual([]);
+  });
+
+  it('refuses an unfinished line longer than the cap, however it is cut', () => {
+    const parser = new SseParser({ maxEventLength: 100 });
+    expect(parser.push('data: ' + 'x'.repeat(60))).toEqual([]);
+    expect(() => parser.push('y'.repeat(60))).toThrow(SseEventTooLargeError);
+    expect(() => new SseParser({ maxEventLength: 100 }).push(': ' + 'z'.repeat(200))).toThrow('longer than 100');
+  });
+
+  it('refuses an event whose data lines add up past the cap, and accepts one just under it', () => {
+    const line = 'data: ' + 'x'.repeat(40) + '\n';
+    expect(() => new SseParser({ maxEventLength: 100 }).push(line + line + line)).toThrow(SseEventTooLargeError);
+    expect(new SseParser({ maxEventLength: 100 }).push(line + line + '\n')).toHaveLength(1);
+  });
+
+  it('takes a 1 MiB event by default and refuses a longer one', () => {
+    const data = 'x'.repeat(1024 * 1024 - 10);
+    expect(new SseParser().push(`data: ${data}\n\n`)[0]?.data).toBe(data);
+    expect(() => new SseParser().push(`data: ${data}${'y'.repeat(20)}\n\n`)).toThrow(SseEventTooLargeError);
+  });
+
+  it('a line that arrives in many pieces is joined once: 8 MB in 1 KB pieces parses in linear time', () => {
+    // Re-joining and re-scanning the unfinished line at each piece would take 8192 × 4 MB ≈ 32 G character reads.
+    const parser = new SseParser({ maxEventLength: 16 * 1024 * 1024 });
+    const piece = 'x'.repeat(1024);
+    expect(parser.push('data: ')).toEqual([]);
+    for (let index = 0; index < 8192; index++) expect(parser.push(piece)).toHaveLength(0);
+    const [event] = parser.push('\n\n');
+    expect(event?.data.length).toBe(8 * 1024 * 1024);
+  });
+
+  it('finds the colon of each line with one search, whatever the lines without a colon after it', () => {
+    // With a search from each line start to the next colon, 50k colon-free lines before one colon would be quadratic.
+    const lines = 'x\n'.repeat(50_000) + 'data: tail\n\n';
+    const events = new SseParser({ maxEventLength: 1024 * 1024 }).push(lines + 'data: a\ndata: b\n\n');
+    expect(events).toEqual([
+      { event: '', data: 'tail' },
+      { event: '', data: 'a\nb' },
+    ]);
   });
 });

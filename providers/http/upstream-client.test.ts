@@ -107,6 +107,35 @@ describe('UpstreamClient.postJson', () => {
     expect(server.calls[0]?.abortedByClient).toBe(true);
   });
 
+  it('refuses a 2xx body over maxResponseBytes while reading it: protocol error, socket closed, nothing kept', async () => {
+    const small = new UpstreamClient({
+      provider: 'primary',
+      baseURL: server.origin,
+      headers: {},
+      maxResponseBytes: 4096,
+    });
+    try {
+      // No content-length: the limit is found while reading, after a few chunks.
+      const piece = ' '.repeat(1024);
+      server.enqueue({ chunks: ['{"a":', piece, piece, piece, piece, piece, piece], hangAfterChunks: true });
+      const error = await failureOf(small.postJson('/v1/chat/completions', requestBody, { timeoutMs: 5000 }));
+      expect(error).toMatchObject({ kind: 'protocol', isRetryable: true });
+      expect(error.message).toBe('primary: the upstream response is larger than 4096 bytes');
+      await server.calls[0]?.closed;
+      expect(server.calls[0]?.abortedByClient).toBe(true);
+      // A declared content-length over the limit is refused at the headers.
+      server.enqueue({ body: JSON.stringify({ padding: 'x'.repeat(8192) }) });
+      expect((await failureOf(small.postJson('/v1/chat/completions', requestBody, undefined))).kind).toBe('protocol');
+      // A body at the limit is read.
+      const exact = JSON.stringify({ padding: 'x'.repeat(4096 - 14) });
+      expect(exact.length).toBe(4096);
+      server.enqueue({ body: exact });
+      expect(await small.postJson('/v1/chat/completions', requestBody, undefined)).toEqual(JSON.parse(exact));
+    } finally {
+      await small.close();
+    }
+  });
+
   it('reports a 2xx body that is not JSON as a protocol error', async () => {
     server.enqueue({ body: '<html>maintenance</html>' });
     expect(await failureOf(client.postJson(path, requestBody, undefined))).toMatchObject({
@@ -183,10 +212,11 @@ describe('UpstreamClient.postJson', () => {
 
 describe('UpstreamClient.postForStream', () => {
   it('resolves at the headers with the body held for a stream, and POSTs as postJson does', async () => {
-    server.enqueue({ headers: { 'x-request-id': 'up_1' }, chunks: [sseData('[DONE]')] });
+    server.enqueue({ headers: { 'x-request-id': 'up_1' }, chunks: [sseData({ choices: [] }, '[DONE]')] });
     const response = await client.postForStream(path, requestBody, { requestId: 'req_7' });
     expect(response.headers['x-request-id']).toBe('up_1');
     const stream = new SseChunkStream(response.call, response.body, new OpenAIChunkTranslator('primary'));
+    expect(await stream.next()).toEqual({ value: { choices: [] }, done: false });
     expect(await stream.next()).toEqual({ value: undefined, done: true });
     const call = server.calls[0];
     expect(call).toMatchObject({ method: 'POST', url: '/v1/chat/completions?api-version=1', body: requestBody });

@@ -6,12 +6,13 @@
  * turned into a `ProviderError`.
  */
 import { Pool } from 'undici';
-import { BufferedResponseHandler } from './buffered-response-handler.ts';
+import { BufferedResponseHandler, ResponseTooLargeError } from './buffered-response-handler.ts';
 import { keepRawJson, type CallOptions } from '../../src/contract/provider-adapter.ts';
 import { createHttpProviderError, MAX_ERROR_BODY_BYTES } from './http-error.ts';
 import { ProviderError } from '../../src/contract/provider-error.ts';
 import { SecretScrubber } from '../../src/contract/secret-scrubber.ts';
 import type { ResponseHeaders } from './retry-after.ts';
+import { DEFAULT_MAX_SSE_EVENT_LENGTH } from './sse-parser.ts';
 import { StreamingResponseHandler } from './streaming-response-handler.ts';
 import type { UpstreamBodySource } from './upstream-body.ts';
 import { UpstreamCall } from './upstream-call.ts';
@@ -27,7 +28,20 @@ export interface UpstreamConnectionOptions {
   keepAliveTimeoutMs?: number;
   /** TCP connect timeout in ms. Default 10000. */
   connectTimeoutMs?: number;
+  /**
+   * Largest non-streamed response body accepted, in bytes, enforced while reading: over it the call fails with
+   * a `protocol` error (the gateway answers 502) and the connection is closed. Default 64 MiB.
+   */
+  maxResponseBytes?: number;
+  /**
+   * Largest SSE event of a streamed response, in characters (see `SseParserOptions.maxEventLength`): over it
+   * the stream fails with a `protocol` error. Default 1 MiB.
+   */
+  maxEventLength?: number;
 }
+
+/** Default `maxResponseBytes`: 64 MiB. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 /** Options of `UpstreamClient`. */
 export interface UpstreamClientOptions extends UpstreamConnectionOptions {
@@ -68,6 +82,9 @@ export class UpstreamClient {
   readonly #postHeaders: Record<string, string>;
   /** Scrubs this provider's keys, header values and credential shapes from upstream text. */
   readonly scrubber: SecretScrubber;
+  readonly #maxResponseBytes: number;
+  /** Largest SSE event accepted in a stream, in characters. */
+  readonly maxEventLength: number;
 
   constructor(options: UpstreamClientOptions) {
     const url = new URL(options.baseURL);
@@ -77,6 +94,8 @@ export class UpstreamClient {
     this.#headers = { ...options.headers };
     this.#postHeaders = { 'content-type': 'application/json', ...options.headers };
     this.scrubber = new SecretScrubber([...(options.secrets ?? []), ...credentialHeaderValues(options.headers)]);
+    this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.maxEventLength = options.maxEventLength ?? DEFAULT_MAX_SSE_EVENT_LENGTH;
     this.pool = new Pool(url.origin, {
       connections: options.connections ?? null,
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 60_000,
@@ -103,7 +122,11 @@ export class UpstreamClient {
     call.start();
     try {
       // The handler listens to the call's latch (timeout, caller's abort) until it settles.
-      const handler = new BufferedResponseHandler({ signal: call.controller, errorBodyLimit: MAX_ERROR_BODY_BYTES });
+      const handler = new BufferedResponseHandler({
+        signal: call.controller,
+        errorBodyLimit: MAX_ERROR_BODY_BYTES,
+        bodyLimit: this.#maxResponseBytes,
+      });
       this.pool.dispatch({ path, method: 'POST', headers: this.#headersFor(options), body }, handler);
       const response = await handler.response;
       const { statusCode, text } = response;
@@ -129,6 +152,13 @@ export class UpstreamClient {
         });
       }
     } catch (error) {
+      if (error instanceof ResponseTooLargeError && !call.timedOut) {
+        throw new ProviderError(`${this.provider}: ${error.message}`, {
+          kind: 'protocol',
+          provider: this.provider,
+          cause: error,
+        });
+      }
       throw error instanceof ProviderError && !call.timedOut ? error : call.failure(error);
     } finally {
       call.finish();
@@ -137,12 +167,16 @@ export class UpstreamClient {
 
   /**
    * POSTs a JSON body and resolves once the upstream answered 2xx, with the body still
-   * unread and the call still armed (its timer now measures the gap to the next chunk).
-   * A non-2xx answer rejects with a `ProviderError` of kind `http` (its body read up to
-   * `MAX_ERROR_BODY_BYTES`).
+   * unread and the call still armed: its timer measures the first-token window from the start
+   * of the call (`firstTokenTimeoutMs`, bounded by `timeoutMs`), then each silence
+   * (`streamIdleTimeoutMs`, bounded likewise). A non-2xx answer rejects with a `ProviderError`
+   * of kind `http` (its body read up to `MAX_ERROR_BODY_BYTES`).
    */
   async postForStream(path: string, body: string, options: CallOptions | undefined): Promise<OpenUpstreamResponse> {
-    const call = new UpstreamCall(this.provider, options?.signal, options?.timeoutMs, this.scrubber);
+    const call = new UpstreamCall(this.provider, options?.signal, options?.timeoutMs, this.scrubber, {
+      firstTokenTimeoutMs: options?.firstTokenTimeoutMs,
+      streamIdleTimeoutMs: options?.streamIdleTimeoutMs,
+    });
     call.start();
     try {
       // The handler listens to the call's latch (timeout, caller's abort) until the body is over.
@@ -160,7 +194,6 @@ export class UpstreamClient {
           scrubber: this.scrubber,
         });
       }
-      call.refresh();
       return { call, body: handler, headers: response.headers };
     } catch (error) {
       call.finish();

@@ -211,4 +211,45 @@ describe('createMockProvider: time (fake timers)', () => {
     expect((await gapFailure).kind).toBe('timeout');
     expect(vi.getTimerCount()).toBe(0);
   });
+
+  it('bounds a stream by firstTokenTimeoutMs before its first chunk and by streamIdleTimeoutMs between chunks', async () => {
+    const slowStart = createMockProvider({ name: 'slow-start', firstChunkDelayMs: 500 });
+    const first = failureOf(slowStart.stream(request, { timeoutMs: 10_000, firstTokenTimeoutMs: 150 }));
+    await vi.advanceTimersByTimeAsync(150);
+    expect((await first).kind).toBe('timeout');
+
+    const gappy = createMockProvider({ name: 'gappy', chunkDelayMs: 300 });
+    const iterator = (await gappy.stream(request, { timeoutMs: 10_000, streamIdleTimeoutMs: 100 }))[
+      Symbol.asyncIterator
+    ]();
+    await iterator.next();
+    const idle = failureOf(iterator.next());
+    await vi.advanceTimersByTimeAsync(100);
+    expect((await idle).kind).toBe('timeout');
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('createMockProvider: assistant prefill', () => {
+  const partial: ChatCompletionRequest = {
+    model: 'demo',
+    messages: [
+      { role: 'user', content: 'Hello there world' },
+      { role: 'assistant', content: 'Echo: Hello th' },
+    ],
+  };
+
+  it('with supportsPrefill, continues a trailing assistant message with the rest of the reply', async () => {
+    const mock = createMockProvider({ name: 'prefill', supportsPrefill: true });
+    expect(mock.supportsPrefill).toBe(true);
+    expect((await mock.chat(partial)).choices[0]?.message.content).toBe('ere world');
+    const chunks = await collect(await mock.stream(partial));
+    expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('')).toBe('ere world');
+  });
+
+  it('without it (the default), answers afresh, as an OpenAI upstream does', async () => {
+    const mock = createMockProvider({ name: 'plain' });
+    expect(mock.supportsPrefill).toBe(false);
+    expect((await mock.chat(partial)).choices[0]?.message.content).toBe('Echo: Hello there world');
+  });
 });

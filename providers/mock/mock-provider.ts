@@ -45,6 +45,12 @@ export interface MockProviderOptions {
   seed?: number;
   /** What `healthCheck` answers. Default true. */
   healthy?: boolean | (() => boolean);
+  /**
+   * Declares and honours assistant prefill, as Anthropic does: a request whose last message is the
+   * assistant's gets only the rest of the reply after that text (when the reply starts with it). Default false:
+   * such a request is answered afresh, as OpenAI does.
+   */
+  supportsPrefill?: boolean;
 }
 
 /**
@@ -90,6 +96,8 @@ export function createMockProvider(options: MockProviderOptions): ProviderAdapte
   const healthy = options.healthy ?? true;
   let sequence = 0;
 
+  const supportsPrefill = options.supportsPrefill === true;
+
   function replyFor(request: ChatCompletionRequest): string {
     const reply =
       options.reply === undefined
@@ -97,7 +105,10 @@ export function createMockProvider(options: MockProviderOptions): ProviderAdapte
         : typeof options.reply === 'string'
           ? options.reply
           : options.reply(request);
-    return options.words === undefined ? reply : repeatWords(reply, options.words);
+    const whole = options.words === undefined ? reply : repeatWords(reply, options.words);
+    if (!supportsPrefill) return whole;
+    const prefill = prefillOf(request);
+    return prefill !== undefined && whole.startsWith(prefill) ? whole.slice(prefill.length) : whole;
   }
 
   function failure(): ProviderError {
@@ -117,6 +128,7 @@ export function createMockProvider(options: MockProviderOptions): ProviderAdapte
     name,
     type: 'mock',
     models,
+    supportsPrefill,
 
     async chat(request: ChatCompletionRequest, callOptions?: CallOptions): Promise<ChatCompletion> {
       const fails = failureRate > 0 && random() < failureRate;
@@ -141,7 +153,7 @@ export function createMockProvider(options: MockProviderOptions): ProviderAdapte
 
     async stream(request: ChatCompletionRequest, callOptions?: CallOptions): Promise<ChatStream> {
       const fails = failureRate > 0 && random() < failureRate;
-      await elapse(name, firstChunkDelayMs, callOptions);
+      await elapse(name, firstChunkDelayMs, firstTokenWindow(callOptions));
       if (fails) throw failure();
       const reply = replyFor(request);
       return new MockChatStream({
@@ -154,7 +166,7 @@ export function createMockProvider(options: MockProviderOptions): ProviderAdapte
         includeUsage: request.stream_options?.include_usage === true,
         chunkDelayMs,
         failAfterChunks: options.failAfterChunks,
-        callOptions,
+        callOptions: idleWindow(callOptions),
       });
     },
 
@@ -335,6 +347,31 @@ async function elapse(provider: string, delayMs: number, callOptions: CallOption
 
 function abortedError(provider: string, cause: unknown): ProviderError {
   return new ProviderError(`${provider}: request aborted by the caller`, { kind: 'aborted', provider, cause });
+}
+
+/** The call options of a stream's first-token wait: `timeoutMs` bounded by `firstTokenTimeoutMs`. */
+function firstTokenWindow(callOptions: CallOptions | undefined): CallOptions | undefined {
+  return withWindow(callOptions, callOptions?.firstTokenTimeoutMs);
+}
+
+/** The call options of a stream's waits between chunks: `timeoutMs` bounded by `streamIdleTimeoutMs`. */
+function idleWindow(callOptions: CallOptions | undefined): CallOptions | undefined {
+  return withWindow(callOptions, callOptions?.streamIdleTimeoutMs);
+}
+
+function withWindow(callOptions: CallOptions | undefined, windowMs: number | undefined): CallOptions | undefined {
+  if (callOptions === undefined || windowMs === undefined || windowMs <= 0) return callOptions;
+  const timeoutMs = callOptions.timeoutMs;
+  if (timeoutMs !== undefined && timeoutMs > 0 && timeoutMs <= windowMs) return callOptions;
+  return { ...callOptions, timeoutMs: windowMs };
+}
+
+/** The text of the last message when it is the assistant's (a prefill). */
+function prefillOf(request: ChatCompletionRequest): string | undefined {
+  const last = request.messages[request.messages.length - 1];
+  if (last === undefined || last.role !== 'assistant') return undefined;
+  const text = textOf(last);
+  return text.length > 0 ? text : undefined;
 }
 
 function nonNegative(value: number | undefined): number {

@@ -1,8 +1,10 @@
 /**
  * OpenAI-compatible SSE events → chunks: every `data:` line is one JSON chunk, forwarded as
  * parsed, with its text kept beside it by the stream (`ChunkTextSource`) so the gateway need
- * not serialise it again; `data: [DONE]` ends the stream. An in-stream `{ "error": … }`
- * object (sent by several OpenAI-compatible servers) becomes a `ProviderError`.
+ * not serialise it again; `data: [DONE]` ends the stream, and so does a clean end of the body
+ * once every choice got its finish_reason. An in-stream `{ "error": … }` object (sent by
+ * several OpenAI-compatible servers) becomes a `ProviderError`; anything not a JSON object is
+ * malformed (skipped and counted by the stream).
  */
 import type { ChatCompletionChunk } from '../../src/contract/chat-types.ts';
 import { errorBodyFromText } from '../http/http-error.ts';
@@ -20,6 +22,10 @@ import type { SseEvent } from '../http/sse-parser.ts';
  */
 export class OpenAIChunkTranslator implements SseChunkTranslator<ChatCompletionChunk> {
   readonly #provider: string;
+  /** Per choice index: 1 while it streams, 2 once it got its finish_reason. */
+  readonly #choiceStates: number[] = [];
+  /** Choices seen without their finish_reason yet. */
+  #unfinishedChoices = 0;
 
   constructor(provider: string) {
     this.#provider = provider;
@@ -44,7 +50,31 @@ export class OpenAIChunkTranslator implements SseChunkTranslator<ChatCompletionC
         body,
       });
     }
+    const choices = record.choices;
+    if (Array.isArray(choices)) {
+      for (let index = 0; index < choices.length; index++) this.#track(choices[index]);
+    }
     output.push(chunk as ChatCompletionChunk, data);
     return false;
+  }
+
+  /** The body ended without `[DONE]`: complete when every choice seen got its finish_reason. */
+  completeAtEnd(): boolean {
+    return this.#choiceStates.length > 0 && this.#unfinishedChoices === 0;
+  }
+
+  #track(choice: unknown): void {
+    if (choice === null || typeof choice !== 'object') return;
+    const { index, finish_reason: finishReason } = choice as { index?: unknown; finish_reason?: unknown };
+    const position = typeof index === 'number' && index >= 0 && index < 1024 ? index : 0;
+    const state = this.#choiceStates[position];
+    if (state === undefined) {
+      this.#choiceStates[position] = 1;
+      this.#unfinishedChoices++;
+    }
+    if (finishReason !== null && finishReason !== undefined && state !== 2) {
+      this.#choiceStates[position] = 2;
+      this.#unfinishedChoices--;
+    }
   }
 }

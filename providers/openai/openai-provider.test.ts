@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatCompletionChunk, ChatCompletionRequest } from '../../src/contract/chat-types.ts';
-import { chunkTextOf, type ProviderAdapter } from '../../src/contract/provider-adapter.ts';
+import { chunkTextOf, type MalformedStreamEvent, type ProviderAdapter } from '../../src/contract/provider-adapter.ts';
 import { createOpenAIProvider } from './openai-provider.ts';
 import { openAIChunk, openAICompletion } from '../test-support/openai-fixtures.ts';
 import { sseData, startTestServer, type TestServer } from '../test-support/test-server.ts';
@@ -176,18 +176,115 @@ describe('createOpenAIProvider: stream', () => {
     expect(error.message).toContain('ended before');
   });
 
-  it('throws a protocol error on a malformed data line', async () => {
-    server.enqueue({ chunks: [sseData(openAIChunk('a')), 'data: {"id": oops\n\n', sseData('[DONE]')] });
-    const stream = await provider.stream(request);
+  it('skips a malformed event, tells onMalformedEvent, and forwards the rest of a healthy stream', async () => {
+    server.enqueue({
+      chunks: [
+        sseData(openAIChunk('a')),
+        'data: {"id": oops\n\n',
+        sseData(openAIChunk('b'), openAIChunk(null, 'stop'), '[DONE]'),
+      ],
+    });
+    const reported: MalformedStreamEvent[] = [];
+    const chunks = await collect(await provider.stream(request, { onMalformedEvent: (event) => reported.push(event) }));
+    expect(contentOf(chunks)).toBe('ab');
+    expect(chunks).toHaveLength(3);
+    expect(reported).toHaveLength(1);
+    expect(reported[0]?.provider).toBe('primary');
+    expect(reported[0]?.reason).toMatch(/JSON/);
+  });
+
+  it('scrubs the API key from what it reports of a malformed event, and from the failure after too many', async () => {
+    const quoting = `data: ["${API_KEY}"]\n\n`;
+    server.enqueue({ chunks: [sseData(openAIChunk('a')), quoting, quoting, quoting, quoting], hangAfterChunks: true });
+    const reasons: string[] = [];
+    const error = await failureOf(
+      collect(await provider.stream(request, { onMalformedEvent: (event) => reasons.push(event.reason) })),
+    );
+    expect(reasons).toHaveLength(4);
+    expect(reasons.join(' ')).not.toContain(API_KEY);
+    expect(reasons[0]).toContain('***');
+    expect(error.message).not.toContain(API_KEY);
+  });
+
+  it('fails with a protocol error once more than 3 events of one stream are malformed', async () => {
+    server.enqueue({
+      chunks: [sseData(openAIChunk('a'), '[1,2]', 'null', '"text"'), 'data: {oops\n\n', sseData(openAIChunk('b'))],
+      hangAfterChunks: true,
+    });
     const received: ChatCompletionChunk[] = [];
     const error = await failureOf(
       (async () => {
-        for await (const chunk of stream) received.push(chunk);
+        for await (const chunk of await provider.stream(request)) received.push(chunk);
       })(),
     );
     expect(contentOf(received)).toBe('a');
-    expect(error.kind).toBe('protocol');
+    expect(error).toMatchObject({ kind: 'protocol', isRetryable: true });
     expect(error.message).toContain('malformed');
+  });
+
+  it('a stream that ends cleanly after its finish_reason is complete without [DONE], usage included', async () => {
+    const usage = {
+      ...openAIChunk(null),
+      choices: [],
+      usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
+    };
+    server.enqueue({ chunks: [sseData(openAIChunk('Hel'), openAIChunk('lo'), openAIChunk(null, 'stop'), usage)] });
+    const chunks = await collect(await provider.stream(request));
+    expect(contentOf(chunks)).toBe('Hello');
+    expect(chunks.at(-1)?.usage).toEqual(usage.usage);
+  });
+
+  it('a stream that ends before its finish_reason without [DONE] is a truncation: protocol error', async () => {
+    server.enqueue({ chunks: [sseData(openAIChunk('Hel'), openAIChunk('lo'))] });
+    const error = await failureOf(collect(await provider.stream(request)));
+    expect(error).toMatchObject({ kind: 'protocol', isRetryable: true });
+    expect(error.message).toContain('ended before its end event');
+  });
+
+  it('with several choices, a clean end without [DONE] is complete only once every choice finished', async () => {
+    const choice = (index: number, content: string | null, finish: 'stop' | null) => ({
+      ...openAIChunk(content, finish),
+      choices: [{ index, delta: content === null ? {} : { content }, finish_reason: finish }],
+    });
+    server.enqueue(
+      { chunks: [sseData(choice(0, 'a', null), choice(1, 'b', null), choice(0, null, 'stop'))] },
+      {
+        chunks: [sseData(choice(0, 'a', null), choice(1, 'b', null), choice(0, null, 'stop'), choice(1, null, 'stop'))],
+      },
+    );
+    expect((await failureOf(collect(await provider.stream(request)))).kind).toBe('protocol');
+    expect(await collect(await provider.stream(request))).toHaveLength(4);
+  });
+
+  it('a stream with no content at all (a role chunk and [DONE]) is a retryable failure', async () => {
+    const roleOnly = {
+      ...openAIChunk(null),
+      choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }],
+    };
+    server.enqueue({ chunks: [sseData(roleOnly, '[DONE]')] });
+    const error = await failureOf(collect(await provider.stream(request)));
+    expect(error).toMatchObject({ kind: 'protocol', isRetryable: true });
+    expect(error.message).toContain('without any content');
+  });
+
+  it('honours firstTokenTimeoutMs and streamIdleTimeoutMs from the call options', async () => {
+    const roleOnly = {
+      ...openAIChunk(null),
+      choices: [{ index: 0, delta: { role: 'assistant' }, finish_reason: null }],
+    };
+    server.enqueue(
+      { chunks: [sseData(roleOnly)], hangAfterChunks: true },
+      { chunks: [sseData(openAIChunk('a')), ': ping\n\n', { delayMs: 50 }, ': ping\n\n'], hangAfterChunks: true },
+    );
+    const windows = { timeoutMs: 10_000, firstTokenTimeoutMs: 150, streamIdleTimeoutMs: 150 };
+    const first = await failureOf(collect(await provider.stream(request, windows)));
+    expect(first.message).toBe('primary: upstream sent no content within 150 ms');
+    const idle = await failureOf(collect(await provider.stream(request, windows)));
+    expect(idle.message).toBe('primary: upstream stream was silent for 150 ms');
+  });
+
+  it('declares no assistant prefill', () => {
+    expect(provider.supportsPrefill).toBe(false);
   });
 
   it('turns an in-stream error object into a ProviderError', async () => {

@@ -12,6 +12,7 @@ import {
 import { OpenAIChunkTranslator } from './openai-chunk-translator.ts';
 import { beforeUpstream, ProviderError } from '../../src/contract/provider-error.ts';
 import { setTopLevelField } from '../http/json-top-level-field.ts';
+import { chatChunkHasContent } from '../http/chat-chunk-content.ts';
 import { SseChunkStream } from '../http/sse-chunk-stream.ts';
 import { UpstreamClient, type UpstreamConnectionOptions } from '../http/upstream-client.ts';
 
@@ -59,6 +60,8 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ProviderAd
     connections: options.connections,
     keepAliveTimeoutMs: options.keepAliveTimeoutMs,
     connectTimeoutMs: options.connectTimeoutMs,
+    maxResponseBytes: options.maxResponseBytes,
+    maxEventLength: options.maxEventLength,
   });
   const completionsPath = client.resolvePath('/chat/completions');
   const modelsPath = client.resolvePath('/models');
@@ -68,6 +71,8 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ProviderAd
     name,
     type: 'openai',
     models,
+    // Chat Completions has no prefill: a trailing assistant message is answered, not continued.
+    supportsPrefill: false,
 
     async chat(request: ChatCompletionRequest, callOptions?: CallOptions): Promise<ChatCompletion> {
       const body = beforeUpstream(name, () =>
@@ -95,7 +100,11 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ProviderAd
         request.stream === true ? (rawJson(request) ?? JSON.stringify(request)) : withStream(request, 'true'),
       );
       const response = await client.postForStream(completionsPath, body, callOptions);
-      return new SseChunkStream<ChatCompletionChunk>(response.call, response.body, new OpenAIChunkTranslator(name));
+      return new SseChunkStream<ChatCompletionChunk>(response.call, response.body, new OpenAIChunkTranslator(name), {
+        isContent: chatChunkHasContent,
+        maxEventLength: client.maxEventLength,
+        onMalformedEvent: callOptions?.onMalformedEvent,
+      });
     },
 
     healthCheck(signal: AbortSignal): Promise<boolean> {

@@ -66,6 +66,18 @@ describe('parseConfig', () => {
     expect(issues.some((issue) => issue.startsWith('providers[2].type: '))).toBe(true);
   });
 
+  it('accepts providers[].maxResponseBytes as a positive integer (also from the environment) and refuses anything else', () => {
+    const config = parseConfig(
+      { providers: [{ name: 'p', type: 'openai', maxResponseBytes: '${LIMIT}' }] },
+      { env: { LIMIT: '1048576' } },
+    );
+    expect(config.providers[0]).toMatchObject({ maxResponseBytes: 1_048_576 });
+    const issues = issuesOf(() =>
+      parseConfig({ providers: [{ name: 'p', type: 'openai', maxResponseBytes: 0 }] }, { env: {} }),
+    );
+    expect(issues.some((issue) => issue.startsWith('providers[0].maxResponseBytes: '))).toBe(true);
+  });
+
   it('refuses duplicate provider names', () => {
     const issues = issuesOf(() =>
       parseConfig(

@@ -90,7 +90,9 @@ describe('secrets from upstreams are scrubbed', () => {
 
   it('from a malformed event quoting the key (a protocol failure)', async () => {
     const { url, upstreams } = await start();
-    upstreams.primary!.enqueue({ kind: 'stream', steps: [{ raw: `data: ["${KEY}"]\n\n` }], then: 'hang' });
+    // A malformed event is skipped and counted; the fourth in one stream is the protocol failure.
+    const malformed = `data: ["${KEY}"]\n\n`.repeat(4);
+    upstreams.primary!.enqueue({ kind: 'stream', steps: [{ raw: malformed }], then: 'hang' });
     const response = await post(url, { ...userRequest(), stream: true });
     expect(response.status).toBe(502);
     expectNoLeak(await response.text());

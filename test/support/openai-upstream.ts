@@ -2,7 +2,7 @@
  * A scripted OpenAI-compatible upstream for end-to-end tests: a real `node:http` server on
  * 127.0.0.1 with an ephemeral port. Each request to `/v1/chat/completions` is answered by the
  * next queued script (or the default one): a status with JSON, SSE chunks with delays, a
- * hang, or a reset mid-stream. Every request is recorded, with a promise that settles when
+ * hang, a reset mid-stream, or a handler writing the response itself. Every request is recorded, with a promise that settles when
  * its socket closes.
  */
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
@@ -29,7 +29,12 @@ export type UpstreamScript =
       headers?: Record<string, string>;
     }
   | { kind: 'hang' }
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  | {
+      kind: 'handler';
+      /** Writes the response itself (huge bodies, drips, custom protocols); the upstream only records the call. */
+      respond(response: ServerResponse, call: UpstreamCall): void | Promise<void>;
+    };
 
 /** A request the upstream received. */
 export interface UpstreamCall {
@@ -149,12 +154,15 @@ export async function startOpenAIUpstream(name = 'upstream'): Promise<OpenAIUpst
       timers.add(timer);
     });
 
-  const play = async (script: UpstreamScript, response: ServerResponse) => {
+  const play = async (script: UpstreamScript, response: ServerResponse, call: UpstreamCall) => {
     switch (script.kind) {
       case 'hang':
         return;
       case 'reset':
         response.socket?.destroy();
+        return;
+      case 'handler':
+        await script.respond(response, call);
         return;
       case 'json': {
         if (script.delayMs !== undefined) await sleep(script.delayMs);
@@ -226,7 +234,7 @@ export async function startOpenAIUpstream(name = 'upstream'): Promise<OpenAIUpst
       }
       calls.push(call);
       const script = queue.shift() ?? (typeof fallback === 'function' ? fallback(call) : fallback);
-      play(script, response).catch(() => response.destroy());
+      play(script, response, call).catch(() => response.destroy());
     });
   });
   server.on('connection', (socket) => {

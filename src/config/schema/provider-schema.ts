@@ -27,6 +27,10 @@ const upstreamShape = {
   connections: positiveInteger.optional(),
   keepAliveTimeoutMs: positiveInteger.optional(),
   connectTimeoutMs: positiveInteger.optional(),
+  /** Largest non-streamed response body read, enforced while reading (over it: a protocol failure, 502). Default 64 MiB. */
+  maxResponseBytes: positiveInteger.optional(),
+  /** Largest SSE event of a stream, in characters (over it: a protocol failure). Default 1 MiB. */
+  maxEventLength: positiveInteger.optional(),
 };
 
 const nonNegativeNumber = numeric(z.number().nonnegative());
@@ -58,6 +62,7 @@ export const providerEntrySchemas = {
     words: positiveInteger.optional(),
     seed: numeric(z.number()).optional(),
     healthy: z.boolean().optional(),
+    supportsPrefill: z.boolean().optional(),
   }),
 } satisfies { [Type in ProviderType]: z.ZodObject };
 
