@@ -92,10 +92,21 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
 
   let router: Router;
   try {
+    const routing = config.router;
     router = new Router({
-      strategy: config.router.strategy,
-      circuitBreaker: config.router.circuitBreaker,
-      healthCheckTimeoutMs: config.router.healthCheck.timeoutMs,
+      strategy: routing.strategy,
+      circuitBreaker: routing.circuitBreaker,
+      healthCheckTimeoutMs: routing.healthCheck.timeoutMs,
+      fallbacks: routing.fallbacks,
+      contextWindowFallbacks: routing.contextWindowFallbacks,
+      contentPolicyFallbacks: routing.contentPolicyFallbacks,
+      retry: routing.retry,
+      maxAttempts: routing.maxAttempts,
+      deadlineMs: routing.deadlineMs,
+      requestTimeoutMs: routing.requestTimeoutMs,
+      firstTokenTimeoutMs: routing.firstTokenTimeoutMs,
+      streamIdleTimeoutMs: routing.streamIdleTimeoutMs,
+      streamRecovery: routing.streamRecovery,
       ...(options.clock !== undefined ? { clock: options.clock } : {}),
       ...(options.random !== undefined ? { random: options.random } : {}),
     });
@@ -115,7 +126,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
         throw new ConfigError([{ path: `providers[${index}]`, message: (error as Error).message }], options.configPath);
       }
       adapters.push(adapter);
-      router.registerProvider(adapter, { weight: entry.weight });
+      router.registerProvider(adapter, { weight: entry.weight, models: entry.models });
     });
   } catch (error) {
     await Promise.allSettled(adapters.map((adapter) => adapter.close?.()));

@@ -5,6 +5,7 @@ import { createAnthropicProvider, type AnthropicProviderOptions } from './anthro
 import type { ProviderAdapter } from '../src/contract/provider-adapter.ts';
 import { createMockProvider, type MockProviderOptions } from './mock/mock-provider.ts';
 import { createOpenAIProvider, type OpenAIProviderOptions } from './openai/openai-provider.ts';
+import type { ModelEntry } from '../src/contract/model-entry.ts';
 
 /** Adapter types a config entry can name. */
 export type ProviderType = 'openai' | 'anthropic' | 'mock';
@@ -12,7 +13,7 @@ export type ProviderType = 'openai' | 'anthropic' | 'mock';
 /** Fields every config entry has (`weight` is the router's, ignored here). */
 interface ProviderEntryBase {
   name: string;
-  models?: readonly string[];
+  models?: readonly ModelEntry[];
   weight?: number;
 }
 

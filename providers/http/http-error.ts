@@ -6,6 +6,7 @@
  * the headers, and secrets (the API key) scrubbed from anything that leaves the adapter.
  */
 import { ProviderError } from '../../src/contract/provider-error.ts';
+import { errorClassOf } from './error-class.ts';
 import { retryAfterMsFromHeaders, type ResponseHeaders } from './retry-after.ts';
 
 /** Error bodies longer than this are not read further. */
@@ -55,6 +56,7 @@ export function createHttpProviderError(input: HttpErrorInput): ProviderError {
     code,
     retryAfterMs: retryAfterMsFromHeaders(headers),
     body,
+    errorClass: errorClassOf(status, body),
   });
 }
 

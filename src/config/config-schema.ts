@@ -55,14 +55,54 @@ export const healthCheckSchema = z.object({
   timeoutMs: positiveInteger.default(5_000),
 });
 
+/** Longest model name accepted in the model table and fallback chains. */
+export const MAX_MODEL_NAME_LENGTH = 256;
+
+const modelName = z.string().trim().min(1, 'must not be empty').max(MAX_MODEL_NAME_LENGTH);
+
+/** `router.fallbacks` and its kin: model (or `"*"`) → models tried in order. */
+export const fallbackChainsSchema = z.record(modelName, z.array(modelName));
+
+/** The `router.retry` block: same-provider retries and the retry-after wait. */
+export const retrySchema = z.strictObject({
+  /** Extra tries on the same provider for 5xx / reset before headers / 408; never after a timeout. */
+  sameProvider: nonNegativeInteger.default(1),
+  /** First back-off in ms, jittered, doubling. */
+  backoffMs: nonNegativeInteger.default(200),
+  /** A 429/503 retry-after up to this is waited out on the same provider when nothing else can serve. */
+  maxRetryAfterMs: nonNegativeInteger.default(3_000),
+});
+
 /** The `router` block. */
 export const routerSchema = z.object({
   strategy: z.enum(STRATEGY_ENUM).default('latency'),
   circuitBreaker: circuitBreakerSchema.prefault({}),
   healthCheck: healthCheckSchema.prefault({}),
+  /** Upstream attempts per request: providers, fallback models and retries together. */
   maxAttempts: positiveInteger.default(3),
+  /** The whole request, every attempt and wait included. */
+  deadlineMs: positiveInteger.default(120_000),
   requestTimeoutMs: nonNegativeInteger.default(120_000),
+  firstTokenTimeoutMs: nonNegativeInteger.default(15_000),
+  streamIdleTimeoutMs: nonNegativeInteger.default(30_000),
+  streamRecovery: z.enum(['off', 'continue']).default('off'),
+  fallbacks: fallbackChainsSchema.default({}),
+  contextWindowFallbacks: fallbackChainsSchema.default({}),
+  contentPolicyFallbacks: fallbackChainsSchema.default({}),
+  retry: retrySchema.prefault({}),
 });
+
+/** One `providers[].models` entry: a public name, or `{ name, upstream }` (clients ask for `name`, the provider gets `upstream`). */
+export const modelEntrySchema = z.union(
+  [
+    modelName,
+    z.strictObject({
+      name: modelName.refine((name) => name !== '*', 'an alias cannot be "*"'),
+      upstream: modelName,
+    }),
+  ],
+  { error: 'expected a model name or { name, upstream }' },
+);
 
 /**
  * One `providers[]` entry. Keys beyond the documented ones (e.g. a mock provider's latency
@@ -76,7 +116,7 @@ export const providerEntrySchema = z.looseObject({
   type: z.enum(PROVIDER_TYPES),
   baseURL: z.url().optional(),
   apiKey: z.string().optional(),
-  models: z.array(z.string().min(1, 'must not be empty')).min(1, 'must list at least one model').default(['*']),
+  models: z.array(modelEntrySchema).min(1, 'must list at least one model').default(['*']),
   weight: numeric(z.number().nonnegative()).default(1),
 });
 

@@ -20,5 +20,11 @@ export {
 } from './provider-adapter.ts';
 export { AbortLatch, type AbortListener, type AbortSignalLike } from './abort-latch.ts';
 export type * from './chat-types.ts';
-export { ProviderError, type ProviderErrorKind, type ProviderErrorOptions } from './provider-error.ts';
+export {
+  ProviderError,
+  type ProviderErrorClass,
+  type ProviderErrorKind,
+  type ProviderErrorOptions,
+} from './provider-error.ts';
+export { modelEntryName, modelEntryUpstream, type ModelEntry } from './model-entry.ts';
 export { createSeededRandom } from './seeded-random.ts';

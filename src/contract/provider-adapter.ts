@@ -1,5 +1,6 @@
 import type { AbortSignalLike } from './abort-latch.ts';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from './chat-types.ts';
+import type { ModelEntry } from './model-entry.ts';
 
 /** Options every upstream call takes. */
 export interface CallOptions {
@@ -12,6 +13,17 @@ export interface CallOptions {
   timeoutMs?: number;
   /** The request id, forwarded upstream as `x-request-id` where the upstream accepts headers. */
   requestId?: string;
+  /**
+   * Streams only: no chunk carrying content (text, a tool-call delta or a finish_reason) within
+   * this many ms of the call → the stream fails with a `timeout` `ProviderError`. Absent or 0:
+   * only `timeoutMs` applies. The smaller of the two bounds the wait.
+   */
+  firstTokenTimeoutMs?: number;
+  /**
+   * Streams only: a silence between complete SSE data events longer than this many ms fails the
+   * stream with a `timeout` `ProviderError`. Absent or 0: only `timeoutMs` applies.
+   */
+  streamIdleTimeoutMs?: number;
 }
 
 /**
@@ -86,8 +98,20 @@ export interface ProviderAdapter {
   readonly name: string;
   /** Adapter type, e.g. `openai`, `anthropic`, `mock`. */
   readonly type: string;
-  /** Model ids this provider serves; `'*'` matches any model. Exact and case-sensitive. */
-  readonly models: readonly string[];
+  /**
+   * Models this provider serves: public names, or `{ name, upstream }` aliases (see `ModelEntry`);
+   * `'*'` matches any model. Exact and case-sensitive. The router sends each request with its
+   * `model` set to the entry's upstream name, so an adapter never sees an alias.
+   */
+  readonly models: readonly ModelEntry[];
+  /**
+   * True when the adapter can continue a partial answer: given a request whose last message is
+   * an assistant message (the text already produced), it answers with only the continuation
+   * (Anthropic: the last assistant turn is a prefill natively). Stream recovery
+   * (`streamRecovery: 'continue'`) sends such a request to these adapters and a fresh request,
+   * whose text must match what was already sent, to any other. Default false.
+   */
+  readonly supportsPrefill?: boolean;
   /** One non-streamed completion. Rejects with a `ProviderError`. */
   chat(request: ChatCompletionRequest, options?: CallOptions): Promise<ChatCompletion>;
   /** A streamed completion; see `ChatStream`. Rejects with a `ProviderError`. */

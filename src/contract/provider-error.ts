@@ -6,6 +6,14 @@ export type ProviderErrorKind =
   | 'protocol' // the upstream answered 2xx but the body was not what its API promises
   | 'aborted'; // the caller's signal aborted the call
 
+/**
+ * A client error whose class the router acts on, read from the upstream's body:
+ * `context_length_exceeded` (OpenAI `context_length_exceeded`, Anthropic "prompt is too long")
+ * goes only to `contextWindowFallbacks`; `content_policy` (`content_policy_violation`,
+ * `content_filter`) only to `contentPolicyFallbacks`. Neither is retried on the same model.
+ */
+export type ProviderErrorClass = 'context_length_exceeded' | 'content_policy';
+
 /** Constructor options of `ProviderError`. */
 export interface ProviderErrorOptions {
   kind: ProviderErrorKind;
@@ -19,6 +27,8 @@ export interface ProviderErrorOptions {
   retryAfterMs?: number;
   /** The upstream's error body, parsed when it was JSON, in OpenAI's `{ error: {...} }` shape when it can be. */
   body?: unknown;
+  /** The class of a client error the router routes on (see `ProviderErrorClass`). */
+  errorClass?: ProviderErrorClass;
   cause?: unknown;
 }
 
@@ -44,6 +54,8 @@ export class ProviderError extends Error {
   readonly code: string | undefined;
   readonly retryAfterMs: number | undefined;
   readonly body: unknown;
+  /** The class of a client error the router routes on, when the upstream's body named one. */
+  readonly errorClass: ProviderErrorClass | undefined;
   /** True for 408, 409, 425, 429, 5xx, 529, timeouts and connection errors. */
   readonly isRetryable: boolean;
   /** True when the failure should count against the provider's health and circuit. */
@@ -57,6 +69,7 @@ export class ProviderError extends Error {
     this.code = options.code;
     this.retryAfterMs = options.retryAfterMs;
     this.body = options.body;
+    this.errorClass = options.errorClass;
     this.isRetryable = isRetryableFailure(options.kind, options.status);
     this.isProviderFault = this.isRetryable && options.status !== 429 && options.kind !== 'aborted';
   }

@@ -124,7 +124,7 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
         code: 'invalid_provider',
       });
     }
-    router.registerProvider(adapter, { weight: entry.weight });
+    router.registerProvider(adapter, { weight: entry.weight, models: entry.models });
     return context.json(describe(adapter), 201);
   });
 

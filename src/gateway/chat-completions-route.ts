@@ -5,6 +5,7 @@ import { chunkTextOf, rawJson } from '../contract/provider-adapter.ts';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { ModelNotFoundError, RoutingFailedError } from '../router/errors.ts';
 import type { Router } from '../router/router.ts';
+import type { RoutedCallOptions, RoutedOutcome } from '../router/types.ts';
 import { ALREADY_SENT_RESPONSE } from './already-sent-response.ts';
 import { readBody } from './body-limit.ts';
 import { parseChatRequest } from './chat-request-schema.ts';
@@ -21,13 +22,17 @@ export interface ChatCompletionsOptions {
   logger: RequestLogger;
   /** Largest accepted body in bytes. */
   maxBodyBytes: number;
-  /** Providers tried per request, the first included. */
-  maxAttempts: number;
-  /** Per-attempt timeout in ms. */
-  requestTimeoutMs: number;
+  /** Overrides the router's `maxAttempts` for every request (better set on the router: an override costs a merge per request). */
+  maxAttempts?: number | undefined;
+  /** Overrides the router's `requestTimeoutMs` for every request (same caveat). */
+  requestTimeoutMs?: number | undefined;
 }
 
+/** Request header that turns stream recovery on for one request (`continue`) or off (`off`). */
+export const STREAM_RECOVERY_HEADER = 'x-switchboard-stream-recovery';
+
 const SSE_DONE = 'data: [DONE]\n\n';
+const NO_OVERRIDES: RoutedCallOptions = Object.freeze({});
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-cache, no-transform',
@@ -40,6 +45,8 @@ interface Outcome {
   stream: boolean;
   model?: string | undefined;
   provider?: string | undefined;
+  /** The public model that served, after fallbacks. */
+  servedModel?: string | undefined;
   attempts?: number | undefined;
   errorCode?: string | null | undefined;
   usage?: ChatUsage | null | undefined;
@@ -50,9 +57,12 @@ interface Outcome {
  * it, routes it through `router.chatCompletion` / `router.chatCompletionStream` (which
  * select, call, record and fall back) and writes the answer straight to the Node response
  * (JSON, or SSE chunks ending in `data: [DONE]`, those of one event-loop turn in one write;
- * OpenAI-compatible upstreams' bytes passed through as received). A stream that fails
- * after its first chunk ends with an SSE error event and no `[DONE]`. A client that
- * disconnects aborts the upstream call.
+ * OpenAI-compatible upstreams' bytes passed through as received), with `x-switchboard-provider`,
+ * `x-switchboard-model` (the public model that served), `x-switchboard-attempts` and, when
+ * another provider or model served, `x-switchboard-fallback-reason`. A stream that fails after
+ * its commit point ends with an SSE error event and no `[DONE]` (unless stream recovery, per
+ * router or per request header `x-switchboard-stream-recovery: continue`, continues it). A
+ * client that disconnects aborts the upstream call.
  *
  * @example
  * ```ts
@@ -74,7 +84,18 @@ export function chatCompletionsHandler(options: ChatCompletionsOptions): Handler
 }
 
 function createServe(options: ChatCompletionsOptions) {
-  const { router, metrics, logger, maxBodyBytes, maxAttempts, requestTimeoutMs } = options;
+  const { router, metrics, logger, maxBodyBytes } = options;
+  const overrides: RoutedCallOptions = {
+    ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+    ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+  };
+  const hasOverrides = Object.keys(overrides).length > 0;
+  /** Per-request routed-call options: the signal and id, the handler's overrides, the stream-recovery header. */
+  const callOptions = (signal: AbortSignalLike, requestId: string, recovery: string | undefined): RoutedCallOptions => {
+    const base = hasOverrides ? overrides : NO_OVERRIDES;
+    if (recovery === 'continue' || recovery === 'off') return { ...base, signal, requestId, streamRecovery: recovery };
+    return { ...base, signal, requestId };
+  };
 
   const serveCompletion = async (
     request: ChatCompletionRequest,
@@ -83,26 +104,21 @@ function createServe(options: ChatCompletionsOptions) {
     requestId: string,
     outcome: Outcome,
   ) => {
-    const routed = await router.chatCompletion(request, {
-      signal,
-      maxAttempts,
-      timeoutMs: requestTimeoutMs,
-      requestId,
-    });
-    outcome.provider = routed.provider;
-    outcome.attempts = routed.attempts;
+    const routed = await router.chatCompletion(request, callOptions(signal, requestId, undefined));
+    noteRouted(outcome, routed);
     outcome.usage = routed.completion.usage;
     if (sink.closed) {
       outcome.status = CLIENT_CLOSED_STATUS;
       return;
     }
     const json = rawJson(routed.completion) ?? JSON.stringify(routed.completion);
-    sink.writeHead(200, {
-      'content-type': 'application/json',
-      'content-length': String(Buffer.byteLength(json)),
-      'x-switchboard-provider': routed.provider,
-      'x-switchboard-attempts': String(routed.attempts),
-    });
+    sink.writeHead(
+      200,
+      routedHeaders(routed, {
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(json)),
+      }),
+    );
     sink.end(json);
     outcome.status = 200;
   };
@@ -114,26 +130,17 @@ function createServe(options: ChatCompletionsOptions) {
     requestId: string,
     outcome: Outcome,
     started: number,
+    recovery: string | undefined,
   ) => {
-    const routed = await router.chatCompletionStream(request, {
-      signal,
-      maxAttempts,
-      timeoutMs: requestTimeoutMs,
-      requestId,
-    });
-    outcome.provider = routed.provider;
-    outcome.attempts = routed.attempts;
+    const routed = await router.chatCompletionStream(request, callOptions(signal, requestId, recovery));
+    noteRouted(outcome, routed);
     const iterator = routed.stream[Symbol.asyncIterator]();
     if (sink.closed) {
       outcome.status = CLIENT_CLOSED_STATUS;
       await iterator.return?.();
       return;
     }
-    sink.writeHead(200, {
-      ...SSE_HEADERS,
-      'x-switchboard-provider': routed.provider,
-      'x-switchboard-attempts': String(routed.attempts),
-    });
+    sink.writeHead(200, routedHeaders(routed, { ...SSE_HEADERS }));
     outcome.status = 200;
     let first = true;
     try {
@@ -145,7 +152,7 @@ function createServe(options: ChatCompletionsOptions) {
         const pending = sink.write(`data: ${chunkTextOf(iterator, chunk) ?? JSON.stringify(chunk)}\n\n`);
         if (first) {
           first = false;
-          metrics?.observeTimeToFirstToken(routed.provider, request.model, performance.now() - started);
+          metrics?.observeTimeToFirstToken(routed.provider, routed.model, performance.now() - started);
         }
         if (chunk.usage) outcome.usage = chunk.usage;
         if (pending !== undefined) await pending;
@@ -195,8 +202,10 @@ function createServe(options: ChatCompletionsOptions) {
       const request = parseChatRequest(await readBody(context, maxBodyBytes));
       outcome.model = request.model;
       outcome.stream = request.stream === true;
-      if (outcome.stream) await serveStream(request, sink, controller, requestId, outcome, started);
-      else await serveCompletion(request, sink, controller, requestId, outcome);
+      if (outcome.stream) {
+        const recovery = context.req.header(STREAM_RECOVERY_HEADER);
+        await serveStream(request, sink, controller, requestId, outcome, started, recovery);
+      } else await serveCompletion(request, sink, controller, requestId, outcome);
     } catch (error) {
       const mapped = mapRoutingError(error);
       if (mapped.status === 500 && !(error instanceof GatewayError)) reportUnexpected(error, requestId);
@@ -216,8 +225,8 @@ function createServe(options: ChatCompletionsOptions) {
         sink.end();
       }
     } finally {
-      if (outcome.provider !== undefined && outcome.model !== undefined)
-        metrics?.observeTokenUsage(outcome.provider, outcome.model, outcome.usage);
+      if (outcome.provider !== undefined && outcome.servedModel !== undefined)
+        metrics?.observeTokenUsage(outcome.provider, outcome.servedModel, outcome.usage);
       metrics?.requestFinished({
         provider: outcome.provider,
         model: outcome.model,
@@ -237,6 +246,22 @@ function createServe(options: ChatCompletionsOptions) {
       }
     }
   };
+}
+
+/** Notes how a routed call was served, for the log and metrics. */
+function noteRouted(outcome: Outcome, routed: RoutedOutcome): void {
+  outcome.provider = routed.provider;
+  outcome.attempts = routed.attempts;
+  outcome.servedModel = routed.model;
+}
+
+/** `headers` plus the `x-switchboard-*` headers of a routed answer. */
+function routedHeaders(routed: RoutedOutcome, headers: Record<string, string>): Record<string, string> {
+  headers['x-switchboard-provider'] = routed.provider;
+  headers['x-switchboard-model'] = routed.model;
+  headers['x-switchboard-attempts'] = String(routed.attempts);
+  if (routed.fallbackReason !== undefined) headers['x-switchboard-fallback-reason'] = routed.fallbackReason;
+  return headers;
 }
 
 function writeError(sink: ResponseSink, error: GatewayError, outcome: Outcome): void {

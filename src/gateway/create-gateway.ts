@@ -23,7 +23,7 @@ const CHAT_COMPLETIONS_PATH = '/v1/chat/completions';
 export interface GatewayOptions {
   /** The router every chat completion goes through. */
   router: Router;
-  /** The validated config; only `server` and `router.maxAttempts`/`requestTimeoutMs` are read here. */
+  /** The validated config; only `server` is read here (routing options are the router's: see `bootstrap`). */
   config: Pick<SwitchboardConfig, 'server' | 'router'>;
   /** Metrics to feed and to serve on `/metrics`; without them `/metrics` is a 404. */
   metrics?: GatewayMetrics | undefined;
@@ -79,8 +79,6 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
       metrics,
       logger,
       maxBodyBytes: server.maxBodyBytes,
-      maxAttempts: config.router.maxAttempts,
-      requestTimeoutMs: config.router.requestTimeoutMs,
     }),
   );
   app.route('/', modelsRoutes({ router }));

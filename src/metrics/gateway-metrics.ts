@@ -1,5 +1,11 @@
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { AttemptEvent, CircuitState, CircuitStateChangeEvent, ResultEvent } from '../router/types.ts';
+import type {
+  AttemptEvent,
+  CircuitState,
+  CircuitStateChangeEvent,
+  ResultEvent,
+  StreamRecoveryEvent,
+} from '../router/types.ts';
 import { LabelledCounter } from './labelled-counter.ts';
 import { LabelledHistogram } from './labelled-histogram.ts';
 import type { RouterEventSource } from './router-event-source.ts';
@@ -107,8 +113,8 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
 
   const circuitStateChanges = new LabelledCounter({
     name: 'circuit_state_changes_total',
-    help: 'Circuit-breaker transitions per provider (states closed, open, half_open).',
-    labelNames: ['provider', 'from', 'to'] as const,
+    help: 'Circuit-breaker transitions per provider and model (model "*" = the provider-wide circuit; states closed, open, half_open).',
+    labelNames: ['provider', 'from', 'to', 'model'] as const,
     registers,
   });
   const requests = new LabelledCounter({
@@ -155,14 +161,26 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
   });
   const attempts = new LabelledCounter({
     name: 'switchboard_provider_attempts_total',
-    help: 'Calls to a provider made by routed requests, by kind (first, fallback).',
+    help: 'Upstream calls made by routed requests, by provider, public model and kind (first, retry, fallback, recovery).',
     labelNames: ['provider', 'model', 'kind'] as const,
     registers,
   });
   const fallbacks = new LabelledCounter({
     name: 'switchboard_fallbacks_total',
-    help: 'Fallbacks: a request moved on to this provider after a retryable failure of another.',
+    help: 'Fallbacks: a request moved on to this provider or model, by why it left the previous one.',
+    labelNames: ['provider', 'model', 'reason'] as const,
+    registers,
+  });
+  const retries = new LabelledCounter({
+    name: 'switchboard_retries_total',
+    help: 'Same-provider retries (after a 5xx, 408, a reset, or a waited-out retry-after), by provider and model.',
     labelNames: ['provider', 'model'] as const,
+    registers,
+  });
+  const streamRecoveries = new LabelledCounter({
+    name: 'switchboard_stream_recoveries_total',
+    help: 'Streams that failed after their first content, by the failed provider and model and outcome (recovered, failed).',
+    labelNames: ['provider', 'model', 'outcome'] as const,
     registers,
   });
   const results = new LabelledCounter({
@@ -210,7 +228,7 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
   });
   const circuitState = new Gauge({
     name: 'switchboard_provider_circuit_state',
-    help: 'Circuit state per provider: 1 for the current state (closed, half_open, open), 0 for the others.',
+    help: 'Provider-wide circuit state per provider: 1 for the current state (closed, half_open, open), 0 for the others.',
     labelNames: ['provider', 'state'] as const,
     registers,
     collect() {
@@ -218,6 +236,22 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
       for (const [provider, health] of Object.entries(healthNow())) {
         for (const state of CIRCUIT_STATES)
           circuitState.set({ provider, state }, health.circuitState === state ? 1 : 0);
+      }
+    },
+  });
+  const deploymentCircuitState = new Gauge({
+    name: 'switchboard_deployment_circuit_state',
+    help: 'Circuit state per deployment (provider × public model): 1 for the current state (closed, half_open, open), 0 for the others.',
+    labelNames: ['provider', 'model', 'state'] as const,
+    registers,
+    collect() {
+      deploymentCircuitState.reset();
+      for (const [provider, health] of Object.entries(healthNow())) {
+        for (const [model, deployment] of Object.entries(health.deployments ?? {})) {
+          if (!modelLabels.has(model) && modelLabels.size >= MAX_MODEL_LABELS) continue;
+          for (const state of CIRCUIT_STATES)
+            deploymentCircuitState.set({ provider, model, state }, deployment.circuitState === state ? 1 : 0);
+        }
       }
     },
   });
@@ -253,7 +287,7 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
   };
 
   const onCircuitStateChange = (event: CircuitStateChangeEvent) => {
-    circuitStateChanges.labels(event.provider, event.from, event.to).inc();
+    circuitStateChanges.labels(event.provider, event.from, event.to, modelLabel(event.model)).inc();
   };
   const onResult = (event: ResultEvent) => {
     const outcome = event.success ? 'success' : event.countsAsFailure === false ? 'ignored' : 'failure';
@@ -264,11 +298,16 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
   const onAttempt = (event: AttemptEvent) => {
     const model = modelLabel(event.model);
     attempts.labels(event.provider, model, event.kind).inc();
-    if (event.kind === 'fallback') fallbacks.labels(event.provider, model).inc();
+    if (event.kind === 'fallback') fallbacks.labels(event.provider, model, event.reason ?? 'unavailable').inc();
+    else if (event.kind === 'retry') retries.labels(event.provider, model).inc();
+  };
+  const onStreamRecovery = (event: StreamRecoveryEvent) => {
+    streamRecoveries.labels(event.provider, modelLabel(event.model), event.outcome).inc();
   };
   router.on('circuitStateChange', onCircuitStateChange);
   router.on('result', onResult);
   router.on('attempt', onAttempt);
+  router.on('streamRecovery', onStreamRecovery);
 
   const countAnswer = (provider: string, model: string, status: string, stream: string, durationMs: number) => {
     requests.labels(provider, model, status, stream).inc();
@@ -318,6 +357,7 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
       router.off('circuitStateChange', onCircuitStateChange);
       router.off('result', onResult);
       router.off('attempt', onAttempt);
+      router.off('streamRecovery', onStreamRecovery);
     },
   };
 }

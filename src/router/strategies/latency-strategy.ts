@@ -1,5 +1,4 @@
-import type { ProviderRecord } from '../provider-record.ts';
-import type { SelectionStrategy } from './selection-strategy.ts';
+import type { RoutingCandidate, SelectionStrategy } from './selection-strategy.ts';
 
 /** Options of the latency strategy. */
 export interface LatencyStrategyOptions {
@@ -23,8 +22,8 @@ export interface LatencyStrategyOptions {
  */
 export function createLatencyStrategy(options: LatencyStrategyOptions = {}): SelectionStrategy {
   const staleAfterMs = options.staleAfterMs ?? 60_000;
-  const isDue = (record: ProviderRecord, now: number): boolean =>
-    Math.max(record.health.lastSampleAt, record.explorationAt) + staleAfterMs <= now;
+  const isDue = (record: RoutingCandidate, now: number): boolean =>
+    Math.max(record.lastSampleAt, record.explorationAt) + staleAfterMs <= now;
 
   return {
     name: 'latency',
@@ -32,12 +31,12 @@ export function createLatencyStrategy(options: LatencyStrategyOptions = {}): Sel
       let bestIndex = -1;
       let bestLatency = Number.POSITIVE_INFINITY;
       for (let index = 0; index < candidates.length; index += 1) {
-        const record = candidates[index] as ProviderRecord;
+        const record = candidates[index] as RoutingCandidate;
         if (isDue(record, now)) {
           record.explorationAt = now;
           return index;
         }
-        const latency = record.health.latencyMs;
+        const latency = record.latencyMs;
         if (latency > 0 && latency < bestLatency) {
           bestLatency = latency;
           bestIndex = index;
@@ -52,6 +51,6 @@ export function createLatencyStrategy(options: LatencyStrategyOptions = {}): Sel
 }
 
 /** Measured providers by latency, unmeasured ones after them. */
-function rankKey(record: ProviderRecord): number {
-  return record.health.latencyMs > 0 ? record.health.latencyMs : Number.POSITIVE_INFINITY;
+function rankKey(record: RoutingCandidate): number {
+  return record.latencyMs > 0 ? record.latencyMs : Number.POSITIVE_INFINITY;
 }
