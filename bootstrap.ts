@@ -106,7 +106,6 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
       requestTimeoutMs: routing.requestTimeoutMs,
       firstTokenTimeoutMs: routing.firstTokenTimeoutMs,
       streamIdleTimeoutMs: routing.streamIdleTimeoutMs,
-      streamRecovery: routing.streamRecovery,
       ...(options.clock !== undefined ? { clock: options.clock } : {}),
       ...(options.random !== undefined ? { random: options.random } : {}),
     });

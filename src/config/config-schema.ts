@@ -85,7 +85,6 @@ export const routerSchema = z.object({
   requestTimeoutMs: nonNegativeInteger.default(120_000),
   firstTokenTimeoutMs: nonNegativeInteger.default(15_000),
   streamIdleTimeoutMs: nonNegativeInteger.default(30_000),
-  streamRecovery: z.enum(['off', 'continue']).default('off'),
   fallbacks: fallbackChainsSchema.default({}),
   contextWindowFallbacks: fallbackChainsSchema.default({}),
   contentPolicyFallbacks: fallbackChainsSchema.default({}),

@@ -37,7 +37,6 @@ describe('parseConfig', () => {
       requestTimeoutMs: 120_000,
       firstTokenTimeoutMs: 15_000,
       streamIdleTimeoutMs: 30_000,
-      streamRecovery: 'off',
       fallbacks: {},
       contextWindowFallbacks: {},
       contentPolicyFallbacks: {},
@@ -53,7 +52,6 @@ describe('parseConfig', () => {
           fallbacks: { smart: ['gpt-4o-mini'], '*': ['gpt-4o-mini'] },
           contextWindowFallbacks: { 'gpt-4o-mini': ['long'] },
           retry: { sameProvider: 2 },
-          streamRecovery: 'continue',
         },
         providers: [{ name: 'openai', type: 'openai', models: ['gpt-4o-mini', { name: 'smart', upstream: 'gpt-4o' }] }],
       },
@@ -62,11 +60,10 @@ describe('parseConfig', () => {
     expect(config.providers[0]?.models).toEqual(['gpt-4o-mini', { name: 'smart', upstream: 'gpt-4o' }]);
     expect(config.router.fallbacks).toEqual({ smart: ['gpt-4o-mini'], '*': ['gpt-4o-mini'] });
     expect(config.router.retry).toEqual({ sameProvider: 2, backoffMs: 200, maxRetryAfterMs: 3_000 });
-    expect(config.router.streamRecovery).toBe('continue');
     const issues = issuesOf(() =>
       parseConfig(
         {
-          router: { retry: { sameProvider: -1, tries: 3 }, streamRecovery: 'resume', fallbacks: { smart: 'x' } },
+          router: { retry: { sameProvider: -1, tries: 3 }, fallbacks: { smart: 'x' } },
           providers: [{ name: 'p', type: 'mock', models: [{ name: 'smart' }, { name: 'a', upstream: 'b', x: 1 }] }],
         },
         { env: {} },
@@ -75,7 +72,6 @@ describe('parseConfig', () => {
     for (const path of [
       'router.retry.sameProvider',
       'router.retry',
-      'router.streamRecovery',
       'router.fallbacks.smart',
       'providers[0].models[1]',
     ])

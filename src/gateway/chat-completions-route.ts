@@ -28,9 +28,6 @@ export interface ChatCompletionsOptions {
   requestTimeoutMs?: number | undefined;
 }
 
-/** Request header that turns stream recovery on for one request (`continue`) or off (`off`). */
-export const STREAM_RECOVERY_HEADER = 'x-switchboard-stream-recovery';
-
 const SSE_DONE = 'data: [DONE]\n\n';
 const NO_OVERRIDES: RoutedCallOptions = Object.freeze({});
 const SSE_HEADERS = {
@@ -60,9 +57,8 @@ interface Outcome {
  * OpenAI-compatible upstreams' bytes passed through as received), with `x-switchboard-provider`,
  * `x-switchboard-model` (the public model that served), `x-switchboard-attempts` and, when
  * another provider or model served, `x-switchboard-fallback-reason`. A stream that fails after
- * its commit point ends with an SSE error event and no `[DONE]` (unless stream recovery, per
- * router or per request header `x-switchboard-stream-recovery: continue`, continues it). A
- * client that disconnects aborts the upstream call.
+ * its commit point ends with an SSE error event and no `[DONE]`. A client that disconnects
+ * aborts the upstream call.
  *
  * @example
  * ```ts
@@ -90,10 +86,9 @@ function createServe(options: ChatCompletionsOptions) {
     ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
   };
   const hasOverrides = Object.keys(overrides).length > 0;
-  /** Per-request routed-call options: the signal and id, the handler's overrides, the stream-recovery header. */
-  const callOptions = (signal: AbortSignalLike, requestId: string, recovery: string | undefined): RoutedCallOptions => {
+  /** Per-request routed-call options: the signal and id, and the handler's overrides. */
+  const callOptions = (signal: AbortSignalLike, requestId: string): RoutedCallOptions => {
     const base = hasOverrides ? overrides : NO_OVERRIDES;
-    if (recovery === 'continue' || recovery === 'off') return { ...base, signal, requestId, streamRecovery: recovery };
     return { ...base, signal, requestId };
   };
 
@@ -104,7 +99,7 @@ function createServe(options: ChatCompletionsOptions) {
     requestId: string,
     outcome: Outcome,
   ) => {
-    const routed = await router.chatCompletion(request, callOptions(signal, requestId, undefined));
+    const routed = await router.chatCompletion(request, callOptions(signal, requestId));
     noteRouted(outcome, routed);
     outcome.usage = routed.completion.usage;
     if (sink.closed) {
@@ -130,9 +125,8 @@ function createServe(options: ChatCompletionsOptions) {
     requestId: string,
     outcome: Outcome,
     started: number,
-    recovery: string | undefined,
   ) => {
-    const routed = await router.chatCompletionStream(request, callOptions(signal, requestId, recovery));
+    const routed = await router.chatCompletionStream(request, callOptions(signal, requestId));
     noteRouted(outcome, routed);
     const iterator = routed.stream[Symbol.asyncIterator]();
     if (sink.closed) {
@@ -202,10 +196,8 @@ function createServe(options: ChatCompletionsOptions) {
       const request = parseChatRequest(await readBody(context, maxBodyBytes));
       outcome.model = request.model;
       outcome.stream = request.stream === true;
-      if (outcome.stream) {
-        const recovery = context.req.header(STREAM_RECOVERY_HEADER);
-        await serveStream(request, sink, controller, requestId, outcome, started, recovery);
-      } else await serveCompletion(request, sink, controller, requestId, outcome);
+      if (outcome.stream) await serveStream(request, sink, controller, requestId, outcome, started);
+      else await serveCompletion(request, sink, controller, requestId, outcome);
     } catch (error) {
       const mapped = mapRoutingError(error);
       if (mapped.status === 500 && !(error instanceof GatewayError)) reportUnexpected(error, requestId);

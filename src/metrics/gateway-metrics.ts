@@ -1,11 +1,5 @@
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type {
-  AttemptEvent,
-  CircuitState,
-  CircuitStateChangeEvent,
-  ResultEvent,
-  StreamRecoveryEvent,
-} from '../router/types.ts';
+import type { AttemptEvent, CircuitState, CircuitStateChangeEvent, ResultEvent } from '../router/types.ts';
 import { LabelledCounter } from './labelled-counter.ts';
 import { LabelledHistogram } from './labelled-histogram.ts';
 import type { RouterEventSource } from './router-event-source.ts';
@@ -161,7 +155,7 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
   });
   const attempts = new LabelledCounter({
     name: 'switchboard_provider_attempts_total',
-    help: 'Upstream calls made by routed requests, by provider, public model and kind (first, retry, fallback, recovery).',
+    help: 'Upstream calls made by routed requests, by provider, public model and kind (first, retry, fallback).',
     labelNames: ['provider', 'model', 'kind'] as const,
     registers,
   });
@@ -175,12 +169,6 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     name: 'switchboard_retries_total',
     help: 'Same-provider retries (after a 5xx, 408, a reset, or a waited-out retry-after), by provider and model.',
     labelNames: ['provider', 'model'] as const,
-    registers,
-  });
-  const streamRecoveries = new LabelledCounter({
-    name: 'switchboard_stream_recoveries_total',
-    help: 'Streams that failed after their first content, by the failed provider and model and outcome (recovered, failed).',
-    labelNames: ['provider', 'model', 'outcome'] as const,
     registers,
   });
   const results = new LabelledCounter({
@@ -301,13 +289,9 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     if (event.kind === 'fallback') fallbacks.labels(event.provider, model, event.reason ?? 'unavailable').inc();
     else if (event.kind === 'retry') retries.labels(event.provider, model).inc();
   };
-  const onStreamRecovery = (event: StreamRecoveryEvent) => {
-    streamRecoveries.labels(event.provider, modelLabel(event.model), event.outcome).inc();
-  };
   router.on('circuitStateChange', onCircuitStateChange);
   router.on('result', onResult);
   router.on('attempt', onAttempt);
-  router.on('streamRecovery', onStreamRecovery);
 
   const countAnswer = (provider: string, model: string, status: string, stream: string, durationMs: number) => {
     requests.labels(provider, model, status, stream).inc();
@@ -357,7 +341,6 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
       router.off('circuitStateChange', onCircuitStateChange);
       router.off('result', onResult);
       router.off('attempt', onAttempt);
-      router.off('streamRecovery', onStreamRecovery);
     },
   };
 }

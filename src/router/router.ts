@@ -398,8 +398,7 @@ export class Router {
   }
 
   /**
-   * Changes the routing options (fallback chains, retries, attempts, deadline, timeouts, stream
-   * recovery) for calls that start from now on. Unset keys keep their value.
+   * Changes the routing options (fallback chains, retries, attempts, deadline, timeouts) for calls that start from now on. Unset keys keep their value.
    *
    * @throws ConfigurationError naming a bad option; nothing changes then.
    */
@@ -454,8 +453,7 @@ export class Router {
    * stream's commit point: chunks without content (role-only, empty deltas) are held back until the
    * first chunk with content, a tool-call delta or a finish_reason, and every retryable failure
    * before it falls back invisibly. Resolves at that point. A failure after it ends the stream
-   * with a thrown `ProviderError` (never a silent truncated end) unless `streamRecovery: 'continue'`
-   * continues it elsewhere. Iterate to the end (or break) so the result is recorded.
+   * with a thrown `ProviderError` (never a silent truncated end). Iterate to the end (or break) so the result is recorded.
    *
    * @example
    * ```ts

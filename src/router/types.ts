@@ -54,9 +54,6 @@ export interface RetryOptions {
   maxRetryAfterMs: number;
 }
 
-/** `off`: a stream failing after its commit point ends with an error event. `continue`: see `RoutingOptions.streamRecovery`. */
-export type StreamRecoveryMode = 'off' | 'continue';
-
 /**
  * How routed calls (`chatCompletion`, `chatCompletionStream`) retry and fall back; the same keys
  * as the config file's `router` block. Set once in `new Router({...})`, overridable per call.
@@ -87,14 +84,6 @@ export interface RoutingOptions {
   firstTokenTimeoutMs?: number;
   /** Streams: a silence between chunks longer than this many ms is a failure. Default 30000; 0 = off. */
   streamIdleTimeoutMs?: number;
-  /**
-   * `continue`: a stream that fails after its commit point (content already sent) and has sent no
-   * tool-call delta goes on from the next candidate: an adapter with `supportsPrefill` gets the
-   * partial answer as an assistant prefill, any other a fresh request whose text is emitted only
-   * past an exactly matching prefix of what was sent; otherwise the stream ends with an error.
-   * Default `off`.
-   */
-  streamRecovery?: StreamRecoveryMode;
 }
 
 /** Options of `new Router()`. */
@@ -236,8 +225,7 @@ export type FallbackReason =
   | 'authentication_error' // 401/403 from the provider
   | 'unavailable' // every provider of the model had its circuit open, was cooling down or disabled
   | 'context_length_exceeded'
-  | 'content_policy'
-  | 'stream_interrupted'; // a stream that failed after its commit point, continued elsewhere
+  | 'content_policy';
 
 /** Payload of the `attempt` event, emitted by `chatCompletion`/`chatCompletionStream` once per upstream attempt. */
 export interface AttemptEvent {
@@ -248,25 +236,13 @@ export interface AttemptEvent {
   provider: string;
   /** 1 for the first attempt, counting every retry and fallback. */
   attempt: number;
-  /** `retry`: the same provider again; `fallback`: another provider or model; `recovery`: continuing a cut stream. */
-  kind: 'first' | 'retry' | 'fallback' | 'recovery';
-  /** Why the request left its previous provider (for `fallback` and `recovery`). */
+  /** `retry`: the same provider again; `fallback`: another provider or model. */
+  kind: 'first' | 'retry' | 'fallback';
+  /** Why the request left its previous provider (for `fallback`). */
   reason?: FallbackReason;
   /** Error message of the previous attempt. */
   previousError?: string;
   streaming: boolean;
-}
-
-/** Payload of the `streamRecovery` event: a stream that failed after its commit point. */
-export interface StreamRecoveryEvent {
-  requestedModel: string;
-  /** The provider and model whose stream failed. */
-  provider: string;
-  model: string;
-  /** `recovered`: the answer continued elsewhere; `failed`: the stream ended with an error event. */
-  outcome: 'recovered' | 'failed';
-  /** How it continued: `prefill` (partial answer as an assistant prefill) or `prefix` (a fresh answer past the same prefix). */
-  method?: 'prefill' | 'prefix';
 }
 
 /** Map of router event names to their payloads. */
@@ -274,7 +250,6 @@ export interface RouterEvents {
   circuitStateChange: CircuitStateChangeEvent;
   result: ResultEvent;
   attempt: AttemptEvent;
-  streamRecovery: StreamRecoveryEvent;
   providerRegistered: { provider: string };
   providerUnregistered: { provider: string };
 }
