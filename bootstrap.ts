@@ -18,6 +18,8 @@ import { ConfigError, formatIssue } from './src/config/config-error.ts';
 import type { SwitchboardConfig, SwitchboardConfigInput } from './src/config/config-schema.ts';
 import { demoConfig } from './src/config/demo-config.ts';
 import { loadConfigFile, validateConfig } from './src/config/load-config.ts';
+import { providerSecrets } from './src/config/provider-secrets.ts';
+import { SecretScrubber } from './src/contract/secret-scrubber.ts';
 import type { ProviderFactory } from './src/gateway/admin-routes.ts';
 import { createGateway } from './src/gateway/create-gateway.ts';
 import { trackConnections } from './src/gateway/connection-drainer.ts';
@@ -134,7 +136,13 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
 
   if (config.router.healthCheck.intervalMs > 0) router.startHealthChecker(config.router.healthCheck.intervalMs);
   const metrics = createMetrics({ router, collectProcessMetrics: options.collectProcessMetrics ?? false });
+  const scrubber = new SecretScrubber([
+    ...config.providers.flatMap(providerSecrets),
+    ...(config.server.apiKeys ?? []),
+    config.server.adminToken,
+  ]);
   const app = createGateway({
+    scrubber,
     router,
     config,
     metrics,

@@ -15,6 +15,7 @@ export {
   type CallOptions,
   type ChatStream,
   type ChunkTextSource,
+  type MalformedStreamEvent,
   type ProviderAdapter,
 } from '../src/contract/provider-adapter.ts';
 export { AbortLatch, type AbortListener, type AbortSignalLike } from '../src/contract/abort-latch.ts';
@@ -54,3 +55,4 @@ export { toChatCompletion, finishReasonOf } from './anthropic/anthropic-translat
 export { SseParser, type SseEvent } from './http/sse-parser.ts';
 export { parseDurationMs, parseRetryAfterHeaderMs, retryAfterMsFromHeaders } from './http/retry-after.ts';
 export { createSeededRandom } from '../src/contract/seeded-random.ts';
+export { SecretScrubber, PATTERN_SCRUBBER, REDACTED, scrubProviderError } from '../src/contract/secret-scrubber.ts';

@@ -24,7 +24,7 @@ import { toAnthropicRequest } from './anthropic-translate-request.ts';
 import { toChatCompletion } from './anthropic-translate-response.ts';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../../src/contract/chat-types.ts';
 import type { CallOptions, ChatStream, ProviderAdapter } from '../../src/contract/provider-adapter.ts';
-import { ProviderError } from '../../src/contract/provider-error.ts';
+import { beforeUpstream, ProviderError } from '../../src/contract/provider-error.ts';
 import { SseChunkStream } from '../http/sse-chunk-stream.ts';
 import { UpstreamClient, type UpstreamConnectionOptions } from '../http/upstream-client.ts';
 import type { ModelEntry } from '../../src/contract/model-entry.ts';
@@ -106,7 +106,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     models,
 
     async chat(request: ChatCompletionRequest, callOptions?: CallOptions): Promise<ChatCompletion> {
-      const body = JSON.stringify(toAnthropicRequest(request, chatSettings));
+      const body = beforeUpstream(name, () => JSON.stringify(toAnthropicRequest(request, chatSettings)));
       const message = await client.postJson(messagesPath, body, callOptions);
       if (message === null || typeof message !== 'object' || !Array.isArray((message as Message).content)) {
         throw new ProviderError(`${name}: upstream answered 2xx without a \`content\` array`, {
@@ -119,7 +119,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     },
 
     async stream(request: ChatCompletionRequest, callOptions?: CallOptions): Promise<ChatStream> {
-      const body = JSON.stringify(toAnthropicRequest(request, streamSettings));
+      const body = beforeUpstream(name, () => JSON.stringify(toAnthropicRequest(request, streamSettings)));
       const response = await client.postForStream(messagesPath, body, callOptions);
       const translator = new AnthropicChunkTranslator({
         provider: name,

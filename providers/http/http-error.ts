@@ -5,12 +5,16 @@
  * (an HTML 500 page becomes its title or its stripped text, truncated), the cool-down from
  * the headers, and secrets (the API key) scrubbed from anything that leaves the adapter.
  */
+import { exceedsJsonDepth } from '../../src/contract/json-depth.ts';
 import { ProviderError } from '../../src/contract/provider-error.ts';
 import { errorClassOf } from './error-class.ts';
+import { SecretScrubber } from '../../src/contract/secret-scrubber.ts';
 import { retryAfterMsFromHeaders, type ResponseHeaders } from './retry-after.ts';
 
 /** Error bodies longer than this are not read further. */
 export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/** Error bodies nested deeper than this are summarised as text, not parsed. */
+export const MAX_ERROR_BODY_DEPTH = 32;
 /** Messages are cut to this many characters. */
 export const MAX_ERROR_MESSAGE_LENGTH = 300;
 
@@ -21,8 +25,10 @@ export interface HttpErrorInput {
   headers: ResponseHeaders;
   /** The (bounded) body text; may be empty. */
   bodyText: string;
-  /** Strings that must never appear in messages or bodies (API keys). */
+  /** Strings that must never appear in messages or bodies (API keys); used when no `scrubber` is given. */
   secrets?: readonly string[];
+  /** The provider's scrubber (its keys and credential patterns); wins over `secrets`. */
+  scrubber?: SecretScrubber;
 }
 
 /** The upstream error, in OpenAI's error shape. */
@@ -44,8 +50,9 @@ const WHITESPACE = /\s+/g;
  * ```
  */
 export function createHttpProviderError(input: HttpErrorInput): ProviderError {
-  const { provider, status, headers, secrets } = input;
-  const bodyText = scrubSecrets(input.bodyText, secrets);
+  const { provider, status, headers } = input;
+  const scrubber = input.scrubber ?? new SecretScrubber(input.secrets);
+  const bodyText = scrubber.scrub(input.bodyText);
   const body = errorBodyFromText(bodyText, status);
   const upstreamCode = body.error.code ?? body.error.type;
   const code = upstreamCode === null || upstreamCode === undefined ? undefined : String(upstreamCode);
@@ -72,7 +79,8 @@ export function createHttpProviderError(input: HttpErrorInput): ProviderError {
  */
 export function errorBodyFromText(bodyText: string, status: number): OpenAIErrorBody {
   const trimmed = bodyText.trim();
-  if (trimmed.startsWith('{')) {
+  // Too deep to be re-encoded on its way to the client: summarised as text like any non-JSON body.
+  if (trimmed.startsWith('{') && !exceedsJsonDepth(trimmed, MAX_ERROR_BODY_DEPTH)) {
     try {
       const parsed: unknown = JSON.parse(trimmed);
       const shaped = shapeJsonError(parsed, status);
@@ -84,16 +92,6 @@ export function errorBodyFromText(bodyText: string, status: number): OpenAIError
   return {
     error: { message: summarizeText(trimmed, status), type: errorTypeForStatus(status), param: null, code: null },
   };
-}
-
-/** Replaces every occurrence of each secret with `***`. */
-export function scrubSecrets(text: string, secrets: readonly string[] | undefined): string {
-  if (secrets === undefined) return text;
-  let result = text;
-  for (const secret of secrets) {
-    if (secret.length >= 4 && result.includes(secret)) result = result.split(secret).join('***');
-  }
-  return result;
 }
 
 /** Cuts a message to `MAX_ERROR_MESSAGE_LENGTH` characters, marking the cut with `…`. */

@@ -212,7 +212,8 @@ export class SseChunkStream<T> implements AsyncIterableIterator<T>, UpstreamBody
   #fail(error: ProviderError): void {
     if (this.#ended) return;
     this.#ended = true;
-    this.#error = error;
+    // Error events and malformed events carry upstream text: scrubbed before it reaches a client or a log.
+    this.#error = this.#call.scrubbed(error);
     // Closes the upstream request (a malformed or error event); a no-op when the body already ended or failed.
     this.#body.abort(error);
     this.#call.finish();

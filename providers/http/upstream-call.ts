@@ -6,6 +6,7 @@
  */
 import { AbortLatch, type AbortSignalLike } from '../../src/contract/abort-latch.ts';
 import { ProviderError } from '../../src/contract/provider-error.ts';
+import { PATTERN_SCRUBBER, scrubProviderError, type SecretScrubber } from '../../src/contract/secret-scrubber.ts';
 import { transportProviderError } from './transport-error.ts';
 
 /**
@@ -28,13 +29,21 @@ export class UpstreamCall {
   readonly provider: string;
   readonly callerSignal: AbortSignalLike | undefined;
   readonly timeoutMs: number;
+  /** The provider's scrubber, for every error of this call that carries upstream text. */
+  readonly scrubber: SecretScrubber;
   #timer: NodeJS.Timeout | undefined;
   #timedOut = false;
   #finished = false;
   #suspended = false;
 
-  constructor(provider: string, callerSignal: AbortSignalLike | undefined, timeoutMs: number | undefined) {
+  constructor(
+    provider: string,
+    callerSignal: AbortSignalLike | undefined,
+    timeoutMs: number | undefined,
+    scrubber: SecretScrubber = PATTERN_SCRUBBER,
+  ) {
     this.provider = provider;
+    this.scrubber = scrubber;
     this.callerSignal = callerSignal;
     this.timeoutMs = timeoutMs !== undefined && timeoutMs > 0 ? timeoutMs : 0;
   }
@@ -111,6 +120,11 @@ export class UpstreamCall {
     }
     if (this.callerSignal?.aborted === true) return this.abortedError(error);
     return transportProviderError(error, this.provider);
+  }
+
+  /** `error` with its upstream text (message, code, body) scrubbed of secrets; the same object. */
+  scrubbed(error: ProviderError): ProviderError {
+    return scrubProviderError(error, this.scrubber);
   }
 
   /** The `aborted` error of this call. */

@@ -10,6 +10,7 @@ import { BufferedResponseHandler } from './buffered-response-handler.ts';
 import { keepRawJson, type CallOptions } from '../../src/contract/provider-adapter.ts';
 import { createHttpProviderError, MAX_ERROR_BODY_BYTES } from './http-error.ts';
 import { ProviderError } from '../../src/contract/provider-error.ts';
+import { SecretScrubber } from '../../src/contract/secret-scrubber.ts';
 import type { ResponseHeaders } from './retry-after.ts';
 import { StreamingResponseHandler } from './streaming-response-handler.ts';
 import type { UpstreamBodySource } from './upstream-body.ts';
@@ -33,7 +34,7 @@ export interface UpstreamClientOptions extends UpstreamConnectionOptions {
   baseURL: string;
   /** Headers sent with every request (auth, content type); built once. */
   headers: Record<string, string>;
-  /** Strings scrubbed from error messages and bodies (API keys). */
+  /** Strings scrubbed from error messages and bodies (API keys); credential headers' values are scrubbed too. */
   secrets?: readonly string[];
 }
 
@@ -62,7 +63,8 @@ export class UpstreamClient {
   readonly #query: string;
   readonly #headers: Record<string, string>;
   readonly #postHeaders: Record<string, string>;
-  readonly #secrets: readonly string[];
+  /** Scrubs this provider's keys, header values and credential shapes from upstream text. */
+  readonly scrubber: SecretScrubber;
 
   constructor(options: UpstreamClientOptions) {
     const url = new URL(options.baseURL);
@@ -71,7 +73,7 @@ export class UpstreamClient {
     this.#query = url.search;
     this.#headers = { ...options.headers };
     this.#postHeaders = { 'content-type': 'application/json', ...options.headers };
-    this.#secrets = options.secrets ?? [];
+    this.scrubber = new SecretScrubber([...(options.secrets ?? []), ...credentialHeaderValues(options.headers)]);
     this.pool = new Pool(url.origin, {
       connections: options.connections ?? null,
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 60_000,
@@ -94,7 +96,7 @@ export class UpstreamClient {
    * or `protocol` when a 2xx body is not JSON).
    */
   async postJson(path: string, body: string, options: CallOptions | undefined): Promise<unknown> {
-    const call = new UpstreamCall(this.provider, options?.signal, options?.timeoutMs);
+    const call = new UpstreamCall(this.provider, options?.signal, options?.timeoutMs, this.scrubber);
     call.start();
     try {
       // The handler listens to the call's latch (timeout, caller's abort) until it settles.
@@ -109,7 +111,7 @@ export class UpstreamClient {
           status: statusCode,
           headers: response.headers,
           bodyText: text,
-          secrets: this.#secrets,
+          scrubber: this.scrubber,
         });
       }
       try {
@@ -137,7 +139,7 @@ export class UpstreamClient {
    * `MAX_ERROR_BODY_BYTES`).
    */
   async postForStream(path: string, body: string, options: CallOptions | undefined): Promise<OpenUpstreamResponse> {
-    const call = new UpstreamCall(this.provider, options?.signal, options?.timeoutMs);
+    const call = new UpstreamCall(this.provider, options?.signal, options?.timeoutMs, this.scrubber);
     call.start();
     try {
       // The handler listens to the call's latch (timeout, caller's abort) until the body is over.
@@ -152,7 +154,7 @@ export class UpstreamClient {
           status: statusCode,
           headers: response.headers,
           bodyText: response.text,
-          secrets: this.#secrets,
+          scrubber: this.scrubber,
         });
       }
       call.refresh();
@@ -196,4 +198,18 @@ export class UpstreamClient {
     const requestId = options?.requestId;
     return requestId === undefined ? this.#postHeaders : { ...this.#postHeaders, 'x-request-id': requestId };
   }
+}
+
+const CREDENTIAL_HEADER = /auth|key|token|secret|cookie|password/i;
+
+/** The values of headers that carry credentials (`authorization`, `x-api-key`, `api-key`, …), bearer prefix removed. */
+function credentialHeaderValues(headers: Record<string, string>): string[] {
+  const values: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (!CREDENTIAL_HEADER.test(name)) continue;
+    values.push(value);
+    const bearer = /^Bearer\s+(.+)$/i.exec(value);
+    if (bearer?.[1] !== undefined) values.push(bearer[1]);
+  }
+  return values;
 }

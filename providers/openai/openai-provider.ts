@@ -10,7 +10,8 @@ import {
   type ProviderAdapter,
 } from '../../src/contract/provider-adapter.ts';
 import { OpenAIChunkTranslator } from './openai-chunk-translator.ts';
-import { ProviderError } from '../../src/contract/provider-error.ts';
+import { beforeUpstream, ProviderError } from '../../src/contract/provider-error.ts';
+import { setTopLevelField } from '../http/json-top-level-field.ts';
 import { SseChunkStream } from '../http/sse-chunk-stream.ts';
 import { UpstreamClient, type UpstreamConnectionOptions } from '../http/upstream-client.ts';
 import type { ModelEntry } from '../../src/contract/model-entry.ts';
@@ -70,11 +71,11 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ProviderAd
     models,
 
     async chat(request: ChatCompletionRequest, callOptions?: CallOptions): Promise<ChatCompletion> {
-      // Serialize once; copy the request only when `stream` must change.
-      const body =
+      const body = beforeUpstream(name, () =>
         request.stream === undefined || request.stream === false
           ? (rawJson(request) ?? JSON.stringify(request))
-          : JSON.stringify({ ...request, stream: undefined });
+          : withStream(request, 'false'),
+      );
       const completion = await client.postJson(completionsPath, body, callOptions);
       if (
         completion === null ||
@@ -91,10 +92,9 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ProviderAd
     },
 
     async stream(request: ChatCompletionRequest, callOptions?: CallOptions): Promise<ChatStream> {
-      const body =
-        request.stream === true
-          ? (rawJson(request) ?? JSON.stringify(request))
-          : JSON.stringify({ ...request, stream: true });
+      const body = beforeUpstream(name, () =>
+        request.stream === true ? (rawJson(request) ?? JSON.stringify(request)) : withStream(request, 'true'),
+      );
       const response = await client.postForStream(completionsPath, body, callOptions);
       return new SseChunkStream<ChatCompletionChunk>(response.call, response.body, new OpenAIChunkTranslator(name));
     },
@@ -107,4 +107,15 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ProviderAd
       return client.close();
     },
   };
+}
+
+/**
+ * The request's JSON with `stream` set: the client's text with that one field spliced in when the
+ * request kept it (no re-serialisation: its other bytes go upstream as received), else a fresh
+ * serialisation of a copy (without `stream` for a non-streamed call).
+ */
+function withStream(request: ChatCompletionRequest, stream: 'true' | 'false'): string {
+  const text = rawJson(request);
+  const spliced = text === undefined ? undefined : setTopLevelField(text, 'stream', stream);
+  return spliced ?? JSON.stringify({ ...request, stream: stream === 'true' ? true : undefined });
 }

@@ -16,15 +16,19 @@ export {
   type CallOptions,
   type ChatStream,
   type ChunkTextSource,
+  type MalformedStreamEvent,
   type ProviderAdapter,
 } from './provider-adapter.ts';
 export { AbortLatch, type AbortListener, type AbortSignalLike } from './abort-latch.ts';
 export type * from './chat-types.ts';
 export {
   ProviderError,
+  beforeUpstream,
+  localProviderError,
   type ProviderErrorClass,
   type ProviderErrorKind,
   type ProviderErrorOptions,
 } from './provider-error.ts';
 export { modelEntryName, modelEntryUpstream, type ModelEntry } from './model-entry.ts';
 export { createSeededRandom } from './seeded-random.ts';
+export { SecretScrubber, PATTERN_SCRUBBER, REDACTED, scrubProviderError } from './secret-scrubber.ts';

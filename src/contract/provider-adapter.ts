@@ -14,16 +14,30 @@ export interface CallOptions {
   /** The request id, forwarded upstream as `x-request-id` where the upstream accepts headers. */
   requestId?: string;
   /**
-   * Streams only: no chunk carrying content (text, a tool-call delta or a finish_reason) within
-   * this many ms of the call → the stream fails with a `timeout` `ProviderError`. Absent or 0:
-   * only `timeoutMs` applies. The smaller of the two bounds the wait.
+   * Streams: how long to wait, from the start of the attempt, for the first chunk carrying content (text, a
+   * tool-call delta or a finish_reason); role-only chunks, keep-alive events and comments do not count. Bounded
+   * by `timeoutMs` when that is smaller. Absent or 0: only `timeoutMs` applies.
    */
   firstTokenTimeoutMs?: number;
   /**
-   * Streams only: a silence between complete SSE data events longer than this many ms fails the
-   * stream with a `timeout` `ProviderError`. Absent or 0: only `timeoutMs` applies.
+   * Streams: the longest silence allowed after the first content chunk. Only complete SSE data events reset it:
+   * not comments (`: ping`), not partial lines, not keep-alive events. Bounded by `timeoutMs` when that is
+   * smaller. Absent or 0: only `timeoutMs` applies.
    */
   streamIdleTimeoutMs?: number;
+  /**
+   * Streams: told of every malformed event the adapter skipped (e.g. invalid JSON), so the router can count it;
+   * the stream goes on unless too many arrive (then it fails with a `protocol` error). Must not throw.
+   */
+  onMalformedEvent?: (event: MalformedStreamEvent) => void;
+}
+
+/** A stream event the adapter skipped as malformed (see `CallOptions.onMalformedEvent`). */
+export interface MalformedStreamEvent {
+  /** The provider's registered name. */
+  provider: string;
+  /** Why it was skipped, e.g. `Unexpected token } in JSON at position 12` (at most 200 characters). */
+  reason: string;
 }
 
 /**

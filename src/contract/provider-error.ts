@@ -4,7 +4,8 @@ export type ProviderErrorKind =
   | 'timeout' // no response, or a silent stream, within the per-attempt timeout
   | 'connection' // refused, reset, DNS failure, socket closed mid-body
   | 'protocol' // the upstream answered 2xx but the body was not what its API promises
-  | 'aborted'; // the caller's signal aborted the call
+  | 'aborted' // the caller's signal aborted the call
+  | 'local'; // failed inside this process before any byte reached the upstream (encoding, translation, a bug)
 
 /**
  * A client error whose class the router acts on, read from the upstream's body:
@@ -19,7 +20,10 @@ export interface ProviderErrorOptions {
   kind: ProviderErrorKind;
   /** The provider's registered name. */
   provider: string;
-  /** Upstream HTTP status when there was one. */
+  /**
+   * Upstream HTTP status when there was one. For kind `local`, the status the request ends with instead:
+   * 400 when the request itself cannot be sent (it cannot be encoded or translated), else 500.
+   */
   status?: number;
   /** Upstream error type/code when the body named one (e.g. `rate_limit_error`). */
   code?: string;
@@ -37,7 +41,8 @@ const RETRYABLE_STATUSES = new Set([408, 409, 425, 429, 500, 502, 503, 504, 529]
 /**
  * The one error root of every adapter. Fallback logic reads only `isRetryable`;
  * `isProviderFault` says whether the failure counts against the provider's health
- * (a 400 for a malformed request does not, nor does a 429, which is a cool-down).
+ * (a 400 for a malformed request does not, nor does a 429, which is a cool-down, nor a
+ * `local` failure, which never reached the upstream).
  *
  * @example
  * ```ts
@@ -60,6 +65,8 @@ export class ProviderError extends Error {
   readonly isRetryable: boolean;
   /** True when the failure should count against the provider's health and circuit. */
   readonly isProviderFault: boolean;
+  /** True when the call never left the process (kind `local`): no provider is to blame, no other would do better. */
+  readonly isLocal: boolean;
 
   constructor(message: string, options: ProviderErrorOptions) {
     super(message, { cause: options.cause });
@@ -72,7 +79,41 @@ export class ProviderError extends Error {
     this.errorClass = options.errorClass;
     this.isRetryable = isRetryableFailure(options.kind, options.status);
     this.isProviderFault = this.isRetryable && options.status !== 429 && options.kind !== 'aborted';
+    this.isLocal = options.kind === 'local';
   }
+}
+
+/**
+ * Runs `work` (the part of an adapter call that happens before a byte is sent: serialising,
+ * translating) and turns anything it throws into a `local` `ProviderError`: a request that
+ * cannot be encoded or translated must end with its own error, never count against the
+ * provider. A `ProviderError` thrown on purpose (e.g. a 400 for an untranslatable request)
+ * passes through unchanged.
+ *
+ * @example
+ * ```ts
+ * const body = beforeUpstream(name, () => JSON.stringify(translate(request)));
+ * ```
+ */
+export function beforeUpstream<Result>(provider: string, work: () => Result): Result {
+  try {
+    return work();
+  } catch (error) {
+    throw error instanceof ProviderError ? error : localProviderError(provider, error);
+  }
+}
+
+/**
+ * The `local` `ProviderError` for something that failed inside this process: status 400 when the
+ * request could not be encoded (too deep for `JSON.stringify`, a string too long), else 500.
+ */
+export function localProviderError(provider: string, error: unknown): ProviderError {
+  const encoding = error instanceof RangeError || error instanceof SyntaxError;
+  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new ProviderError(
+    `${provider}: the request failed before reaching the upstream (${detail.length > 200 ? detail.slice(0, 199) + '…' : detail})`,
+    { kind: 'local', provider, status: encoding ? 400 : 500, cause: error },
+  );
 }
 
 function isRetryableFailure(kind: ProviderErrorKind, status: number | undefined): boolean {
@@ -82,6 +123,7 @@ function isRetryableFailure(kind: ProviderErrorKind, status: number | undefined)
     case 'protocol':
       return true;
     case 'aborted':
+    case 'local':
       return false;
     case 'http':
       return status !== undefined && (RETRYABLE_STATUSES.has(status) || status >= 500);

@@ -1,9 +1,11 @@
-import { Hono } from 'hono';
+import { Hono, type Handler } from 'hono';
 import { z } from 'zod';
 import type { ProviderAdapter } from '../contract/provider-adapter.ts';
 import { formatPath } from '../config/config-error.ts';
 import { providerEntrySchema, type ProviderEntry } from '../config/config-schema.ts';
+import { providerSecrets } from '../config/provider-secrets.ts';
 import type { Router } from '../router/router.ts';
+import { SecretScrubber } from '../contract/secret-scrubber.ts';
 import { bearerAuth } from './bearer-auth.ts';
 import { readBody } from './body-limit.ts';
 import type { GatewayContext, GatewayEnv } from './gateway-env.ts';
@@ -21,6 +23,10 @@ export interface AdminRoutesOptions {
   createProvider?: ProviderFactory | undefined;
   /** Largest accepted request body in bytes (counted while read). Default 1 MiB. */
   maxBodyBytes?: number;
+  /** Scrubs secrets from every view; an added provider's key and credential headers are added to it. */
+  scrubber?: SecretScrubber | undefined;
+  /** `GET /events`: the router's events as SSE (see `createRouterEventStream`); absent = 404. */
+  events?: Handler<GatewayEnv> | undefined;
 }
 
 const circuitBreakerPatchSchema = z.strictObject({
@@ -38,7 +44,8 @@ const circuitBreakerPatchSchema = z.strictObject({
  * `GET /providers`, `GET /providers/:name`, `POST /providers/:name/enable`, `POST /providers/:name/disable`
  * (an operator's switch: a disabled provider takes no traffic), `POST /providers/:name/reset` (close its circuit),
  * `POST /providers` (a config-shaped entry), `DELETE /providers/:name`,
- * `GET /circuit-breaker`, `PUT` (or `PATCH`) `/circuit-breaker` with the keys to change.
+ * `GET /circuit-breaker`, `PUT` (or `PATCH`) `/circuit-breaker` with the keys to change,
+ * `GET /events` (router events as SSE, when `events` is given).
  *
  * @example
  * ```ts
@@ -47,6 +54,7 @@ const circuitBreakerPatchSchema = z.strictObject({
  */
 export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
   const { router, createProvider } = options;
+  const scrubber = options.scrubber ?? new SecretScrubber();
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   const app = new Hono<GatewayEnv>();
   app.use(
@@ -54,7 +62,8 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
     bearerAuth({ tokens: [options.adminToken], keyPrefix: 'admin', message: 'Incorrect or missing admin token.' }),
   );
 
-  const describe = (adapter: ProviderAdapter) => {
+  const describe = (adapter: ProviderAdapter) => scrubber.scrubValue(view(adapter));
+  const view = (adapter: ProviderAdapter) => {
     const health = router.healthStatus()[adapter.name];
     return {
       name: adapter.name,
@@ -115,6 +124,7 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
         param: 'name',
       });
     }
+    for (const secret of providerSecrets(entry)) scrubber.add(secret);
     let adapter: ProviderAdapter;
     try {
       adapter = createProvider(entry);
@@ -137,6 +147,8 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
   });
 
   app.get('/circuit-breaker', (context) => context.json(router.circuitConfig()));
+
+  if (options.events !== undefined) app.get('/events', options.events);
 
   app.on(['PUT', 'PATCH'], '/circuit-breaker', async (context) => {
     const patch = parseWith(circuitBreakerPatchSchema, await readJson(context, maxBodyBytes));

@@ -2,6 +2,7 @@ import type { Handler } from 'hono';
 import type { ChatCompletionRequest, ChatUsage } from '../contract/chat-types.ts';
 import { AbortLatch, type AbortSignalLike } from '../contract/abort-latch.ts';
 import { chunkTextOf, rawJson } from '../contract/provider-adapter.ts';
+import { PATTERN_SCRUBBER, type SecretScrubber } from '../contract/secret-scrubber.ts';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { ModelNotFoundError, RoutingFailedError } from '../router/errors.ts';
 import type { Router } from '../router/router.ts';
@@ -26,6 +27,8 @@ export interface ChatCompletionsOptions {
   maxAttempts?: number | undefined;
   /** Overrides the router's `requestTimeoutMs` for every request (same caveat). */
   requestTimeoutMs?: number | undefined;
+  /** Scrubs secrets from upstream text in error answers and stream error events. Default: credential patterns only. */
+  scrubber?: SecretScrubber | undefined;
 }
 
 const SSE_DONE = 'data: [DONE]\n\n';
@@ -91,6 +94,7 @@ function createServe(options: ChatCompletionsOptions) {
     const base = hasOverrides ? overrides : NO_OVERRIDES;
     return { ...base, signal, requestId };
   };
+  const scrubber = options.scrubber ?? PATTERN_SCRUBBER;
 
   const serveCompletion = async (
     request: ChatCompletionRequest,
@@ -156,7 +160,7 @@ function createServe(options: ChatCompletionsOptions) {
         outcome.status = CLIENT_CLOSED_STATUS;
         return;
       }
-      const mapped = mapRoutingError(error);
+      const mapped = mapRoutingError(error, scrubber);
       outcome.status = mapped.status;
       outcome.errorCode = mapped.code;
       if (mapped.status === 500) reportUnexpected(error, requestId);
@@ -199,7 +203,7 @@ function createServe(options: ChatCompletionsOptions) {
       if (outcome.stream) await serveStream(request, sink, controller, requestId, outcome, started);
       else await serveCompletion(request, sink, controller, requestId, outcome);
     } catch (error) {
-      const mapped = mapRoutingError(error);
+      const mapped = mapRoutingError(error, scrubber);
       if (mapped.status === 500 && !(error instanceof GatewayError)) reportUnexpected(error, requestId);
       if (error instanceof ModelNotFoundError) outcome.model = undefined;
       if (error instanceof RoutingFailedError) {

@@ -2,7 +2,14 @@ import { z } from 'zod';
 import type { ChatCompletionRequest } from '../contract/chat-types.ts';
 import { keepRawJson } from '../contract/provider-adapter.ts';
 import { formatPath } from '../config/config-error.ts';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../contract/json-depth.ts';
 import { GatewayError } from './openai-error.ts';
+
+/**
+ * Longest model name accepted: every model name becomes a metric label and a log field, and no
+ * provider's model id comes near it.
+ */
+export const MAX_MODEL_NAME_LENGTH = 256;
 
 const contentPartSchema = z.looseObject({ type: z.string() });
 
@@ -18,7 +25,7 @@ const nullableNumber = z.number().nullable().optional();
  * reads must have the right types; every other field passes through untouched.
  */
 export const chatRequestSchema = z.looseObject({
-  model: z.string().min(1),
+  model: z.string().min(1).max(MAX_MODEL_NAME_LENGTH),
   messages: z.array(messageSchema).min(1),
   stream: z.boolean().nullable().optional(),
   temperature: nullableNumber,
@@ -32,7 +39,8 @@ export const chatRequestSchema = z.looseObject({
 });
 
 /**
- * Parses and validates a request body: not JSON, not an object or a schema violation →
+ * Parses and validates a request body: not JSON, not an object, nested deeper than
+ * `MAX_JSON_DEPTH` (it could not be re-encoded for a provider) or a schema violation →
  * 400 `invalid_request_error` naming the offending `param` (e.g. `messages[0].role`).
  * Returns the body as parsed, unknown fields included.
  */
@@ -47,6 +55,13 @@ export function parseChatRequest(body: Buffer): ChatCompletionRequest {
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw invalidRequest('The request body must be a JSON object.', null, 'invalid_json');
+  }
+  if (exceedsJsonDepth(text, MAX_JSON_DEPTH)) {
+    throw invalidRequest(
+      `The request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.`,
+      null,
+      'nesting_too_deep',
+    );
   }
   const result = chatRequestSchema.safeParse(value);
   if (!result.success) {

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { SwitchboardConfig } from '../config/config-schema.ts';
+import { SecretScrubber } from '../contract/secret-scrubber.ts';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { ConfigurationError } from '../router/errors.ts';
 import type { Router } from '../router/router.ts';
@@ -13,8 +14,11 @@ import { GatewayError, internalError, openAIErrorBody } from './openai-error.ts'
 import { limitRate } from './rate-limit.ts';
 import { requestContext } from './request-context.ts';
 import { requestGuard, type RequestCheck } from './request-guard.ts';
-import { jsonLineLogger, silentLogger, type RequestLogger } from './request-log.ts';
+import { jsonLineLogger, scrubbingLogger, silentLogger, type RequestLogger } from './request-log.ts';
 import { modelsRoutes } from './models-routes.ts';
+import { DASHBOARD_HEADERS, DASHBOARD_HTML } from './dashboard-page.ts';
+import { createRouterEventStream } from './router-event-stream.ts';
+import { ServerLifecycle } from './server-lifecycle.ts';
 import { statusRoutes } from './status-routes.ts';
 
 const CHAT_COMPLETIONS_PATH = '/v1/chat/completions';
@@ -33,11 +37,22 @@ export interface GatewayOptions {
   createProvider?: ProviderFactory | undefined;
   /** Clock of the rate limiter, in ms. Default `Date.now`. */
   clock?: (() => number) | undefined;
+  /**
+   * The secret scrubber of upstream text (error answers, stream error events, log lines, admin
+   * views), holding the configured upstream keys; providers added through the admin API add theirs.
+   * Default: one holding the gateway's own keys, scrubbing credential patterns.
+   */
+  scrubber?: SecretScrubber | undefined;
+  /** Shutdown phases of the server serving the app: open event streams end when it begins. */
+  lifecycle?: ServerLifecycle | undefined;
+  /** Interval of the keep-alive comment on `GET /admin/events`. Default 15000 ms. */
+  eventKeepAliveMs?: number | undefined;
 }
 
 /**
  * Builds the gateway's Hono app: OpenAI-compatible `/v1/chat/completions` and `/v1/models`,
- * `/health`, `/ready`, `/metrics`, and `/admin/*` when `server.adminToken` is set. Request
+ * `/health`, `/ready`, `/metrics`, and `/admin/*` (with `GET /admin/events`, router events as SSE) and
+ * `GET /dashboard` when `server.adminToken` is set. Request
  * ids on every response, bearer auth on `/v1/*` when `server.apiKeys` is set, a per-key rate
  * limit after auth when `server.rateLimit` is set, a body limit, OpenAI-shaped errors.
  * The app does not listen: serve `app.fetch` (see `startServer` in bootstrap.ts).
@@ -51,8 +66,9 @@ export interface GatewayOptions {
  */
 export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   const { router, config, metrics } = options;
-  const logger = options.logger ?? (process.env.VITEST ? silentLogger : jsonLineLogger());
   const server = config.server;
+  const scrubber = options.scrubber ?? new SecretScrubber([...(server.apiKeys ?? []), server.adminToken]);
+  const logger = scrubbingLogger(options.logger ?? (process.env.VITEST ? silentLogger : jsonLineLogger()), scrubber);
   const app = new Hono<GatewayEnv>();
 
   app.use('*', requestContext({ logger }));
@@ -79,11 +95,19 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
       metrics,
       logger,
       maxBodyBytes: server.maxBodyBytes,
+      scrubber,
     }),
   );
   app.route('/', modelsRoutes({ router }));
   app.route('/', statusRoutes({ router, metrics }));
   if (server.adminToken !== undefined) {
+    const events = createRouterEventStream({
+      router,
+      scrubber,
+      ...(options.eventKeepAliveMs !== undefined ? { keepAliveMs: options.eventKeepAliveMs } : {}),
+    });
+    (options.lifecycle ?? new ServerLifecycle()).on('shutdown', () => events.close());
+    app.get('/dashboard', (context) => context.body(DASHBOARD_HTML, 200, DASHBOARD_HEADERS));
     app.use('/admin/*', bodyLimit({ maxBytes: server.maxBodyBytes }));
     app.route(
       '/admin',
@@ -92,6 +116,8 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
         adminToken: server.adminToken,
         createProvider: options.createProvider,
         maxBodyBytes: server.maxBodyBytes,
+        scrubber,
+        events: events.handler,
       }),
     );
   }

@@ -1,4 +1,5 @@
 import { ProviderError } from '../contract/provider-error.ts';
+import { PATTERN_SCRUBBER, type SecretScrubber } from '../contract/secret-scrubber.ts';
 import { ModelNotFoundError, NoProviderAvailableError, RoutingFailedError } from '../router/errors.ts';
 import { GatewayError, internalError, isOpenAIErrorBody, openAIErrorBody } from './openai-error.ts';
 
@@ -13,14 +14,16 @@ export const CLIENT_CLOSED_STATUS = 499;
  * unknown model → 404 `model_not_found`; no provider can take traffic → 503, or 429 with
  * `retry-after` when all are cooling down; an upstream client error (400, 404, 413, 422…) →
  * the upstream's status and body; retryable failures after every attempt → the last
- * upstream status, 502 (connection, protocol) or 504 (timeout).
+ * upstream status, 502 (connection, protocol) or 504 (timeout); a failure that never left the
+ * process (kind `local`) → 400 when the request cannot be encoded, else 500. Upstream text in
+ * the answer (message, passed-through body) goes through `scrubber` first.
  *
  * @example
  * ```ts
  * const error = mapRoutingError(new ModelNotFoundError('gpt-5')); // error.status === 404, error.code === 'model_not_found'
  * ```
  */
-export function mapRoutingError(error: unknown): GatewayError {
+export function mapRoutingError(error: unknown, scrubber: SecretScrubber = PATTERN_SCRUBBER): GatewayError {
   if (error instanceof GatewayError) return error;
   if (error instanceof ModelNotFoundError) {
     return new GatewayError(404, `The model '${error.model}' does not exist or no provider serves it.`, {
@@ -39,12 +42,12 @@ export function mapRoutingError(error: unknown): GatewayError {
     }
     return new GatewayError(503, error.message, { type: 'service_unavailable', code: 'no_provider_available' });
   }
-  if (error instanceof RoutingFailedError) return mapProviderError(error.lastError, error.attempts);
-  if (error instanceof ProviderError) return mapProviderError(error, 1);
+  if (error instanceof RoutingFailedError) return mapProviderError(error.lastError, error.attempts, scrubber);
+  if (error instanceof ProviderError) return mapProviderError(error, 1, scrubber);
   return internalError();
 }
 
-function mapProviderError(error: ProviderError, attempts: number): GatewayError {
+function mapProviderError(error: ProviderError, attempts: number, scrubber: SecretScrubber): GatewayError {
   const headers: Record<string, string> = {};
   if (error.retryAfterMs !== undefined && error.retryAfterMs > 0)
     headers['retry-after'] = retryAfterSeconds(error.retryAfterMs);
@@ -73,20 +76,31 @@ function mapProviderError(error: ProviderError, attempts: number): GatewayError 
         type: 'invalid_request_error',
         code: 'request_cancelled',
       });
+    case 'local':
+      // Never reached the upstream: the request's own 400 (it cannot be encoded) or the gateway's 500.
+      return error.status === 400
+        ? new GatewayError(400, 'The request cannot be encoded for the provider (nested too deeply or too large).', {
+            type: 'invalid_request_error',
+            code: 'invalid_request',
+          })
+        : internalError();
     case 'http':
       break;
   }
   const status = error.status ?? 502;
-  const body = isOpenAIErrorBody(error.body) ? error.body : undefined;
+  // Adapters scrub what they pass on; any adapter's text is scrubbed once more here, at the edge.
+  const scrubbedBody = scrubber.scrubValue(error.body);
+  const body = isOpenAIErrorBody(scrubbedBody) ? scrubbedBody : undefined;
   if (PASS_THROUGH_STATUSES.has(status) || status === 429 || status >= 500) {
     const finalStatus = status >= 600 ? 502 : status;
     const message = body?.error.message ?? `The provider answered ${status}${suffix}.`;
     const type = status === 429 ? 'rate_limit_error' : status >= 500 ? 'upstream_error' : 'invalid_request_error';
+    const code = error.code === undefined ? null : scrubber.scrub(error.code);
     return new GatewayError(finalStatus, message, {
       type: typeof body?.error.type === 'string' ? body.error.type : type,
-      code: error.code ?? null,
+      code,
       headers,
-      body: body ?? openAIErrorBody(message, type, error.code ?? null),
+      body: body ?? openAIErrorBody(message, type, code),
     });
   }
   // 401/403 and other upstream refusals are the gateway's configuration problem, not the client's.

@@ -1,3 +1,5 @@
+import type { SecretScrubber } from '../contract/secret-scrubber.ts';
+
 /** One structured log line per request. Never holds message content or keys. */
 export interface RequestLogRecord {
   time: string;
@@ -50,6 +52,27 @@ export function jsonLineLogger(stream: NodeJS.WritableStream = process.stdout): 
       setImmediate(flush);
     }
     pending += `${JSON.stringify(record)}\n`;
+  };
+}
+
+/**
+ * Wraps `logger` so that no record carries a secret: the `msg` and `error` of every record (where
+ * upstream text can appear) go through `scrubber`. Records without an error pass untouched.
+ *
+ * @example
+ * ```ts
+ * const logger = scrubbingLogger(jsonLineLogger(), new SecretScrubber([upstreamKey]));
+ * ```
+ */
+export function scrubbingLogger(logger: RequestLogger, scrubber: SecretScrubber): RequestLogger {
+  return (record) => {
+    if (record.error === undefined && record.level === 'info') {
+      logger(record);
+      return;
+    }
+    const scrubbed: RequestLogRecord = { ...record, msg: scrubber.scrub(record.msg) };
+    if (record.error !== undefined) scrubbed.error = scrubber.scrub(record.error);
+    logger(scrubbed);
   };
 }
 

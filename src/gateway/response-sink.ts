@@ -9,10 +9,14 @@ export interface ResponseSink {
   readonly headersSent: boolean;
   /** True once the client went away (or the response was ended). */
   readonly closed: boolean;
+  /** Characters written but not yet taken by the client's socket (0 when unknown). */
+  readonly bufferedBytes: number;
   writeHead(status: number, headers: Record<string, string>): void;
   /** Writes and flushes; returns a promise only when the caller must wait for the socket to drain. */
   write(text: string): Promise<void> | undefined;
   end(text?: string): void;
+  /** Drops the connection without ending the response properly (a client that stopped reading). */
+  abort(): void;
   /** Called once when the client disconnects before the response finished. */
   onClientGone(listener: () => void): void;
 }
@@ -57,6 +61,10 @@ export class NodeResponseSink implements ResponseSink {
     return this.#gone || this.#outgoing.writableEnded || this.#outgoing.destroyed;
   }
 
+  get bufferedBytes(): number {
+    return this.#pending.length + this.#outgoing.writableLength;
+  }
+
   writeHead(status: number, headers: Record<string, string>): void {
     this.#outgoing.writeHead(status, headers);
   }
@@ -85,6 +93,11 @@ export class NodeResponseSink implements ResponseSink {
     this.#pending = '';
     if (rest === '') outgoing.end();
     else outgoing.end(rest);
+  }
+
+  abort(): void {
+    this.#pending = '';
+    this.#outgoing.destroy();
   }
 
   onClientGone(listener: () => void): void {
@@ -133,6 +146,10 @@ export class WebResponseSink implements ResponseSink {
     return this.#gone || this.#ended;
   }
 
+  get bufferedBytes(): number {
+    return 0;
+  }
+
   writeHead(status: number, headers: Record<string, string>): void {
     this.#headersSent = true;
     this.#resolveResponse(this.#build(this.#body, status, headers));
@@ -148,6 +165,12 @@ export class WebResponseSink implements ResponseSink {
     if (text !== undefined && !this.#gone) this.#controller.enqueue(this.#encoder.encode(text));
     this.#ended = true;
     if (!this.#gone) this.#controller.close();
+  }
+
+  abort(): void {
+    if (this.#ended || this.#gone) return;
+    this.#ended = true;
+    this.#controller.error(new Error('The response was aborted.'));
   }
 
   onClientGone(listener: () => void): void {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Router } from '../router/router.ts';
 import { manualClock, scriptedAdapter } from '../router/test-support/scripted-adapter.ts';
-import { createMetrics, MAX_MODEL_LABELS, OTHER_MODEL_LABEL } from './gateway-metrics.ts';
+import { EventHub } from '../router/event-hub.ts';
+import type { RouterEvents } from '../router/types.ts';
+import { createMetrics, MAX_MODEL_LABEL_LENGTH, MAX_MODEL_LABELS, OTHER_MODEL_LABEL } from './gateway-metrics.ts';
 
 function setup() {
   const time = manualClock();
@@ -150,5 +152,45 @@ describe('createMetrics', () => {
       'circuit_state_changes_total{provider="alpha",from="closed",to="open",model="*"} 1',
     );
     other.close();
+  });
+});
+
+describe('createMetrics: bounded exposition', () => {
+  it('keeps a scrape under 1 MB whatever model names and statuses arrive', async () => {
+    const router = new Router({ strategy: 'round_robin' });
+    const providers = ['a', 'b', 'c'].map((letter) => letter.repeat(64));
+    for (const provider of providers) router.registerProvider(scriptedAdapter(provider, ['*']));
+    // The router's events as a hub of our own, to emit attempts for any model directly.
+    const events = new EventHub<RouterEvents>();
+    const metrics = createMetrics({
+      router: {
+        on: (name, listener) => events.on(name, listener),
+        off: (name, listener) => events.off(name, listener),
+        healthStatus: () => router.healthStatus(),
+      },
+    });
+    const longest = (index: number) => `${index}-`.padEnd(MAX_MODEL_LABEL_LENGTH, 'x');
+    for (let index = 0; index < 20_000; index += 1) {
+      const provider = providers[index % providers.length]!;
+      const model = index % 7 === 0 ? `${index}`.repeat(10_000) : longest(index);
+      const status = 100 + (index % 500);
+      metrics.requestStarted();
+      metrics.requestFinished({ provider, model, status, stream: index % 2 === 0, durationMs: index, attempts: 2 });
+      metrics.observeTimeToFirstToken(provider, model, index);
+      metrics.observeTokenUsage(provider, model, { prompt_tokens: 3, completion_tokens: 4 });
+      events.emit('attempt', {
+        model,
+        requestedModel: model,
+        provider,
+        attempt: 2,
+        kind: 'fallback',
+        streaming: false,
+      });
+    }
+    const text = await metrics.render();
+    expect(Buffer.byteLength(text)).toBeLessThan(1024 * 1024);
+    expect(text).toContain('model="other"');
+    expect(text).not.toContain('x'.repeat(MAX_MODEL_LABEL_LENGTH));
+    metrics.close();
   });
 });

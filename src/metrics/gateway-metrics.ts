@@ -17,6 +17,26 @@ export const OTHER_MODEL_LABEL = 'other';
  */
 export const MAX_MODEL_LABELS = 200;
 
+/**
+ * Longest model name used as a label value; longer ones count as `other`. With the per-metric
+ * series caps below it keeps a scrape under 1 MB whatever clients send (see docs/metrics-budget.md).
+ */
+export const MAX_MODEL_LABEL_LENGTH = 64;
+
+/**
+ * Most series per labelled metric, sized so that every metric full, with the longest label values,
+ * stays under 1 MB of exposition: histograms print one line per bucket, so they get fewer series.
+ */
+const SERIES_CAPS = {
+  requests: 500,
+  requestDuration: 100,
+  timeToFirstToken: 50,
+  requestAttempts: 50,
+  tokens: 200,
+  attempts: 200,
+  fallbacks: 100,
+} as const;
+
 const CIRCUIT_STATES: readonly CircuitState[] = ['closed', 'half_open', 'open'];
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const FIRST_TOKEN_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -115,6 +135,7 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     name: 'switchboard_requests_total',
     help: 'Chat completion requests answered by the gateway, by serving provider, model, HTTP status and streaming.',
     labelNames: ['provider', 'model', 'status', 'stream'] as const,
+    maxSeries: SERIES_CAPS.requests,
     registers,
   });
   const requestDuration = new LabelledHistogram({
@@ -122,6 +143,7 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     help: 'Time from receiving a chat completion request to its last byte.',
     labelNames: ['provider', 'model', 'status', 'stream'] as const,
     buckets: DURATION_BUCKETS,
+    maxSeries: SERIES_CAPS.requestDuration,
     registers,
   });
   const timeToFirstToken = new LabelledHistogram({
@@ -129,6 +151,7 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     help: 'Time from receiving a streamed request to sending its first chunk.',
     labelNames: ['provider', 'model'] as const,
     buckets: FIRST_TOKEN_BUCKETS,
+    maxSeries: SERIES_CAPS.timeToFirstToken,
     registers,
   });
   const requestAttempts = new LabelledHistogram({
@@ -136,6 +159,7 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     help: 'Providers tried per routed request, the serving one included.',
     labelNames: ['model'] as const,
     buckets: ATTEMPT_BUCKETS,
+    maxSeries: SERIES_CAPS.requestAttempts,
     registers,
   });
   let requestsInFlight = 0;
@@ -151,12 +175,14 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     name: 'switchboard_tokens_total',
     help: 'Tokens reported by upstream usage, by provider, model and kind (prompt, completion).',
     labelNames: ['provider', 'model', 'kind'] as const,
+    maxSeries: SERIES_CAPS.tokens,
     registers,
   });
   const attempts = new LabelledCounter({
     name: 'switchboard_provider_attempts_total',
     help: 'Upstream calls made by routed requests, by provider, public model and kind (first, retry, fallback).',
     labelNames: ['provider', 'model', 'kind'] as const,
+    maxSeries: SERIES_CAPS.attempts,
     registers,
   });
   const fallbacks = new LabelledCounter({
@@ -169,6 +195,7 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     name: 'switchboard_retries_total',
     help: 'Same-provider retries (after a 5xx, 408, a reset, or a waited-out retry-after), by provider and model.',
     labelNames: ['provider', 'model'] as const,
+    maxSeries: SERIES_CAPS.fallbacks,
     registers,
   });
   const results = new LabelledCounter({
@@ -236,7 +263,7 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
       deploymentCircuitState.reset();
       for (const [provider, health] of Object.entries(healthNow())) {
         for (const [model, deployment] of Object.entries(health.deployments ?? {})) {
-          if (!modelLabels.has(model) && modelLabels.size >= MAX_MODEL_LABELS) continue;
+          if (modelLabel(model) !== model) continue;
           for (const state of CIRCUIT_STATES)
             deploymentCircuitState.set({ provider, model, state }, deployment.circuitState === state ? 1 : 0);
         }
@@ -266,10 +293,22 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     },
   });
 
+  if (router.isReady !== undefined) {
+    const isReady = router.isReady.bind(router);
+    new Gauge({
+      name: 'switchboard_ready',
+      help: 'Whether at least one provider can take traffic now (1) or none can (0), as GET /ready answers.',
+      registers,
+      collect() {
+        this.set(isReady() ? 1 : 0);
+      },
+    });
+  }
+
   const modelLabels = new Set<string>();
   const modelLabel = (model: string): string => {
     if (modelLabels.has(model)) return model;
-    if (modelLabels.size >= MAX_MODEL_LABELS) return OTHER_MODEL_LABEL;
+    if (modelLabels.size >= MAX_MODEL_LABELS || model.length > MAX_MODEL_LABEL_LENGTH) return OTHER_MODEL_LABEL;
     modelLabels.add(model);
     return model;
   };

@@ -84,6 +84,7 @@ export class LabelledCounter<LabelNames extends readonly string[]> implements Re
     this.#series = new SeriesIndex(
       definition.labelNames.length,
       (labelValues) => new CounterSeries(seriesLabels(definition.labelNames, labelValues), this.#exposure),
+      { maxSeries: definition.maxSeries },
     );
     this.labels = this.#series.lookup<LabelNames>();
     this.exposeUnlabelledZero();

@@ -154,6 +154,7 @@ export class LabelledHistogram<LabelNames extends readonly string[]> implements 
       definition.labelNames.length,
       (labelValues) =>
         new HistogramSeries(seriesLabels(definition.labelNames, labelValues), upperBounds, this.#exposure),
+      { maxSeries: definition.maxSeries },
     );
     this.labels = this.#series.lookup<LabelNames>();
     if (this.labelNames.length === 0) this.#series.find().zero();

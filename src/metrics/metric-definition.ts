@@ -10,6 +10,11 @@ export interface MetricDefinition<LabelNames extends readonly string[]> {
   labelNames: LabelNames;
   /** Registries that expose the metric. */
   registers: readonly Registry[];
+  /**
+   * Most series kept (default 1000); label values beyond it, or longer than 128 characters, are
+   * counted under the one series whose labels are all `other`. Bounds the scrape whatever clients send.
+   */
+  maxSeries?: number;
 }
 
 /** One string per label name: the values `labels(...)` takes. */

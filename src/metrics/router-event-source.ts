@@ -8,4 +8,6 @@ export interface RouterEventSource {
   on<Name extends keyof RouterEvents>(name: Name, listener: (event: RouterEvents[Name]) => void): unknown;
   off<Name extends keyof RouterEvents>(name: Name, listener: (event: RouterEvents[Name]) => void): unknown;
   healthStatus(): Record<string, HealthSnapshot>;
+  /** True when at least one provider can take traffic (the `switchboard_ready` gauge); absent = not exported. */
+  isReady?(): boolean;
 }

@@ -3,6 +3,23 @@ import type { LabelValues } from './metric-definition.ts';
 /** Most label names a `SeriesIndex` (so a `LabelledCounter` or `LabelledHistogram`) takes. */
 export const MAX_LABEL_NAMES = 6;
 
+/** Default most series of one metric; lookups beyond it land in the overflow series. */
+export const DEFAULT_MAX_SERIES = 1000;
+
+/** Longest label value kept; a longer one lands in the overflow series. */
+export const MAX_LABEL_VALUE_LENGTH = 128;
+
+/** Every label value of the overflow series: where values past the caps are counted. */
+export const OVERFLOW_LABEL_VALUE = 'other';
+
+/** Caps of a `SeriesIndex`: label values come from outside (model names), so both count and length are bounded. */
+export interface SeriesIndexLimits {
+  /** Most distinct series. Default `DEFAULT_MAX_SERIES`. */
+  maxSeries?: number | undefined;
+  /** Longest label value. Default `MAX_LABEL_VALUE_LENGTH`. */
+  maxValueLength?: number | undefined;
+}
+
 type Node = Map<string, unknown>;
 
 /** A metric's `labels(...)`: exactly one string per label name, in order, checked by TypeScript. */
@@ -14,7 +31,9 @@ export type SeriesLookup<LabelNames extends readonly string[], Series> = (
  * The series of one labelled metric, found by their label values through one nested `Map`
  * per label: looking a series up builds no key string, no label object and no array (the
  * values are positional parameters, not a rest array), so it allocates nothing once the
- * series exists. Series are created on first lookup by `create`, given the label values.
+ * series exists. Series are created on first lookup by `create`, given the label values, up to
+ * `maxSeries` of them and for values up to `maxValueLength` characters; any other lookup gets the
+ * one overflow series (every label `other`), so a metric's size is bounded whatever values arrive.
  *
  * @example
  * ```ts
@@ -26,13 +45,19 @@ export class SeriesIndex<Series> {
   readonly #labelCount: number;
   readonly #create: (labelValues: readonly string[]) => Series;
   readonly #root: Node = new Map();
+  readonly #maxSeries: number;
+  readonly #maxValueLength: number;
+  #size = 0;
+  #overflow: Series | undefined;
 
-  constructor(labelCount: number, create: (labelValues: readonly string[]) => Series) {
+  constructor(labelCount: number, create: (labelValues: readonly string[]) => Series, limits: SeriesIndexLimits = {}) {
     if (!Number.isInteger(labelCount) || labelCount < 0 || labelCount > MAX_LABEL_NAMES) {
       throw new RangeError(`A labelled metric takes 0 to ${MAX_LABEL_NAMES} label names, not ${labelCount}`);
     }
     this.#labelCount = labelCount;
     this.#create = create;
+    this.#maxSeries = limits.maxSeries ?? DEFAULT_MAX_SERIES;
+    this.#maxValueLength = limits.maxValueLength ?? MAX_LABEL_VALUE_LENGTH;
   }
 
   /**
@@ -60,18 +85,36 @@ export class SeriesIndex<Series> {
         `Expected ${labelCount} label values (strings), got ${[value0, value1, value2, value3, value4, value5].filter((value) => value !== undefined).length}`,
       );
     }
-    let node = this.#root;
-    if (labelCount > 1) node = childNode(node, value0 as string);
-    if (labelCount > 2) node = childNode(node, value1 as string);
-    if (labelCount > 3) node = childNode(node, value2 as string);
-    if (labelCount > 4) node = childNode(node, value3 as string);
-    if (labelCount > 5) node = childNode(node, value4 as string);
+    // Lookup without creating anything: a value never seen must not leave an empty map behind.
+    let node: Node | undefined = this.#root;
+    if (labelCount > 1) node = node.get(value0 as string) as Node | undefined;
+    if (labelCount > 2) node = node?.get(value1 as string) as Node | undefined;
+    if (labelCount > 3) node = node?.get(value2 as string) as Node | undefined;
+    if (labelCount > 4) node = node?.get(value3 as string) as Node | undefined;
+    if (labelCount > 5) node = node?.get(value4 as string) as Node | undefined;
     const lastValue =
       labelCount === 0 ? '' : (valueAt(labelCount - 1, value0, value1, value2, value3, value4, value5) as string);
-    const series = node.get(lastValue) as Series | undefined;
+    const series = node?.get(lastValue) as Series | undefined;
     if (series !== undefined) return series;
-    const created = this.#create([value0, value1, value2, value3, value4, value5].slice(0, labelCount) as string[]);
-    node.set(lastValue, created);
+    return this.#insert([value0, value1, value2, value3, value4, value5].slice(0, labelCount) as string[]);
+  }
+
+  /** Number of series created (the overflow series not included). */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Creates the series of `values`, or hands out the overflow series when a cap forbids it. */
+  #insert(values: string[]): Series {
+    if (this.#size >= this.#maxSeries || values.some((value) => value.length > this.#maxValueLength)) {
+      this.#overflow ??= this.#create(values.map(() => OVERFLOW_LABEL_VALUE));
+      return this.#overflow;
+    }
+    let node = this.#root;
+    for (let index = 0; index < values.length - 1; index += 1) node = childNode(node, values[index] as string);
+    const created = this.#create(values);
+    node.set(values.length === 0 ? '' : (values[values.length - 1] as string), created);
+    this.#size += 1;
     return created;
   }
 }

@@ -171,7 +171,10 @@ class CommittedStream implements ChatStream, ChunkTextSource, AsyncIterator<Chat
     const providerError = this.#call.asProviderError(error, this.#lease.provider);
     this.#settle();
     const verdict = judgeFailure(providerError, this.#call.settings, true);
-    this.#lease.record({ ...verdict.result, latencyMs: this.#timeToFirstContentMs });
+    this.#lease.record({
+      ...verdict.result,
+      latencyMs: providerError.isLocal ? undefined : this.#timeToFirstContentMs,
+    });
     return providerError;
   }
 

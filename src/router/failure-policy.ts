@@ -21,7 +21,8 @@ const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EH
 
 /**
  * The routing decision for one failed attempt, from its `ProviderError`:
- * - aborted by the caller, or a client error (other 4xx): stop, not counted against the provider;
+ * - aborted by the caller, a local failure (never reached the upstream), or a client error (other
+ *   4xx): stop, not counted against the provider;
  * - context length / content policy: never retried on the same model, only their own fallback lists;
  * - 401/403, connection refused or reset, DNS, TLS: a provider-wide fault, next provider (a reset
  *   before the response headers is first retried on the same provider);
@@ -43,6 +44,7 @@ export function judgeFailure(error: ProviderError, settings: RoutingSettings, af
       : undefined;
   switch (error.kind) {
     case 'aborted':
+    case 'local':
       return verdict('stop', false, undefined, 'server_error', { success: false, countsAsFailure: false });
     case 'timeout':
       return verdict('provider', false, undefined, 'timeout', { success: false, scope: 'deployment' });

@@ -1,7 +1,7 @@
 import type { ChatCompletionRequest } from '../contract/chat-types.ts';
 import type { AbortSignalLike } from '../contract/abort-latch.ts';
 import type { CallOptions } from '../contract/provider-adapter.ts';
-import { ProviderError } from '../contract/provider-error.ts';
+import { localProviderError, ProviderError } from '../contract/provider-error.ts';
 import type { DeploymentLease } from './deployment-lease.ts';
 import { NoProviderAvailableError, RoutingFailedError } from './errors.ts';
 import type { EventHub } from './event-hub.ts';
@@ -267,7 +267,8 @@ export class RoutedCall<Result> {
       host.trackInFlight(lease.provider, -1);
       const providerError = this.asProviderError(error, lease.provider);
       const verdict = judgeFailure(providerError, this.settings, this.streamAccepted);
-      lease.record({ ...verdict.result, latencyMs: host.now() - started });
+      // A local failure measured nothing about the upstream: no latency sample.
+      lease.record({ ...verdict.result, latencyMs: providerError.isLocal ? undefined : host.now() - started });
       this.#lastError = providerError;
       if (verdict.next !== 'stop' && this.#reason === undefined) this.#reason = verdict.reason;
       return verdict;
@@ -358,15 +359,19 @@ export class RoutedCall<Result> {
   }
 }
 
-/** Any error from an adapter as a `ProviderError`: an abort by the caller stays an abort, anything unknown is a protocol fault. */
+/**
+ * Any error from an adapter as a `ProviderError`: an abort by the caller stays an abort. Adapters
+ * reject with `ProviderError`s (the contract), so anything else is a failure inside this process
+ * (a bug, an encoding error): kind `local`, which never counts against the provider nor moves on
+ * to another one.
+ */
 export function asProviderError(error: unknown, provider: string, signal: AbortSignalLike | undefined): ProviderError {
   if (signal?.aborted) {
     if (error instanceof ProviderError && error.kind === 'aborted') return error;
     return new ProviderError('The request was aborted by the caller', { kind: 'aborted', provider, cause: error });
   }
   if (error instanceof ProviderError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new ProviderError(`Provider '${provider}' failed: ${message}`, { kind: 'protocol', provider, cause: error });
+  return localProviderError(provider, error);
 }
 
 /** Resolves after `milliseconds`, or at once when `signal` aborts. The timer does not keep the process alive. */
