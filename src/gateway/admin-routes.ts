@@ -134,7 +134,11 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
         code: 'invalid_provider',
       });
     }
-    router.registerProvider(adapter, { weight: entry.weight, models: entry.models });
+    router.registerProvider(adapter, {
+      weight: entry.weight,
+      models: entry.models,
+      ...(entry.pricing !== undefined ? { pricing: entry.pricing } : {}),
+    });
     return context.json(describe(adapter), 201);
   });
 

@@ -98,6 +98,7 @@ class CommittedStream implements ChatStream, ChunkTextSource, AsyncIterator<Chat
   #first: ChatCompletionChunk | undefined;
   /** Upstream text of the replayed chunk handed out last. */
   #replayedText: { chunk: ChatCompletionChunk; text: string | undefined } | undefined;
+  #usage: ChatCompletionChunk['usage'];
   #settled = false;
 
   constructor(
@@ -145,9 +146,10 @@ class CommittedStream implements ChatStream, ChunkTextSource, AsyncIterator<Chat
     }
     if (result.done === true) {
       this.#settle();
-      this.#lease.record({ success: true, latencyMs: this.#timeToFirstContentMs });
+      this.#lease.record({ success: true, latencyMs: this.#timeToFirstContentMs, usage: this.#usage });
       return DONE;
     }
+    if (result.value.usage) this.#usage = result.value.usage;
     return result;
   }
 

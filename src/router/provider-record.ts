@@ -2,6 +2,7 @@ import type { ModelEntry } from '../contract/model-entry.ts';
 import type { ProviderAdapter } from '../contract/provider-adapter.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 import { DeploymentRecord } from './deployment-record.ts';
+import type { PricingTable } from './pricing.ts';
 import { ProviderHealth } from './provider-health.ts';
 import type { CircuitBreakerConfig } from './types.ts';
 
@@ -39,6 +40,8 @@ export class ProviderRecord {
   inFlight = 0;
   /** When the last active health probe finished; 0 = never. */
   lastCheckTime = 0;
+  /** Prices of its models, when registered with `pricing`. */
+  pricing: PricingTable | undefined = undefined;
   /** True while an active health probe is running (so probes never pile up). */
   probing = false;
   readonly #config: () => Readonly<CircuitBreakerConfig>;

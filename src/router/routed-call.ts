@@ -45,7 +45,7 @@ export function routeChatCompletion(
   return new RoutedCall<RoutedCompletion>(host, settings, request, options, false, async (call, lease, callOptions) => {
     const started = host.now();
     const completion = await lease.adapter.chat(call.requestFor(lease), callOptions);
-    lease.record({ success: true, latencyMs: host.now() - started });
+    lease.record({ success: true, latencyMs: host.now() - started, usage: completion.usage });
     return call.outcome(lease, { completion }) as RoutedCompletion;
   }).run();
 }

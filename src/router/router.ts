@@ -15,6 +15,7 @@ import { ConfigurationError, ModelNotFoundError, NoProviderAvailableError, type 
 import { EventHub, type Listener } from './event-hub.ts';
 import { HealthChecker } from './health-checker.ts';
 import { ModelTable } from './model-table.ts';
+import { PricingTable } from './pricing.ts';
 import { ProviderRecord } from './provider-record.ts';
 import { routeChatCompletion, routeChatCompletionStream, type RoutingHost } from './routed-call.ts';
 import { hasRoutingOverrides, resolveRoutingSettings, type RoutingSettings } from './routing-settings.ts';
@@ -143,7 +144,7 @@ export class Router {
    * public names, `{ name, upstream }` aliases, or `'*'`. Registering a name again replaces the
    * provider and resets its health.
    *
-   * @throws ConfigurationError for an empty name, a negative / non-finite weight or a bad model entry.
+   * @throws ConfigurationError for an empty name, a negative / non-finite weight, a bad model entry or a bad price.
    */
   registerProvider(adapter: ProviderAdapter, options: RegisterOptions = {}): void {
     if (typeof adapter.name !== 'string' || adapter.name.trim() === '')
@@ -152,13 +153,13 @@ export class Router {
     if (!Number.isFinite(weight) || weight < 0)
       throw new ConfigurationError(`Provider '${adapter.name}': weight must be a finite number ≥ 0`);
     const entries = checkModelEntries(adapter.name, options.models ?? adapter.models ?? []);
+    const pricing = options.pricing === undefined ? undefined : new PricingTable(options.pricing, adapter.name);
     this.records.delete(adapter.name);
     this.registrations += 1;
     const now = this.clock();
-    this.records.set(
-      adapter.name,
-      new ProviderRecord(adapter, this.registrations, weight, () => this.config, now, entries),
-    );
+    const record = new ProviderRecord(adapter, this.registrations, weight, () => this.config, now, entries);
+    record.pricing = pricing;
+    this.records.set(adapter.name, record);
     this.table.rebuild(this.records.values(), now);
     this.events.emit('providerRegistered', { provider: adapter.name });
   }
@@ -569,15 +570,20 @@ export class Router {
         this.publishTransition(record, target.model, target.circuit.onFailure(now, target.health.failureRate), now);
       }
     }
+    const model = deployment?.model;
+    if (this.selector.observe !== undefined)
+      this.selector.observe(record, model === undefined ? result : { ...result, model }, now);
     if (this.events.has('result')) {
       const health = deployment?.health ?? record.health;
+      const costUsd = result.success && model !== undefined ? record.pricing?.costOf(model, result.usage) : undefined;
       this.events.emit('result', {
         ...result,
         provider: record.name,
-        ...(deployment !== undefined ? { model: deployment.model } : {}),
+        ...(model !== undefined ? { model } : {}),
         latencyEmaMs: health.latencyMs,
         failureRate: health.failureRate,
         circuitState: (deployment?.circuit ?? providerCircuit).state,
+        ...(costUsd === undefined ? {} : { costUsd }),
       });
     }
   }

@@ -2,6 +2,7 @@ import type { ChatCompletion, ChatCompletionRequest } from '../contract/chat-typ
 import type { AbortSignalLike } from '../contract/abort-latch.ts';
 import type { ModelEntry } from '../contract/model-entry.ts';
 import type { ChatStream, ProviderAdapter } from '../contract/provider-adapter.ts';
+import type { ProviderPricing, UsageTokens } from './pricing.ts';
 
 /** A circuit's state; the strings double as metric label values. */
 export type CircuitState = 'closed' | 'open' | 'half_open';
@@ -33,7 +34,7 @@ export interface CircuitBreakerConfig {
 }
 
 /** Names of the built-in selection strategies. */
-export type StrategyName = 'latency' | 'round_robin' | 'weighted' | 'availability' | 'least_in_flight';
+export type StrategyName = 'latency' | 'round_robin' | 'weighted' | 'availability' | 'least_in_flight' | 'p2c' | 'cost';
 
 /** Model → models tried in order; the key `'*'` applies to any model without its own entry. */
 export type FallbackChains = Readonly<Record<string, readonly string[]>>;
@@ -109,6 +110,12 @@ export interface RegisterOptions {
    * (clients ask for `name`, the provider is sent `upstream`), or `'*'` for any name, sent as asked.
    */
   models?: readonly ModelEntry[];
+  /**
+   * What the provider charges, US dollars per million tokens: one `{ inputPerMTok, outputPerMTok }`
+   * for all its models or a map from public model name to one. The `cost` strategy ranks by it and
+   * `result` events carry `costUsd` from the answer's usage.
+   */
+  pricing?: ProviderPricing;
 }
 
 /** What happened on one call to a provider, as told to `recordResult`. */
@@ -143,6 +150,8 @@ export interface ResultInput {
    * is given, else `provider`.
    */
   scope?: 'provider' | 'deployment';
+  /** Token usage the answer reported (a successful call), passed through to the `result` event. */
+  usage?: UsageTokens | null;
 }
 
 /** One deployment's (a provider × public model) health, in `healthStatus()[provider].deployments[model]`. */
@@ -210,6 +219,8 @@ export interface ResultEvent extends ResultInput {
   latencyEmaMs: number;
   failureRate: number;
   circuitState: CircuitState;
+  /** US dollars the answer cost: `usage` × the provider's `pricing` for `model`; absent when either is unknown. */
+  costUsd?: number;
 }
 
 /**

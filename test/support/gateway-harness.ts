@@ -16,6 +16,8 @@ export interface HarnessUpstream {
   /** Model entries of its provider (names or `{ name, upstream }` aliases). Default `['gpt-4o-mini']`. */
   models?: ModelEntry[];
   weight?: number;
+  /** The provider entry's `pricing`. */
+  pricing?: NonNullable<SwitchboardConfigInput['providers']>[number]['pricing'];
 }
 
 /** Options of `startHarness`. */
@@ -79,6 +81,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
         apiKey: `sk-upstream-${upstream.name}`,
         models: upstream.models ?? ['gpt-4o-mini'],
         weight: upstream.weight ?? 1,
+        ...(upstream.pricing !== undefined ? { pricing: upstream.pricing } : {}),
       })),
     },
     { env: {} },

@@ -1,4 +1,5 @@
-import type { StrategyName } from '../types.ts';
+import type { ProviderRecord } from '../provider-record.ts';
+import type { ResultInput, StrategyName } from '../types.ts';
 
 /**
  * What a strategy reads of one candidate: a deployment (a provider × the requested public
@@ -23,6 +24,8 @@ export interface RoutingCandidate {
   readonly inFlight: number;
   /** When the latency strategy last sent it a measuring request; -Infinity = never. Strategies may write it. */
   explorationAt: number;
+  /** The provider's record (provider-wide state: pricing, health, circuit). */
+  readonly provider: ProviderRecord;
 }
 
 /** What a strategy may read besides the candidates. */
@@ -44,6 +47,11 @@ export interface SelectionStrategy {
   choose(candidates: readonly RoutingCandidate[], context: SelectionContext): number;
   /** The candidates best first, for fallbacks; has no side effects. */
   rank<Candidate extends RoutingCandidate>(candidates: readonly Candidate[], context: SelectionContext): Candidate[];
+  /**
+   * Sees every result the router records, with the provider it is for (strategies that keep their
+   * own measurements use it; `result.model` names the deployment when known).
+   */
+  observe?(provider: ProviderRecord, result: ResultInput, now: number): void;
 }
 
 /** Stable sort of a copy by a numeric key, ascending; equal keys keep registration order. */
