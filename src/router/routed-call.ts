@@ -8,7 +8,14 @@ import type { EventHub } from './event-hub.ts';
 import { judgeFailure } from './failure-policy.ts';
 import { chainFor, type RoutingSettings } from './routing-settings.ts';
 import { commitStream } from './committed-stream.ts';
-import type { FallbackReason, RoutedCallOptions, RoutedCompletion, RoutedStream, RouterEvents } from './types.ts';
+import type {
+  FallbackReason,
+  RoutedCallOptions,
+  RoutedCompletion,
+  RoutedStream,
+  RouterEvents,
+  RouterTimers,
+} from './types.ts';
 
 /** What a routed call needs from the router: selection, bookkeeping and events. */
 export interface RoutingHost {
@@ -17,6 +24,8 @@ export interface RoutingHost {
   now(): number;
   /** Uniform random in [0, 1) (back-off jitter). */
   random(): number;
+  /** Timers of the waits (back-off, retry-after). */
+  readonly timers: RouterTimers;
   /** A lease on the strategy's pick among `model`'s deployments outside `exclude`; undefined when none can take traffic. */
   tryLease(model: string, exclude: ReadonlySet<string> | undefined): DeploymentLease | undefined;
   /** A lease on `provider`'s deployment of `model` when it can take traffic now. */
@@ -237,7 +246,7 @@ export class RoutedCall<Result> {
         const delay = this.backoffMs(retries);
         if (this.host.now() + delay < this.deadlineAt) {
           retries += 1;
-          await sleep(delay, this.options.signal);
+          await sleep(this.host.timers, delay, this.options.signal);
           if (this.options.signal?.aborted) throw this.aborted(lease.provider);
           current = this.host.leaseOn(lease.model, lease.provider);
         }
@@ -296,7 +305,7 @@ export class RoutedCall<Result> {
     const wait = this.#pendingWait;
     if (wait === undefined || this.outOfAttempts() || wait.at >= this.deadlineAt) return undefined;
     this.#pendingWait = undefined;
-    await sleep(Math.max(0, wait.at - this.host.now()), this.options.signal);
+    await sleep(this.host.timers, Math.max(0, wait.at - this.host.now()), this.options.signal);
     if (this.options.signal?.aborted) throw this.aborted(wait.provider ?? '');
     const lease =
       wait.provider === undefined
@@ -374,16 +383,16 @@ export function asProviderError(error: unknown, provider: string, signal: AbortS
   return localProviderError(provider, error);
 }
 
-/** Resolves after `milliseconds`, or at once when `signal` aborts. The timer does not keep the process alive. */
-function sleep(milliseconds: number, signal: AbortSignalLike | undefined): Promise<void> {
+/** Resolves after `milliseconds` on `timers`, or at once when `signal` aborts. */
+function sleep(timers: RouterTimers, milliseconds: number, signal: AbortSignalLike | undefined): Promise<void> {
   if (milliseconds <= 0 || signal?.aborted) return Promise.resolve();
   return new Promise<void>((resolve) => {
     const done = () => {
-      clearTimeout(timer);
+      timers.clearTimeout(timer);
       signal?.removeEventListener('abort', done);
       resolve();
     };
-    const timer = setTimeout(done, milliseconds);
+    const timer = timers.setTimeout(done, milliseconds);
     signal?.addEventListener('abort', done);
   });
 }

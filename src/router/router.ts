@@ -33,6 +33,7 @@ import type {
   RoutedStream,
   RouterEvents,
   RouterOptions,
+  RouterTimers,
   RoutingOptions,
   StrategyName,
 } from './types.ts';
@@ -60,6 +61,11 @@ export interface RegisteredModel {
 }
 
 const defaultClock = (): number => performance.timeOrigin + performance.now();
+
+const GLOBAL_TIMERS: RouterTimers = {
+  setTimeout: (callback, delayMs) => setTimeout(callback, delayMs),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
 
 /**
  * Routes chat requests across LLM providers. A model table maps each public model name
@@ -129,6 +135,7 @@ export class Router {
       events: this.events,
       now: this.clock,
       random: this.random,
+      timers: options.timers ?? GLOBAL_TIMERS,
       tryLease: (model, exclude) => this.tryLease(model, exclude),
       leaseOn: (model, provider) => this.leaseOn(model, provider),
       noProviderError: (model, exclude) => this.noProviderError(model, this.clock(), exclude),

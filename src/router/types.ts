@@ -99,6 +99,17 @@ export interface RouterOptions extends RoutingOptions {
   random?: () => number;
   /** Timeout of each active health probe in ms. Default 5000. */
   healthCheckTimeoutMs?: number;
+  /**
+   * The timers of routed calls' waits (retry back-off, a waited-out retry-after); inject virtual
+   * ones next to a virtual `clock`. Default the global `setTimeout` / `clearTimeout`.
+   */
+  timers?: RouterTimers;
+}
+
+/** Timer functions the router waits with (see `RouterOptions.timers`). */
+export interface RouterTimers {
+  setTimeout(callback: () => void, delayMs: number): unknown;
+  clearTimeout(handle: unknown): void;
 }
 
 /** Per-provider registration options. */
