@@ -50,6 +50,8 @@ interface Outcome {
   attempts?: number | undefined;
   errorCode?: string | null | undefined;
   usage?: ChatUsage | null | undefined;
+  /** The model the upstream answered with. */
+  responseModel?: string | undefined;
 }
 
 /**
@@ -65,7 +67,7 @@ interface Outcome {
  *
  * @example
  * ```ts
- * app.post('/v1/chat/completions', chatCompletionsHandler({ router, logger, maxBodyBytes: 10_485_760, maxAttempts: 3, requestTimeoutMs: 120_000 }));
+ * app.post('/v1/chat/completions', chatCompletionsHandler({ router, logger, maxBodyBytes: 10_485_760 }));
  * ```
  */
 export function chatCompletionsHandler(options: ChatCompletionsOptions): Handler<GatewayEnv> {
@@ -106,6 +108,7 @@ function createServe(options: ChatCompletionsOptions) {
     const routed = await router.chatCompletion(request, callOptions(signal, requestId));
     noteRouted(outcome, routed);
     outcome.usage = routed.completion.usage;
+    outcome.responseModel = routed.completion.model;
     if (sink.closed) {
       outcome.status = CLIENT_CLOSED_STATUS;
       return;
@@ -153,6 +156,7 @@ function createServe(options: ChatCompletionsOptions) {
           metrics?.observeTimeToFirstToken(routed.provider, routed.model, performance.now() - started);
         }
         if (chunk.usage) outcome.usage = chunk.usage;
+        if (outcome.responseModel === undefined) outcome.responseModel = chunk.model;
         if (pending !== undefined) await pending;
       }
     } catch (error) {
@@ -239,6 +243,8 @@ function createServe(options: ChatCompletionsOptions) {
         if (outcome.provider !== undefined) fields.provider = outcome.provider;
         if (outcome.attempts !== undefined) fields.attempts = outcome.attempts;
         fields.errorCode = outcome.errorCode;
+        fields.usage = outcome.usage;
+        fields.responseModel = outcome.responseModel;
       }
     }
   };

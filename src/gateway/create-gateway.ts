@@ -1,9 +1,8 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import type { SwitchboardConfig } from '../config/config-schema.ts';
+import { ConfigurationError } from '../contract/configuration-error.ts';
 import { SecretScrubber } from '../contract/secret-scrubber.ts';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
-import { ConfigurationError } from '../router/errors.ts';
 import type { Router } from '../router/router.ts';
 import { adminRoutes, type ProviderFactory } from './admin-routes.ts';
 import { requireBearerToken } from './bearer-auth.ts';
@@ -19,24 +18,44 @@ import { modelsRoutes } from './models-routes.ts';
 import { DASHBOARD_HEADERS, DASHBOARD_HTML } from './dashboard-page.ts';
 import { createRouterEventStream } from './router-event-stream.ts';
 import { ServerLifecycle } from './server-lifecycle.ts';
+import { RequestTracer } from '../tracing/request-tracer.ts';
 import { statusRoutes } from './status-routes.ts';
 
 const CHAT_COMPLETIONS_PATH = '/v1/chat/completions';
 
-/** Options of `createGateway`. */
+/** Default of `GatewayOptions.maxBodyBytes`: 10 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Options of `createGateway`: plain values, so the gateway knows nothing of the config file
+ * (bootstrap maps `server.*` and `router.*` onto these).
+ */
 export interface GatewayOptions {
   /** The router every chat completion goes through. */
   router: Router;
-  /** The validated config; only `server` is read here (routing options are the router's: see `bootstrap`). */
-  config: Pick<SwitchboardConfig, 'server' | 'router'>;
   /** Metrics to feed and to serve on `/metrics`; without them `/metrics` is a 404. */
   metrics?: GatewayMetrics | undefined;
   /** Request log sink. Default: JSON lines on stdout (silent under vitest). */
   logger?: RequestLogger | undefined;
-  /** Builds adapters for `POST /admin/providers` (providers' `createProvider`). */
-  createProvider?: ProviderFactory | undefined;
   /** Clock of the rate limiter, in ms. Default `Date.now`. */
   clock?: (() => number) | undefined;
+  /** Gateway keys: when non-empty, `/v1/*` requires `Authorization: Bearer <one of them>`. */
+  apiKeys?: readonly string[] | undefined;
+  /** Token of the admin API; `/admin/*` exists only when it is set. */
+  adminToken?: string | undefined;
+  /** Largest accepted request body in bytes; larger ones get 413. Default 10 MiB. */
+  maxBodyBytes?: number | undefined;
+  /** A token bucket per gateway key (or client address); none when unset. */
+  rateLimit?: { requestsPerMinute: number; burst?: number | undefined } | undefined;
+  /**
+   * Overrides the router's `maxAttempts` for every chat completion. Better set on the router
+   * (bootstrap does): an override costs a merge of routing options per request.
+   */
+  maxAttempts?: number | undefined;
+  /** Overrides the router's `requestTimeoutMs` for every chat completion (same caveat). */
+  requestTimeoutMs?: number | undefined;
+  /** Checks and builds adapters for `POST /admin/providers`; without it that route answers 501. */
+  providerFactory?: ProviderFactory | undefined;
   /**
    * The secret scrubber of upstream text (error answers, stream error events, log lines, admin
    * views), holding the configured upstream keys; providers added through the admin API add theirs.
@@ -52,55 +71,77 @@ export interface GatewayOptions {
 /**
  * Builds the gateway's Hono app: OpenAI-compatible `/v1/chat/completions` and `/v1/models`,
  * `/health`, `/ready`, `/metrics`, and `/admin/*` (with `GET /admin/events`, router events as SSE) and
- * `GET /dashboard` when `server.adminToken` is set. Request
- * ids on every response, bearer auth on `/v1/*` when `server.apiKeys` is set, a per-key rate
- * limit after auth when `server.rateLimit` is set, a body limit, OpenAI-shaped errors.
- * The app does not listen: serve `app.fetch` (see `startServer` in bootstrap.ts).
+ * `GET /dashboard` when `adminToken` is set. Request ids on every response, bearer auth on `/v1/*`
+ * when `apiKeys` is set, a per-key rate limit after auth when `rateLimit` is set, a body limit,
+ * OpenAI-shaped errors. The app does not listen: serve `app.fetch` (see `startServer` in
+ * `switchboard/bootstrap`).
  *
  * @example
  * ```ts
  * import { serve } from '@hono/node-server';
- * const app = createGateway({ router, config: parseConfig({}), metrics: createMetrics({ router }) });
+ * const app = createGateway({ router, metrics: createMetrics({ router }), apiKeys: ['sk-gateway'] });
  * serve({ fetch: app.fetch, port: 8787 });
  * ```
  */
 export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
-  const { router, config, metrics } = options;
-  const server = config.server;
-  const scrubber = options.scrubber ?? new SecretScrubber([...(server.apiKeys ?? []), server.adminToken]);
+  const { router, metrics, apiKeys, adminToken, rateLimit } = options;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const scrubber = options.scrubber ?? new SecretScrubber([...(apiKeys ?? []), adminToken]);
   const logger = scrubbingLogger(options.logger ?? (process.env.VITEST ? silentLogger : jsonLineLogger()), scrubber);
   const app = new Hono<GatewayEnv>();
 
   app.use('*', requestContext({ logger }));
 
   const checks: RequestCheck[] = [];
-  if (server.apiKeys !== undefined && server.apiKeys.length > 0)
-    checks.push(requireBearerToken({ tokens: server.apiKeys }));
-  if (server.rateLimit !== undefined) {
+  if (apiKeys !== undefined && apiKeys.length > 0) checks.push(requireBearerToken({ tokens: apiKeys }));
+  if (rateLimit !== undefined) {
     checks.push(
-      limitRate({
-        requestsPerMinute: server.rateLimit.requestsPerMinute,
-        burst: server.rateLimit.burst,
-        clock: options.clock,
-      }),
+      limitRate({ requestsPerMinute: rateLimit.requestsPerMinute, burst: rateLimit.burst, clock: options.clock }),
     );
   }
-  checks.push(limitDeclaredBodySize({ maxBytes: server.maxBodyBytes }));
+  checks.push(limitDeclaredBodySize({ maxBytes: maxBodyBytes }));
   app.use('/v1/*', requestGuard(...checks));
 
-  app.post(
-    CHAT_COMPLETIONS_PATH,
-    chatCompletionsHandler({
-      router,
-      metrics,
-      logger,
-      maxBodyBytes: server.maxBodyBytes,
-      scrubber,
-    }),
-  );
+  const chatCompletions = chatCompletionsHandler({
+    router,
+    metrics,
+    logger,
+    maxBodyBytes,
+    maxAttempts: options.maxAttempts,
+    requestTimeoutMs: options.requestTimeoutMs,
+    scrubber,
+  });
+  // Spans only when the host registered an OpenTelemetry SDK; otherwise the handler runs as is.
+  const tracer = new RequestTracer({ router });
+  app.post(CHAT_COMPLETIONS_PATH, (context, next) => {
+    if (!tracer.enabled) return chatCompletions(context, next);
+    return tracer.run(
+      {
+        operation: 'chat',
+        method: 'POST',
+        route: CHAT_COMPLETIONS_PATH,
+        requestId: context.get('requestId'),
+        headers: traceHeaders(context.req.header('traceparent'), context.req.header('tracestate')),
+      },
+      async () => chatCompletions(context, next),
+      () => {
+        const fields = context.get('logFields');
+        return {
+          status: fields?.status ?? context.res.status,
+          requestModel: fields?.model,
+          responseModel: fields?.responseModel,
+          provider: fields?.provider,
+          attempts: fields?.attempts,
+          errorCode: fields?.errorCode,
+          stream: fields?.stream,
+          usage: fields?.usage,
+        };
+      },
+    );
+  });
   app.route('/', modelsRoutes({ router }));
   app.route('/', statusRoutes({ router, metrics }));
-  if (server.adminToken !== undefined) {
+  if (adminToken !== undefined) {
     const events = createRouterEventStream({
       router,
       scrubber,
@@ -108,14 +149,14 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
     });
     (options.lifecycle ?? new ServerLifecycle()).on('shutdown', () => events.close());
     app.get('/dashboard', (context) => context.body(DASHBOARD_HTML, 200, DASHBOARD_HEADERS));
-    app.use('/admin/*', bodyLimit({ maxBytes: server.maxBodyBytes }));
+    app.use('/admin/*', bodyLimit({ maxBytes: maxBodyBytes }));
     app.route(
       '/admin',
       adminRoutes({
         router,
-        adminToken: server.adminToken,
-        createProvider: options.createProvider,
-        maxBodyBytes: server.maxBodyBytes,
+        adminToken,
+        providerFactory: options.providerFactory,
+        maxBodyBytes,
         scrubber,
         events: events.handler,
       }),
@@ -164,9 +205,15 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   return app;
 }
 
+/** The W3C trace-context headers of a request, when it sent them (for the host's propagator). */
+function traceHeaders(parent: string | undefined, state: string | undefined): Record<string, string> | undefined {
+  if (parent === undefined) return undefined;
+  return state === undefined ? { traceparent: parent } : { traceparent: parent, tracestate: state };
+}
+
 function toGatewayError(error: unknown): GatewayError {
   if (error instanceof GatewayError) return error;
-  if (error instanceof ConfigurationError)
+  if (ConfigurationError.isInstance(error))
     return new GatewayError(400, error.message, { type: 'invalid_request_error', code: 'invalid_configuration' });
   if (error instanceof HTTPException) {
     const type = error.status >= 500 ? 'server_error' : 'invalid_request_error';

@@ -3,7 +3,7 @@ import type { AbortSignalLike } from '../contract/abort-latch.ts';
 import type { CallOptions } from '../contract/provider-adapter.ts';
 import { localProviderError, ProviderError } from '../contract/provider-error.ts';
 import type { DeploymentLease } from './deployment-lease.ts';
-import { NoProviderAvailableError, RoutingFailedError } from './errors.ts';
+import { ModelNotFoundError, NoProviderAvailableError, RoutingFailedError } from './errors.ts';
 import type { EventHub } from './event-hub.ts';
 import { judgeFailure } from './failure-policy.ts';
 import { chainFor, type RoutingSettings } from './routing-settings.ts';
@@ -31,7 +31,10 @@ export interface RoutingHost {
   /** A lease on `provider`'s deployment of `model` when it can take traffic now. */
   leaseOn(model: string, provider: string): DeploymentLease | undefined;
   /** Why nothing could be selected for `model` (ModelNotFoundError when nothing serves it). */
-  noProviderError(model: string, exclude: ReadonlySet<string> | undefined): NoProviderAvailableError;
+  noProviderError(
+    model: string,
+    exclude: ReadonlySet<string> | undefined,
+  ): NoProviderAvailableError | ModelNotFoundError;
   /** Adjusts a provider's in-flight count by `delta`. */
   trackInFlight(name: string, delta: 1 | -1): void;
 }
@@ -97,7 +100,7 @@ export class RoutedCall<Result> {
   attempts = 0;
   readonly #attempt: Attempt<Result>;
   #lastError: ProviderError | undefined;
-  #selectionError: NoProviderAvailableError | undefined;
+  #selectionError: NoProviderAvailableError | ModelNotFoundError | undefined;
   /** The first deployment chosen (none when nothing was selectable): a result served elsewhere is a fallback. */
   #firstChosen = false;
   #firstProvider: string | undefined;
@@ -290,7 +293,7 @@ export class RoutedCall<Result> {
     const error = this.host.noProviderError(model, undefined);
     if (model === this.request.model) this.#selectionError = error;
     if (this.#reason === undefined && this.attempts === 0) this.#reason = 'unavailable';
-    const coolDown = error.retryAfterMs;
+    const coolDown = error instanceof NoProviderAvailableError ? error.retryAfterMs : undefined;
     if (coolDown !== undefined && coolDown > 0 && coolDown <= this.settings.retry.maxRetryAfterMs)
       this.noteWait(model, undefined, coolDown);
   }

@@ -25,7 +25,7 @@ import type {
   CircuitBreakerConfig,
   CircuitState,
   DeploymentSnapshot,
-  HealthSnapshot,
+  ProviderStatus,
   RegisterOptions,
   ResultInput,
   RoutedCallOptions,
@@ -35,17 +35,7 @@ import type {
   RouterOptions,
   RouterTimers,
   RoutingOptions,
-  StrategyName,
 } from './types.ts';
-
-/** One provider's entry of `healthStatus()`. */
-export type ProviderStatus = HealthSnapshot & {
-  enabled: boolean;
-  type: string;
-  /** Public model names it lists (`'*'` included). */
-  models: string[];
-  deployments: Record<string, DeploymentSnapshot>;
-};
 
 /** Options of `selectProvider`. */
 export interface SelectContext {
@@ -93,8 +83,8 @@ const GLOBAL_TIMERS: RouterTimers = {
  * ```
  */
 export class Router {
-  /** The strategy in use. */
-  readonly strategy: StrategyName;
+  /** The name of the strategy in use. */
+  readonly strategy: string;
   private readonly records = new Map<string, ProviderRecord>();
   private readonly table = new ModelTable();
   private readonly events = new EventHub<RouterEvents>();
@@ -655,7 +645,7 @@ export class Router {
     model: string,
     now: number,
     exclude: ReadonlySet<string> | undefined,
-  ): NoProviderAvailableError {
+  ): NoProviderAvailableError | ModelNotFoundError {
     const deployments = this.table.deploymentsFor(model, now);
     if (deployments.length === 0) return new ModelNotFoundError(model);
     const skipped: Record<string, SkipReason> = {};

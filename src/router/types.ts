@@ -2,6 +2,7 @@ import type { ChatCompletion, ChatCompletionRequest } from '../contract/chat-typ
 import type { AbortSignalLike } from '../contract/abort-latch.ts';
 import type { ModelEntry } from '../contract/model-entry.ts';
 import type { ChatStream, ProviderAdapter } from '../contract/provider-adapter.ts';
+import type { SelectionStrategy } from './strategies/selection-strategy.ts';
 import type { ProviderPricing, UsageTokens } from './pricing.ts';
 
 /** A circuit's state; the strings double as metric label values. */
@@ -89,8 +90,8 @@ export interface RoutingOptions {
 
 /** Options of `new Router()`. */
 export interface RouterOptions extends RoutingOptions {
-  /** Selection strategy. Default `latency`. Unknown names throw `ConfigurationError`. */
-  strategy?: StrategyName;
+  /** Selection strategy: a built-in's name or your own `SelectionStrategy`. Default `latency`. Unknown names throw `ConfigurationError`. */
+  strategy?: StrategyName | SelectionStrategy;
   /** Overrides of the circuit-breaker defaults. */
   circuitBreaker?: Partial<CircuitBreakerConfig>;
   /** Current time in ms; inject a fake one in tests. Default `performance.timeOrigin + performance.now()`. */
@@ -161,6 +162,11 @@ export interface ResultInput {
    * is given, else `provider`.
    */
   scope?: 'provider' | 'deployment';
+  /**
+   * For a failure: what failed (a `ProviderError` from routed calls), for observers of the `result`
+   * event (logs, traces). The router itself ignores it.
+   */
+  error?: unknown;
   /** Token usage the answer reported (a successful call), passed through to the `result` event. */
   usage?: UsageTokens | null;
 }
@@ -207,9 +213,19 @@ export interface HealthSnapshot {
   coolingDownUntil: number;
   /** Requests currently in flight (selected and not yet recorded). */
   inFlight: number;
-  /** Each public model's deployment at this provider (names served through `'*'` once used). */
-  deployments?: Record<string, DeploymentSnapshot>;
 }
+
+/** One provider's entry in `router.healthStatus()`: its health, plus its switch, type and models. */
+export type ProviderStatus = HealthSnapshot & {
+  /** The operator's switch (`setEnabled`): false = takes no traffic whatever its circuit says. */
+  enabled: boolean;
+  /** The adapter's type, e.g. `openai`. */
+  type: string;
+  /** The public model names the provider lists (`'*'` included). */
+  models: string[];
+  /** Each public model's deployment at this provider (names served through `'*'` once used). */
+  deployments: Record<string, DeploymentSnapshot>;
+};
 
 /** Payload of the `circuitStateChange` event. */
 export interface CircuitStateChangeEvent {
