@@ -71,9 +71,9 @@ describe('parseConfig', () => {
     );
     for (const path of [
       'router.retry.sameProvider',
-      'router.retry',
+      'router.retry.tries',
       'router.fallbacks.smart',
-      'providers[0].models[1]',
+      'providers[0].models[1].x',
     ])
       expect(issues.some((issue) => issue.startsWith(`${path}: `))).toBe(true);
     expect(issues).toContain('providers[0].models[0]: expected a model name or { name, upstream }');

@@ -176,6 +176,7 @@ class CommittedStream implements ChatStream, ChunkTextSource, AsyncIterator<Chat
     this.#lease.record({
       ...verdict.result,
       latencyMs: providerError.isLocal ? undefined : this.#timeToFirstContentMs,
+      error: providerError,
     });
     return providerError;
   }

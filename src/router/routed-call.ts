@@ -280,7 +280,11 @@ export class RoutedCall<Result> {
       const providerError = this.asProviderError(error, lease.provider);
       const verdict = judgeFailure(providerError, this.settings, this.streamAccepted);
       // A local failure measured nothing about the upstream: no latency sample.
-      lease.record({ ...verdict.result, latencyMs: providerError.isLocal ? undefined : host.now() - started });
+      lease.record({
+        ...verdict.result,
+        latencyMs: providerError.isLocal ? undefined : host.now() - started,
+        error: providerError,
+      });
       this.#lastError = providerError;
       if (verdict.next !== 'stop' && this.#reason === undefined) this.#reason = verdict.reason;
       return verdict;
