@@ -1,6 +1,10 @@
 import type { AbortSignalLike } from './abort-latch.ts';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from './chat-types.ts';
 import type { ModelEntry } from './model-entry.ts';
+import type { EmbeddingsRequest, EmbeddingsResponse } from './embeddings-types.ts';
+import type { MessagesRequest, MessagesResponse, MessagesStreamEvent } from './messages-types.ts';
+import type { ResponsesRequest, ResponsesResponse, ResponsesStreamEvent } from './responses-types.ts';
+import type { WireEventStream } from './wire-event.ts';
 
 /** Options every upstream call takes. */
 export interface CallOptions {
@@ -13,6 +17,16 @@ export interface CallOptions {
   timeoutMs?: number;
   /** The request id, forwarded upstream as `x-request-id` where the upstream accepts headers. */
   requestId?: string;
+  /**
+   * Extra request headers for the upstream (`x-switchboard-via`, a client's `anthropic-version` /
+   * `anthropic-beta`); they win over the adapter's defaults but never over its credentials.
+   */
+  headers?: Record<string, string>;
+  /**
+   * Called by an adapter that dropped request parameters its upstream cannot honour (the provider
+   * entry's `dropUnsupportedParams`), with the provider's name and the parameters' names.
+   */
+  reportDroppedParams?: (provider: string, names: readonly string[]) => void;
   /**
    * Streams: how long to wait, from the start of the attempt, for the first chunk carrying content (text, a
    * tool-call delta or a finish_reason); role-only chunks, keep-alive events and comments do not count. Bounded
@@ -112,6 +126,8 @@ export interface ProviderAdapter {
   readonly name: string;
   /** Adapter type, e.g. `openai`, `anthropic`, `mock`. */
   readonly type: string;
+  /** Drop parameters the upstream cannot honour instead of refusing them (see `applyUnsupportedParameters`). */
+  readonly dropUnsupportedParams?: boolean;
   /**
    * Models this provider serves: public names, or `{ name, upstream }` aliases (see `ModelEntry`);
    * `'*'` matches any model. Exact and case-sensitive. The router sends each request with its
@@ -130,6 +146,23 @@ export interface ProviderAdapter {
   chat(request: ChatCompletionRequest, options?: CallOptions): Promise<ChatCompletion>;
   /** A streamed completion; see `ChatStream`. Rejects with a `ProviderError`. */
   stream(request: ChatCompletionRequest, options?: CallOptions): Promise<ChatStream>;
+  /** Anthropic Messages, the body passed through as sent (only `anthropic` adapters). Rejects with a `ProviderError`. */
+  messages?(request: MessagesRequest, options?: CallOptions): Promise<MessagesResponse>;
+  /** Anthropic Messages streamed, each event as the upstream sent it. */
+  messagesStream?(request: MessagesRequest, options?: CallOptions): Promise<WireEventStream<MessagesStreamEvent>>;
+  /** Anthropic `POST /v1/messages/count_tokens`, passed through; resolves with the upstream's JSON. */
+  countTokens?(request: MessagesRequest, options?: CallOptions): Promise<unknown>;
+  /** OpenAI Responses, the body passed through as sent (only `openai` adapters). */
+  responses?(request: ResponsesRequest, options?: CallOptions): Promise<ResponsesResponse>;
+  /** OpenAI Responses streamed, each event as the upstream sent it. */
+  responsesStream?(request: ResponsesRequest, options?: CallOptions): Promise<WireEventStream<ResponsesStreamEvent>>;
+  /** OpenAI Embeddings. Adapters without it are skipped for `/v1/embeddings`. */
+  embeddings?(request: EmbeddingsRequest, options?: CallOptions): Promise<EmbeddingsResponse>;
+  /**
+   * The model ids the upstream itself lists (its models endpoint), for a provider serving `'*'`:
+   * the last list a health probe read, or read now when none was; bounded in count.
+   */
+  listModels?(signal?: AbortSignal): Promise<readonly string[]>;
   /** Active health probe: resolves true when the provider can take traffic. Must honour `signal`. */
   healthCheck?(signal: AbortSignal): Promise<boolean>;
   /** Releases pooled connections. */

@@ -11,6 +11,7 @@ import { ALREADY_SENT_RESPONSE } from './already-sent-response.ts';
 import { readBody } from './body-limit.ts';
 import { parseChatRequest } from './chat-request-schema.ts';
 import type { GatewayContext, GatewayEnv, RequestLogFields } from './gateway-env.ts';
+import { upstreamHeadersOf } from './loop-guard.ts';
 import { CLIENT_CLOSED_STATUS, mapRoutingError } from './map-routing-error.ts';
 import { GatewayError } from './openai-error.ts';
 import type { RequestLogger } from './request-log.ts';
@@ -92,9 +93,13 @@ function createServe(options: ChatCompletionsOptions) {
   };
   const hasOverrides = Object.keys(overrides).length > 0;
   /** Per-request routed-call options: the signal and id, and the handler's overrides. */
-  const callOptions = (signal: AbortSignalLike, requestId: string): RoutedCallOptions => {
+  const callOptions = (
+    signal: AbortSignalLike,
+    requestId: string,
+    headers: Record<string, string> | undefined,
+  ): RoutedCallOptions => {
     const base = hasOverrides ? overrides : NO_OVERRIDES;
-    return { ...base, signal, requestId };
+    return headers === undefined ? { ...base, signal, requestId } : { ...base, signal, requestId, headers };
   };
   const scrubber = options.scrubber ?? PATTERN_SCRUBBER;
 
@@ -104,8 +109,9 @@ function createServe(options: ChatCompletionsOptions) {
     signal: AbortSignalLike,
     requestId: string,
     outcome: Outcome,
+    headers: Record<string, string> | undefined,
   ) => {
-    const routed = await router.chatCompletion(request, callOptions(signal, requestId));
+    const routed = await router.chatCompletion(request, callOptions(signal, requestId, headers));
     noteRouted(outcome, routed);
     outcome.usage = routed.completion.usage;
     outcome.responseModel = routed.completion.model;
@@ -132,8 +138,9 @@ function createServe(options: ChatCompletionsOptions) {
     requestId: string,
     outcome: Outcome,
     started: number,
+    headers: Record<string, string> | undefined,
   ) => {
-    const routed = await router.chatCompletionStream(request, callOptions(signal, requestId));
+    const routed = await router.chatCompletionStream(request, callOptions(signal, requestId, headers));
     noteRouted(outcome, routed);
     const iterator = routed.stream[Symbol.asyncIterator]();
     if (sink.closed) {
@@ -204,8 +211,9 @@ function createServe(options: ChatCompletionsOptions) {
       const request = parseChatRequest(await readBody(context, maxBodyBytes));
       outcome.model = request.model;
       outcome.stream = request.stream === true;
-      if (outcome.stream) await serveStream(request, sink, controller, requestId, outcome, started);
-      else await serveCompletion(request, sink, controller, requestId, outcome);
+      const headers = upstreamHeadersOf(context);
+      if (outcome.stream) await serveStream(request, sink, controller, requestId, outcome, started, headers);
+      else await serveCompletion(request, sink, controller, requestId, outcome, headers);
     } catch (error) {
       const mapped = mapRoutingError(error, scrubber);
       if (mapped.status === 500 && !(error instanceof GatewayError)) reportUnexpected(error, requestId);

@@ -1,6 +1,6 @@
 import type { ChatCompletionRequest } from '../contract/chat-types.ts';
 import type { AbortSignalLike } from '../contract/abort-latch.ts';
-import type { CallOptions } from '../contract/provider-adapter.ts';
+import type { CallOptions, ProviderAdapter } from '../contract/provider-adapter.ts';
 import { localProviderError, ProviderError } from '../contract/provider-error.ts';
 import type { DeploymentLease } from './deployment-lease.ts';
 import { ModelNotFoundError, NoProviderAvailableError, RoutingFailedError } from './errors.ts';
@@ -8,10 +8,14 @@ import type { EventHub } from './event-hub.ts';
 import { judgeFailure } from './failure-policy.ts';
 import { chainFor, type RoutingSettings } from './routing-settings.ts';
 import { commitStream } from './committed-stream.ts';
+import type { UsageTokens } from './pricing.ts';
 import type {
   FallbackReason,
   RoutedCallOptions,
   RoutedCompletion,
+  RoutedItemStream,
+  RoutedOperation,
+  RoutedResult,
   RoutedStream,
   RouterEvents,
   RouterTimers,
@@ -37,6 +41,8 @@ export interface RoutingHost {
   ): NoProviderAvailableError | ModelNotFoundError;
   /** Adjusts a provider's in-flight count by `delta`. */
   trackInFlight(name: string, delta: 1 | -1): void;
+  /** Every provider registered for `model`, whatever its health (for `RoutedCallOptions.supports`). */
+  providersOf(model: string): readonly ProviderAdapter[];
 }
 
 /** One attempt on one lease: resolves with what the caller gets, or throws the upstream's error (recorded by the caller). */
@@ -77,6 +83,71 @@ export function routeChatCompletionStream(
   ).run();
 }
 
+/**
+ * Any non-streamed operation (Anthropic Messages, Responses, embeddings…) with the retries and
+ * fallbacks of a chat completion; `operation` builds its own request for the adapter.
+ */
+export function routeCall<Result>(
+  host: RoutingHost,
+  settings: RoutingSettings,
+  model: string,
+  operation: RoutedOperation<Result>,
+  options: RoutedCallOptions,
+  usageOf?: (result: Result) => UsageTokens | null | undefined,
+): Promise<RoutedResult<Result>> {
+  const request: ChatCompletionRequest = { model, messages: [] };
+  return new RoutedCall<RoutedResult<Result>>(
+    host,
+    settings,
+    request,
+    options,
+    false,
+    async (call, lease, callOptions) => {
+      const started = host.now();
+      const result = await operation(lease.adapter, callOptions);
+      lease.record({ success: true, latencyMs: host.now() - started, usage: usageOf?.(result) });
+      return call.outcome(lease, { result }) as RoutedResult<Result>;
+    },
+  ).run();
+}
+
+/**
+ * Any streamed operation with the retries and fallbacks of a streamed chat completion up to its
+ * first item; the result is recorded when the stream ends, fails or is abandoned.
+ */
+export function routeItemStream<Item>(
+  host: RoutingHost,
+  settings: RoutingSettings,
+  model: string,
+  open: RoutedOperation<AsyncIterable<Item>>,
+  options: RoutedCallOptions,
+  usageOf?: (item: Item) => UsageTokens | null | undefined,
+): Promise<RoutedItemStream<Item>> {
+  const request: ChatCompletionRequest = { model, messages: [] };
+  return new RoutedCall<RoutedItemStream<Item>>(
+    host,
+    settings,
+    request,
+    options,
+    true,
+    async (call, lease, callOptions) => {
+      const started = host.now();
+      const upstream = await open(lease.adapter, callOptions);
+      call.streamAccepted = true;
+      const iterator = upstream[Symbol.asyncIterator]();
+      let first: IteratorResult<Item>;
+      try {
+        first = await iterator.next();
+      } catch (error) {
+        void iterator.return?.().catch(() => undefined);
+        throw error;
+      }
+      const stream = new LeasedItemStream<Item>(call, lease, iterator, first, host.now() - started, usageOf);
+      return call.outcome(lease, { stream }) as RoutedItemStream<Item>;
+    },
+  ).run();
+}
+
 /** What ended the attempts on one model. */
 type ModelOutcome = 'next_model' | 'context_window' | 'content_policy';
 
@@ -104,6 +175,8 @@ export class RoutedCall<Result> {
   /** The first deployment chosen (none when nothing was selectable): a result served elsewhere is a fallback. */
   #firstChosen = false;
   #firstProvider: string | undefined;
+  /** Providers `options.supports` turned down: never selected. */
+  readonly #unsupported: ReadonlySet<string> | undefined;
   #firstModel: string | undefined;
   /** Why the call first left its first choice. */
   #reason: FallbackReason | undefined;
@@ -129,6 +202,12 @@ export class RoutedCall<Result> {
     this.streaming = streaming;
     this.#attempt = attempt;
     this.deadlineAt = host.now() + settings.deadlineMs;
+    const supports = options.supports;
+    if (supports !== undefined) {
+      const unsupported = new Set<string>();
+      for (const adapter of host.providersOf(request.model)) if (!supports(adapter)) unsupported.add(adapter.name);
+      this.#unsupported = unsupported.size > 0 ? unsupported : undefined;
+    }
   }
 
   /** Runs the attempts; resolves with the first success or throws the call's error. */
@@ -193,13 +272,17 @@ export class RoutedCall<Result> {
     const settings = this.settings;
     const left = Math.max(1, Math.ceil(this.deadlineAt - this.host.now()));
     const requestTimeoutMs = settings.requestTimeoutMs;
-    return {
+    const callOptions: CallOptions = {
       signal: this.options.signal,
       timeoutMs: requestTimeoutMs > 0 && requestTimeoutMs < left ? requestTimeoutMs : left,
       requestId: this.options.requestId,
       firstTokenTimeoutMs: settings.firstTokenTimeoutMs,
       streamIdleTimeoutMs: settings.streamIdleTimeoutMs,
     };
+    if (this.options.headers !== undefined) callOptions.headers = this.options.headers;
+    if (this.options.reportDroppedParams !== undefined)
+      callOptions.reportDroppedParams = this.options.reportDroppedParams;
+    return callOptions;
   }
 
   /** Any error from an adapter as a `ProviderError`: a caller's abort stays an abort, anything unknown is a protocol fault. */
@@ -209,7 +292,7 @@ export class RoutedCall<Result> {
 
   /** Tries `model`'s providers; returns the result, or why the model is done. */
   private async tryModel(model: string): Promise<{ result: Result } | ModelOutcome> {
-    let tried: Set<string> | undefined;
+    let tried: Set<string> | undefined = this.#unsupported === undefined ? undefined : new Set(this.#unsupported);
     for (;;) {
       if (this.outOfAttempts()) throw this.failure();
       const lease = this.host.tryLease(model, tried);
@@ -402,4 +485,87 @@ function sleep(timers: RouterTimers, milliseconds: number, signal: AbortSignalLi
     const timer = timers.setTimeout(done, milliseconds);
     signal?.addEventListener('abort', done);
   });
+}
+
+const ITEM_DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * The stream of a routed generic operation: its first item replayed, then the provider's items,
+ * and the result recorded exactly once on the lease (success at the end, a failure when it
+ * throws, neither when the consumer stops early).
+ */
+class LeasedItemStream<Item> implements AsyncIterable<Item>, AsyncIterator<Item, undefined> {
+  readonly #call: RoutedCall<RoutedItemStream<Item>>;
+  readonly #lease: DeploymentLease;
+  readonly #iterator: AsyncIterator<Item>;
+  readonly #latencyMs: number;
+  readonly #usageOf: ((item: Item) => UsageTokens | null | undefined) | undefined;
+  #first: IteratorResult<Item> | undefined;
+  #usage: UsageTokens | null | undefined;
+  #settled = false;
+
+  constructor(
+    call: RoutedCall<RoutedItemStream<Item>>,
+    lease: DeploymentLease,
+    iterator: AsyncIterator<Item>,
+    first: IteratorResult<Item>,
+    latencyMs: number,
+    usageOf: ((item: Item) => UsageTokens | null | undefined) | undefined,
+  ) {
+    this.#call = call;
+    this.#lease = lease;
+    this.#iterator = iterator;
+    this.#first = first;
+    this.#latencyMs = latencyMs;
+    this.#usageOf = usageOf;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<Item, undefined>> {
+    if (this.#settled) return ITEM_DONE;
+    let result = this.#first;
+    this.#first = undefined;
+    if (result === undefined) {
+      try {
+        result = await this.#iterator.next();
+      } catch (error) {
+        const providerError = this.#call.asProviderError(error, this.#lease.provider);
+        this.#settle();
+        const verdict = judgeFailure(providerError, this.#call.settings, true);
+        this.#lease.record({ ...verdict.result, latencyMs: this.#latencyMs, error: providerError });
+        throw providerError;
+      }
+    }
+    if (result.done === true) {
+      this.#settle();
+      this.#lease.record({ success: true, latencyMs: this.#latencyMs, usage: this.#usage });
+      return ITEM_DONE;
+    }
+    const usage = this.#usageOf?.(result.value);
+    if (usage) this.#usage = usage;
+    return result;
+  }
+
+  /** The provider stream's upstream text of `item` (the item handed out last), when it keeps one. */
+  chunkText(item: Item): string | undefined {
+    const iterator = this.#iterator as { chunkText?: (value: Item) => string | undefined };
+    return typeof iterator.chunkText === 'function' ? iterator.chunkText(item) : undefined;
+  }
+
+  async return(): Promise<IteratorReturnResult<undefined>> {
+    if (!this.#settled) {
+      this.#settle();
+      await this.#iterator.return?.().catch(() => undefined);
+      this.#lease.record({ success: false, countsAsFailure: false });
+    }
+    return ITEM_DONE;
+  }
+
+  #settle(): void {
+    this.#settled = true;
+    this.#call.host.trackInFlight(this.#lease.provider, -1);
+  }
 }

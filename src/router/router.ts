@@ -17,7 +17,14 @@ import { HealthChecker } from './health-checker.ts';
 import { ModelTable } from './model-table.ts';
 import { PricingTable } from './pricing.ts';
 import { ProviderRecord } from './provider-record.ts';
-import { routeChatCompletion, routeChatCompletionStream, type RoutingHost } from './routed-call.ts';
+import {
+  routeCall,
+  routeChatCompletion,
+  routeChatCompletionStream,
+  routeItemStream,
+  type RoutingHost,
+} from './routed-call.ts';
+import type { UsageTokens } from './pricing.ts';
 import { hasRoutingOverrides, resolveRoutingSettings, type RoutingSettings } from './routing-settings.ts';
 import { createStrategy } from './strategies/create-strategy.ts';
 import type { SelectionContext, SelectionStrategy } from './strategies/selection-strategy.ts';
@@ -30,6 +37,9 @@ import type {
   ResultInput,
   RoutedCallOptions,
   RoutedCompletion,
+  RoutedItemStream,
+  RoutedOperation,
+  RoutedResult,
   RoutedStream,
   RouterEvents,
   RouterOptions,
@@ -129,6 +139,7 @@ export class Router {
       tryLease: (model, exclude) => this.tryLease(model, exclude),
       leaseOn: (model, provider) => this.leaseOn(model, provider),
       noProviderError: (model, exclude) => this.noProviderError(model, this.clock(), exclude),
+      providersOf: (model) => this.providersOf(model),
       trackInFlight: (name, delta) => {
         const record = this.records.get(name);
         if (record !== undefined) record.inFlight = Math.max(0, record.inFlight + delta);
@@ -172,6 +183,11 @@ export class Router {
   /** The adapter registered under `name`, if any. */
   provider(name: string): ProviderAdapter | undefined {
     return this.records.get(name)?.adapter;
+  }
+
+  /** The adapters registered for `model` (listing it or `'*'`), in registration order, whatever their health. */
+  providersOf(model: string): ProviderAdapter[] {
+    return this.table.deploymentsFor(model, this.clock()).map((deployment) => deployment.provider.adapter);
   }
 
   /** Every registered adapter, in registration order. */
@@ -461,6 +477,40 @@ export class Router {
    */
   chatCompletionStream(request: ChatCompletionRequest, options: RoutedCallOptions = {}): Promise<RoutedStream> {
     return routeChatCompletionStream(this.host, this.settingsFor(options), request, options);
+  }
+
+  /**
+   * Any non-streamed operation routed like a chat completion (retries, fallbacks, attempts,
+   * deadline): `operation` runs once per attempt with the chosen adapter and builds its own
+   * request. The gateway serves Anthropic Messages, Responses and embeddings through it.
+   *
+   * @example
+   * ```ts
+   * const { result, provider } = await router.call('text-embedding-3-small', (adapter, callOptions) =>
+   *   adapter.embeddings!({ model: 'text-embedding-3-small', input: 'hello' }, callOptions),
+   *   { supports: (adapter) => adapter.embeddings !== undefined });
+   * ```
+   */
+  call<Result>(
+    model: string,
+    operation: RoutedOperation<Result>,
+    options: RoutedCallOptions = {},
+    usageOf?: (result: Result) => UsageTokens | null | undefined,
+  ): Promise<RoutedResult<Result>> {
+    return routeCall(this.host, this.settingsFor(options), model, operation, options, usageOf);
+  }
+
+  /**
+   * Any streamed operation routed like a streamed chat completion up to its first item; iterate
+   * it to the end (or break) so the result is recorded.
+   */
+  callStream<Item>(
+    model: string,
+    open: RoutedOperation<AsyncIterable<Item>>,
+    options: RoutedCallOptions = {},
+    usageOf?: (item: Item) => UsageTokens | null | undefined,
+  ): Promise<RoutedItemStream<Item>> {
+    return routeItemStream(this.host, this.settingsFor(options), model, open, options, usageOf);
   }
 
   private settingsFor(options: RoutedCallOptions): RoutingSettings {
