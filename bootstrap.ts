@@ -85,10 +85,20 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
 
   let router: Router;
   try {
+    const routing = config.router;
     router = new Router({
-      strategy: config.router.strategy,
-      circuitBreaker: config.router.circuitBreaker,
-      healthCheckTimeoutMs: config.router.healthCheck.timeoutMs,
+      strategy: routing.strategy,
+      circuitBreaker: routing.circuitBreaker,
+      healthCheckTimeoutMs: routing.healthCheck.timeoutMs,
+      fallbacks: routing.fallbacks,
+      contextWindowFallbacks: routing.contextWindowFallbacks,
+      contentPolicyFallbacks: routing.contentPolicyFallbacks,
+      retry: routing.retry,
+      maxAttempts: routing.maxAttempts,
+      deadlineMs: routing.deadlineMs,
+      requestTimeoutMs: routing.requestTimeoutMs,
+      firstTokenTimeoutMs: routing.firstTokenTimeoutMs,
+      streamIdleTimeoutMs: routing.streamIdleTimeoutMs,
       ...(options.clock !== undefined ? { clock: options.clock } : {}),
       ...(options.random !== undefined ? { random: options.random } : {}),
     });
@@ -119,6 +129,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
       adapters.push(adapter);
       router.registerProvider(adapter, {
         weight: entry.weight,
+        models: entry.models,
         ...(entry.pricing !== undefined ? { pricing: entry.pricing } : {}),
       });
     });
@@ -150,8 +161,6 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
     adminToken: config.server.adminToken,
     maxBodyBytes: config.server.maxBodyBytes,
     rateLimit: config.server.rateLimit,
-    maxAttempts: config.router.maxAttempts,
-    requestTimeoutMs: config.router.requestTimeoutMs,
     providerFactory: providerFactory as ProviderFactory,
     logLevel: config.server.logLevel,
     lifecycle,

@@ -86,13 +86,15 @@ function requestShapes(): RequestShape[] {
       model,
       stream,
       durationMs: 3 + ((index * 37) % 400),
-      firstAttempt: { model, provider, attempt: 1, kind: 'first', streaming: stream },
+      firstAttempt: { model, requestedModel: model, provider, attempt: 1, kind: 'first', streaming: stream },
       failedResult: fallback ? { provider, success: false, ...health } : null,
       fallbackAttempt: fallback
         ? {
             model,
+            requestedModel: model,
             provider: fallbackProvider,
             attempt: 2,
+            reason: 'server_error',
             kind: 'fallback',
             previousError: 'upstream 503',
             streaming: stream,

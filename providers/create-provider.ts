@@ -6,13 +6,14 @@ import type { ProviderAdapter } from '../src/contract/provider-adapter.ts';
 import { PROVIDER_TYPES, type ProviderType } from '../src/contract/provider-types.ts';
 import { createMockProvider, type MockProviderOptions } from './mock/mock-provider.ts';
 import { createOpenAIProvider, type OpenAIProviderOptions } from './openai/openai-provider.ts';
+import type { ModelEntry } from '../src/contract/model-entry.ts';
 
 export { PROVIDER_TYPES, type ProviderType };
 
 /** Fields every config entry has (`weight` is the router's, ignored here). */
 interface ProviderEntryBase {
   name: string;
-  models?: readonly string[];
+  models?: readonly ModelEntry[];
   weight?: number;
 }
 

@@ -23,8 +23,10 @@ export {
 } from './router/circuit-config.ts';
 export { shouldOpen, type FailureSignal } from './router/breaker-policy.ts';
 export { STRATEGY_NAMES } from './router/strategies/create-strategy.ts';
-export type { SelectionContext, SelectionStrategy } from './router/strategies/selection-strategy.ts';
+export type { RoutingCandidate, SelectionContext, SelectionStrategy } from './router/strategies/selection-strategy.ts';
 export type { ProviderRecord } from './router/provider-record.ts';
+export type { DeploymentLease } from './router/deployment-lease.ts';
+export type { RoutingSettings } from './router/routing-settings.ts';
 export type { ModelPrice, ProviderPricing, UsageTokens } from './router/pricing.ts';
 export type * from './router/types.ts';
 export * from './contract/index.ts';

@@ -121,14 +121,15 @@ describe('an anthropic provider behind the gateway, called with the openai clien
     expect(finishReason).toBe('stop');
   });
 
-  it('treats 529 overloaded as retryable: the request falls back to the next provider', async () => {
+  it('treats 529 overloaded as retryable: one same-provider retry, then the next provider', async () => {
     const client = await gatewayInFrontOf('overloaded');
     const { data, response } = await client.chat.completions
       .create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hi' }] })
       .withResponse();
     expect(response.headers.get('x-switchboard-provider')).toBe('backup');
-    expect(response.headers.get('x-switchboard-attempts')).toBe('2');
+    expect(response.headers.get('x-switchboard-attempts')).toBe('3');
+    expect(response.headers.get('x-switchboard-fallback-reason')).toBe('server_error');
     expect(data.choices[0]?.message.content).toBe('from the backup');
-    expect(upstream!.calls).toHaveLength(1);
+    expect(upstream!.calls).toHaveLength(2);
   });
 });

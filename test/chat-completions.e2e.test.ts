@@ -111,13 +111,18 @@ describe('POST /v1/chat/completions through the openai client', () => {
     expect(await response.text()).toBe(`${chunks.map((raw) => `data: ${raw}\n\n`).join('')}data: [DONE]\n\n`);
   });
 
-  it('falls back to the second provider when the first answers 500', async () => {
-    harness = await startHarness({ upstreams: [{ name: 'primary' }, { name: 'secondary' }] });
+  it('falls back to the second provider when the first answers 500 (no same-provider retry configured)', async () => {
+    harness = await startHarness({
+      upstreams: [{ name: 'primary' }, { name: 'secondary' }],
+      router: { retry: { sameProvider: 0 } },
+    });
     harness.upstreams.primary!.enqueue(errorScript(500));
     const { data, response } = await harness.client.chat.completions.create(userRequest()).withResponse();
     expect(data.choices[0]?.message.content).toBe('hello from secondary');
     expect(response.headers.get('x-switchboard-provider')).toBe('secondary');
+    expect(response.headers.get('x-switchboard-model')).toBe('gpt-4o-mini');
     expect(response.headers.get('x-switchboard-attempts')).toBe('2');
+    expect(response.headers.get('x-switchboard-fallback-reason')).toBe('server_error');
     expect(harness.upstreams.primary!.calls).toHaveLength(1);
   });
 
@@ -192,7 +197,10 @@ describe('POST /v1/chat/completions through the openai client', () => {
   });
 
   it('answers with the last upstream status when every attempt fails', async () => {
-    harness = await startHarness({ upstreams: [{ name: 'primary' }, { name: 'secondary' }] });
+    harness = await startHarness({
+      upstreams: [{ name: 'primary' }, { name: 'secondary' }],
+      router: { retry: { sameProvider: 0 } },
+    });
     harness.upstreams.primary!.enqueue(errorScript(500));
     harness.upstreams.secondary!.enqueue(errorScript(503));
     const response = await fetch(`${harness.url}/v1/chat/completions`, {
@@ -208,14 +216,16 @@ describe('POST /v1/chat/completions through the openai client', () => {
     });
   });
 
-  it('answers 502 when every upstream resets the connection', async () => {
-    harness = await startHarness({ upstreams: [{ name: 'primary' }] });
-    harness.upstreams.primary!.enqueue({ kind: 'reset' });
+  it('answers 502 when every upstream resets the connection, after one same-provider retry', async () => {
+    harness = await startHarness({ upstreams: [{ name: 'primary' }], router: { retry: { backoffMs: 10 } } });
+    harness.upstreams.primary!.enqueue({ kind: 'reset' }, { kind: 'reset' });
     const error = (await harness.client.chat.completions
       .create(userRequest())
       .catch((caught: unknown) => caught)) as APIError;
     expect(error.status).toBe(502);
     expect(error.error).toMatchObject({ code: 'upstream_connection_error' });
+    expect(error.headers?.get('x-switchboard-attempts')).toBe('2');
+    expect(harness.upstreams.primary!.calls).toHaveLength(2);
   });
 
   it('times out a hung attempt (504) and falls back when another provider exists', async () => {

@@ -23,7 +23,7 @@ async function metricValue(url: string, series: string): Promise<number | undefi
 }
 
 describe('circuit breaker through the gateway', () => {
-  it('opens after consecutive failures, heals after the open timeout, and /metrics shows every transition', async () => {
+  it('opens the model circuit after consecutive failures, heals after the open timeout, and /metrics shows every transition', async () => {
     const clock = fakeClock();
     harness = await startHarness({
       upstreams: [{ name: 'primary' }],
@@ -39,13 +39,20 @@ describe('circuit breaker through the gateway', () => {
 
     upstream.enqueue(errorScript(500), errorScript(500), errorScript(500));
     for (let index = 0; index < 3; index += 1) expect((await post(harness.url, userRequest())).status).toBe(500);
-    expect(harness.running.router.circuitState('primary')).toBe('open');
+    expect(harness.running.router.circuitState('primary', 'gpt-4o-mini')).toBe('open');
+    expect(harness.running.router.circuitState('primary')).toBe('closed');
     expect(
-      await metricValue(harness.url, 'circuit_state_changes_total{provider="primary",from="closed",to="open"}'),
+      await metricValue(
+        harness.url,
+        'circuit_state_changes_total{provider="primary",from="closed",to="open",model="gpt-4o-mini"}',
+      ),
     ).toBe(1);
-    expect(await metricValue(harness.url, 'switchboard_provider_circuit_state{provider="primary",state="open"}')).toBe(
-      1,
-    );
+    expect(
+      await metricValue(
+        harness.url,
+        'switchboard_deployment_circuit_state{provider="primary",model="gpt-4o-mini",state="open"}',
+      ),
+    ).toBe(1);
 
     const refused = await post(harness.url, userRequest());
     expect(refused.status).toBe(503);
@@ -56,13 +63,25 @@ describe('circuit breaker through the gateway', () => {
     clock.advance(30_001);
     expect((await post(harness.url, userRequest())).status).toBe(200);
     expect(
-      await metricValue(harness.url, 'circuit_state_changes_total{provider="primary",from="open",to="half_open"}'),
+      await metricValue(
+        harness.url,
+        'circuit_state_changes_total{provider="primary",from="open",to="half_open",model="gpt-4o-mini"}',
+      ),
     ).toBe(1);
-    expect(harness.running.router.circuitState('primary')).toBe('half_open');
+    expect(harness.running.router.circuitState('primary', 'gpt-4o-mini')).toBe('half_open');
     expect((await post(harness.url, userRequest())).status).toBe(200);
-    expect(harness.running.router.circuitState('primary')).toBe('closed');
+    expect(harness.running.router.circuitState('primary', 'gpt-4o-mini')).toBe('closed');
     expect(
-      await metricValue(harness.url, 'circuit_state_changes_total{provider="primary",from="half_open",to="closed"}'),
+      await metricValue(
+        harness.url,
+        'circuit_state_changes_total{provider="primary",from="half_open",to="closed",model="gpt-4o-mini"}',
+      ),
+    ).toBe(1);
+    expect(
+      await metricValue(
+        harness.url,
+        'switchboard_deployment_circuit_state{provider="primary",model="gpt-4o-mini",state="closed"}',
+      ),
     ).toBe(1);
     expect(
       await metricValue(harness.url, 'switchboard_provider_circuit_state{provider="primary",state="closed"}'),
@@ -98,9 +117,12 @@ describe('circuit breaker through the gateway', () => {
     expect((await post(harness.url, userRequest())).status).toBe(502);
     clock.advance(1_001);
     expect((await post(harness.url, userRequest())).status).toBe(502);
-    expect(harness.running.router.circuitState('primary')).toBe('open');
+    expect(harness.running.router.circuitState('primary', 'gpt-4o-mini')).toBe('open');
     expect(
-      await metricValue(harness.url, 'circuit_state_changes_total{provider="primary",from="half_open",to="open"}'),
+      await metricValue(
+        harness.url,
+        'circuit_state_changes_total{provider="primary",from="half_open",to="open",model="gpt-4o-mini"}',
+      ),
     ).toBe(1);
   });
 });

@@ -57,7 +57,7 @@ describe('strategy cost and switchboard_cost_usd_total', () => {
 
   it('falls back to the dearer provider when the cheapest cannot serve', async () => {
     harness = await startHarness({
-      router: { strategy: 'cost' },
+      router: { strategy: 'cost', retry: { sameProvider: 0 } },
       upstreams: [
         { name: 'premium', pricing: { inputPerMTok: 2.5, outputPerMTok: 10 } },
         { name: 'budget', pricing: { inputPerMTok: 0.15, outputPerMTok: 0.6 } },

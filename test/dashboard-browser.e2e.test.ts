@@ -7,7 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, userRequest, type Harness } from './support/gateway-harness.ts';
-import { completionBody, errorScript } from './support/openai-upstream.ts';
+import { completionBody } from './support/openai-upstream.ts';
 
 const ADMIN_TOKEN = 'dashboard-admin-token';
 const ARTIFACTS = new URL('./artifacts/', import.meta.url);
@@ -77,8 +77,9 @@ describe.skipIf(executablePath === undefined)('dashboard in headless Chromium', 
     ).toEqual(['primary', 'secondary']);
     expect(await page.getAttribute('tr[data-provider="primary"]', 'data-circuit-state')).toBe('closed');
 
-    // primary's upstream fails: two failures open its circuit; the row follows within 2 s, no reload.
-    harness.upstreams.primary!.setDefault(errorScript(500, 'primary is down'));
+    // primary's upstream resets every connection (a provider-wide fault: a 500 would open only that model's
+    // circuit): two failures open its circuit; the row follows within 2 s, no reload.
+    harness.upstreams.primary!.setDefault({ kind: 'reset' });
     for (let request = 0; request < 4; request += 1) await harness.client.chat.completions.create(userRequest());
     expect(harness.running.router.circuitState('primary')).toBe('open');
     await page.locator('tr[data-provider="primary"][data-circuit-state="open"]').waitFor({ timeout: 2_000 });

@@ -10,9 +10,12 @@ import type { AttemptEvent } from '../src/router/types.ts';
 
 const request: ChatCompletionRequest = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
 
-/** A router whose order is predictable: availability ranks equal providers by registration. */
+/**
+ * A router whose order is predictable: availability ranks equal providers by registration. No
+ * same-provider retries, so a failure moves straight to the next provider.
+ */
 function routerWith(...names: string[]) {
-  const router = new Router({ strategy: 'availability' });
+  const router = new Router({ strategy: 'availability', retry: { sameProvider: 0 } });
   const adapters = names.map((name) => scriptedAdapter(name, ['m']));
   for (const adapter of adapters) router.registerProvider(adapter);
   return { router, adapters };
@@ -42,7 +45,8 @@ describe('router.chatCompletion', () => {
     router.on('attempt', (event) => attempts.push(event));
     const result = await router.chatCompletion(request);
     expect(result).toMatchObject({ provider: 'b', attempts: 2 });
-    expect(router.healthStatus().a).toMatchObject({ consecutiveFailures: 1, failureRate: 0.1 });
+    expect(router.healthStatus().a?.deployments.m).toMatchObject({ consecutiveFailures: 1, failureRate: 0.1 });
+    expect(router.healthStatus().a).toMatchObject({ consecutiveFailures: 0, failureRate: 0 });
     expect(attempts.map((event) => [event.provider, event.kind])).toEqual([
       ['a', 'first'],
       ['b', 'fallback'],
@@ -82,13 +86,13 @@ describe('router.chatCompletion', () => {
 
   it('turns a 429 into a cool-down, not a circuit failure, and the next request is told when to retry', async () => {
     const { clock, advance } = manualClock();
-    const router = new Router({ clock });
+    const router = new Router({ clock, retry: { maxRetryAfterMs: 0 } });
     const adapter = scriptedAdapter('a', ['m']);
     router.registerProvider(adapter);
     adapter.script({ status: 429, retryAfterMs: 3_000 }, { reply: 'back' });
     const first = (await router.chatCompletion(request).catch((caught: unknown) => caught)) as RoutingFailedError;
     expect(first.lastError.status).toBe(429);
-    expect(router.healthStatus().a).toMatchObject({ circuitState: 'closed', failureRate: 0 });
+    expect(router.healthStatus().a?.deployments.m).toMatchObject({ circuitState: 'closed', failureRate: 0 });
     const second = (await router
       .chatCompletion(request)
       .catch((caught: unknown) => caught)) as NoProviderAvailableError;
@@ -156,7 +160,7 @@ describe('router.chatCompletionStream', () => {
     const { stream, provider, attempts } = await router.chatCompletionStream(request);
     expect([provider, attempts]).toEqual(['b', 2]);
     expect(await collect(stream)).toBe('ok');
-    expect(router.healthStatus().a?.consecutiveFailures).toBe(1);
+    expect(router.healthStatus().a?.deployments.m?.consecutiveFailures).toBe(1);
   });
 
   it('falls back when the upstream refuses the stream', async () => {
@@ -171,7 +175,8 @@ describe('router.chatCompletionStream', () => {
     adapters[0]?.script({ chunks: ['one', 'two', 'three'], failAfter: 2 });
     const { stream } = await router.chatCompletionStream(request);
     await expect(collect(stream)).rejects.toMatchObject({ name: 'ProviderError', status: 502 });
-    expect(router.healthStatus().a).toMatchObject({ consecutiveFailures: 1, inFlight: 0 });
+    expect(router.healthStatus().a).toMatchObject({ inFlight: 0 });
+    expect(router.healthStatus().a?.deployments.m).toMatchObject({ consecutiveFailures: 1 });
     expect(adapters[1]?.calls).toHaveLength(0);
   });
 

@@ -31,7 +31,10 @@ function spans() {
 
 describe('OpenTelemetry spans (in-memory exporter)', () => {
   it('a request with one fallback: one request span, two attempt spans under it, the first an error', async () => {
-    harness = await startHarness({ upstreams: [{ name: 'primary' }, { name: 'secondary' }] });
+    harness = await startHarness({
+      upstreams: [{ name: 'primary' }, { name: 'secondary' }],
+      router: { retry: { sameProvider: 0 } },
+    });
     harness.upstreams.primary!.enqueue(errorScript(500, 'primary is down'));
     harness.upstreams.secondary!.enqueue({
       kind: 'json',

@@ -39,6 +39,7 @@ import { beforeUpstream, ProviderError } from '../../src/contract/provider-error
 import { chatChunkHasContent } from '../http/chat-chunk-content.ts';
 import { SseChunkStream } from '../http/sse-chunk-stream.ts';
 import { UpstreamClient, type UpstreamConnectionOptions } from '../http/upstream-client.ts';
+import type { ModelEntry } from '../../src/contract/model-entry.ts';
 
 /** Anthropic's public API origin. */
 export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com';
@@ -61,7 +62,7 @@ export interface AnthropicProviderOptions extends UpstreamConnectionOptions {
    */
   baseURL?: string;
   /** Model ids this provider serves; `'*'` matches any. */
-  models: readonly string[];
+  models: readonly ModelEntry[];
   /** `max_tokens` when the request sets neither `max_tokens` nor `max_completion_tokens`. Default 4096. */
   defaultMaxTokens?: number;
   /** `anthropic-version` header. Default `2023-06-01`. */

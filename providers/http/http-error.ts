@@ -7,6 +7,7 @@
  */
 import { exceedsJsonDepth } from '../../src/contract/json-depth.ts';
 import { ProviderError } from '../../src/contract/provider-error.ts';
+import { errorClassOf } from './error-class.ts';
 import { SecretScrubber } from '../../src/contract/secret-scrubber.ts';
 import { retryAfterMsFromHeaders, type ResponseHeaders } from './retry-after.ts';
 
@@ -62,6 +63,7 @@ export function createHttpProviderError(input: HttpErrorInput): ProviderError {
     code,
     retryAfterMs: retryAfterMsFromHeaders(headers),
     body,
+    errorClass: errorClassOf(status, body),
   });
 }
 

@@ -14,13 +14,14 @@ import type { CallOptions, ChatStream, ProviderAdapter } from '../../src/contrac
 import type { AbortSignalLike } from '../../src/contract/abort-latch.ts';
 import { ProviderError } from '../../src/contract/provider-error.ts';
 import { createSeededRandom } from '../../src/contract/seeded-random.ts';
+import type { ModelEntry } from '../../src/contract/model-entry.ts';
 
 /** Options of `createMockProvider`. */
 export interface MockProviderOptions {
   /** Unique provider name. */
   name: string;
   /** Model ids served. Default `['*']` (any). */
-  models?: readonly string[];
+  models?: readonly ModelEntry[];
   /** Latency of `chat`, and of `stream` until its first chunk, in ms. Default 0. */
   latencyMs?: number;
   /** Time to a stream's first chunk, in ms. Default `latencyMs`. */

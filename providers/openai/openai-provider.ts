@@ -15,6 +15,7 @@ import { setTopLevelField } from '../http/json-top-level-field.ts';
 import { chatChunkHasContent } from '../http/chat-chunk-content.ts';
 import { SseChunkStream } from '../http/sse-chunk-stream.ts';
 import { UpstreamClient, type UpstreamConnectionOptions } from '../http/upstream-client.ts';
+import type { ModelEntry } from '../../src/contract/model-entry.ts';
 
 /** Options of `createOpenAIProvider`. */
 export interface OpenAIProviderOptions extends UpstreamConnectionOptions {
@@ -25,7 +26,7 @@ export interface OpenAIProviderOptions extends UpstreamConnectionOptions {
   /** Sent as `Authorization: Bearer <apiKey>`; omit for upstreams without auth. */
   apiKey?: string;
   /** Model ids this provider serves; `'*'` matches any. */
-  models: readonly string[];
+  models: readonly ModelEntry[];
   /** Extra headers sent with every request (e.g. `OpenAI-Organization`, `api-key` for Azure). */
   headers?: Record<string, string>;
 }

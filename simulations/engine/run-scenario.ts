@@ -57,6 +57,7 @@ export async function runScenario(scenario: Scenario, variant: RouterVariant): P
   const router = new Router({
     strategy: variant.strategy,
     clock: loop.now,
+    timers: loop.timers,
     random: createSeededRandom(seedFor(scenario.seed, 1)),
     ...(scenario.router.circuitBreaker !== undefined
       ? { circuitBreaker: scenario.router.circuitBreaker as Partial<CircuitBreakerConfig> }

@@ -9,6 +9,7 @@ export { healthCheckSchema, routerSchema } from './schema/router-schema.ts';
 export { circuitBreakerSchema, circuitBreakerSettingsSchema } from './schema/circuit-breaker-schema.ts';
 export { providerEntrySchema, providerEntrySchemas } from './schema/provider-schema.ts';
 export { modelPriceSchema, pricingSchema } from './schema/pricing-schema.ts';
+export { fallbackChainsSchema, modelEntrySchema, retrySchema, MAX_MODEL_NAME_LENGTH } from './schema/model-schema.ts';
 
 /**
  * The whole config file. Every object is strict: an unknown key anywhere is an error naming its

@@ -33,9 +33,50 @@ describe('parseConfig', () => {
       },
       healthCheck: { intervalMs: 10_000, timeoutMs: 5_000 },
       maxAttempts: 3,
+      deadlineMs: 120_000,
       requestTimeoutMs: 120_000,
+      firstTokenTimeoutMs: 15_000,
+      streamIdleTimeoutMs: 30_000,
+      fallbacks: {},
+      contextWindowFallbacks: {},
+      contentPolicyFallbacks: {},
+      retry: { sameProvider: 1, backoffMs: 200, maxRetryAfterMs: 3_000 },
     });
     expect(config.providers).toEqual([]);
+  });
+
+  it('reads model aliases, fallback chains and retry settings, and names bad ones by path', () => {
+    const config = parseConfig(
+      {
+        router: {
+          fallbacks: { smart: ['gpt-4o-mini'], '*': ['gpt-4o-mini'] },
+          contextWindowFallbacks: { 'gpt-4o-mini': ['long'] },
+          retry: { sameProvider: 2 },
+        },
+        providers: [{ name: 'openai', type: 'openai', models: ['gpt-4o-mini', { name: 'smart', upstream: 'gpt-4o' }] }],
+      },
+      { env: {} },
+    );
+    expect(config.providers[0]?.models).toEqual(['gpt-4o-mini', { name: 'smart', upstream: 'gpt-4o' }]);
+    expect(config.router.fallbacks).toEqual({ smart: ['gpt-4o-mini'], '*': ['gpt-4o-mini'] });
+    expect(config.router.retry).toEqual({ sameProvider: 2, backoffMs: 200, maxRetryAfterMs: 3_000 });
+    const issues = issuesOf(() =>
+      parseConfig(
+        {
+          router: { retry: { sameProvider: -1, tries: 3 }, fallbacks: { smart: 'x' } },
+          providers: [{ name: 'p', type: 'mock', models: [{ name: 'smart' }, { name: 'a', upstream: 'b', x: 1 }] }],
+        },
+        { env: {} },
+      ),
+    );
+    for (const path of [
+      'router.retry.sameProvider',
+      'router.retry.tries',
+      'router.fallbacks.smart',
+      'providers[0].models[1].x',
+    ])
+      expect(issues.some((issue) => issue.startsWith(`${path}: `))).toBe(true);
+    expect(issues).toContain('providers[0].models[0]: expected a model name or { name, upstream }');
   });
 
   it('keeps provider fields and extra mock options, defaulting models and weight', () => {

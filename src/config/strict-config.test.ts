@@ -41,7 +41,7 @@ describe('strict config: unknown keys are start-up errors', () => {
 
   it('lists the known keys when nothing is close', () => {
     expect(issuesOf({ router: { zzzzzzzzzz: 1 } })).toEqual([
-      'router.zzzzzzzzzz: unknown key (known keys: strategy, circuitBreaker, healthCheck, maxAttempts, requestTimeoutMs)',
+      'router.zzzzzzzzzz: unknown key (known keys: strategy, circuitBreaker, healthCheck, maxAttempts, deadlineMs, requestTimeoutMs, firstTokenTimeoutMs, streamIdleTimeoutMs, fallbacks, contextWindowFallbacks, contentPolicyFallbacks, retry)',
     ]);
   });
 
@@ -110,10 +110,24 @@ describe('strict config: unknown keys are start-up errors', () => {
         },
         healthCheck: { intervalMs: 0, timeoutMs: 100 },
         maxAttempts: 2,
+        deadlineMs: 5000,
         requestTimeoutMs: 1000,
+        firstTokenTimeoutMs: 500,
+        streamIdleTimeoutMs: 700,
+        fallbacks: { b: ['a'], '*': ['a'] },
+        contextWindowFallbacks: { a: ['b'] },
+        contentPolicyFallbacks: {},
+        retry: { sameProvider: 2, backoffMs: 50, maxRetryAfterMs: 1000 },
       },
       providers: [
-        { name: 'p', type: 'openai', baseURL: 'http://127.0.0.1:1/v1', apiKey: 'k', models: ['a'], weight: 2 },
+        {
+          name: 'p',
+          type: 'openai',
+          baseURL: 'http://127.0.0.1:1/v1',
+          apiKey: 'k',
+          models: ['a', { name: 'b', upstream: 'real-b' }],
+          weight: 2,
+        },
       ],
     };
     expect(validateConfig(full)).toEqual(full);

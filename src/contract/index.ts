@@ -29,9 +29,11 @@ export {
   ProviderError,
   beforeUpstream,
   localProviderError,
+  type ProviderErrorClass,
   type ProviderErrorKind,
   type ProviderErrorOptions,
 } from './provider-error.ts';
+export { modelEntryName, modelEntryUpstream, type ModelEntry } from './model-entry.ts';
 export { SwitchboardError, type SwitchboardErrorCode, type SwitchboardErrorOptions } from './switchboard-error.ts';
 export { ConfigurationError, formatIssue, formatPath, type ConfigIssue } from './configuration-error.ts';
 export { PROVIDER_TYPES, type ProviderType } from './provider-types.ts';

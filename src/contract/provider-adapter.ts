@@ -1,5 +1,6 @@
 import type { AbortSignalLike } from './abort-latch.ts';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from './chat-types.ts';
+import type { ModelEntry } from './model-entry.ts';
 import type { EmbeddingsRequest, EmbeddingsResponse } from './embeddings-types.ts';
 import type { MessagesRequest, MessagesResponse, MessagesStreamEvent } from './messages-types.ts';
 import type { ResponsesRequest, ResponsesResponse, ResponsesStreamEvent } from './responses-types.ts';
@@ -125,13 +126,20 @@ export interface ProviderAdapter {
   readonly name: string;
   /** Adapter type, e.g. `openai`, `anthropic`, `mock`. */
   readonly type: string;
-  /** Model ids this provider serves; `'*'` matches any model. Exact and case-sensitive. */
-  readonly models: readonly string[];
   /** Drop parameters the upstream cannot honour instead of refusing them (see `applyUnsupportedParameters`). */
   readonly dropUnsupportedParams?: boolean;
   /**
-   * True when the upstream continues a request whose last message is from the assistant (a prefill), as
-   * Anthropic does: a stream cut mid-answer can then go on from the partial text. Absent means false.
+   * Models this provider serves: public names, or `{ name, upstream }` aliases (see `ModelEntry`);
+   * `'*'` matches any model. Exact and case-sensitive. The router sends each request with its
+   * `model` set to the entry's upstream name, so an adapter never sees an alias.
+   */
+  readonly models: readonly ModelEntry[];
+  /**
+   * True when the adapter can continue a partial answer: given a request whose last message is
+   * an assistant message (the text already produced), it answers with only the continuation
+   * (Anthropic: the last assistant turn is a prefill natively). Stream recovery
+   * (`streamRecovery: 'continue'`) sends such a request to these adapters and a fresh request,
+   * whose text must match what was already sent, to any other. Default false.
    */
   readonly supportsPrefill?: boolean;
   /** One non-streamed completion. Rejects with a `ProviderError`. */

@@ -7,6 +7,14 @@ export type ProviderErrorKind =
   | 'aborted' // the caller's signal aborted the call
   | 'local'; // failed inside this process before any byte reached the upstream (encoding, translation, a bug)
 
+/**
+ * A client error whose class the router acts on, read from the upstream's body:
+ * `context_length_exceeded` (OpenAI `context_length_exceeded`, Anthropic "prompt is too long")
+ * goes only to `contextWindowFallbacks`; `content_policy` (`content_policy_violation`,
+ * `content_filter`) only to `contentPolicyFallbacks`. Neither is retried on the same model.
+ */
+export type ProviderErrorClass = 'context_length_exceeded' | 'content_policy';
+
 /** Constructor options of `ProviderError`. */
 export interface ProviderErrorOptions {
   kind: ProviderErrorKind;
@@ -23,6 +31,8 @@ export interface ProviderErrorOptions {
   retryAfterMs?: number;
   /** The upstream's error body, parsed when it was JSON, in OpenAI's `{ error: {...} }` shape when it can be. */
   body?: unknown;
+  /** The class of a client error the router routes on (see `ProviderErrorClass`). */
+  errorClass?: ProviderErrorClass;
   /**
    * Whether another attempt (a fallback provider, a retry) may succeed. Default: from `kind` and
    * `status` (408, 409, 425, 429, 5xx, 529, timeouts, connection and protocol failures).
@@ -61,6 +71,8 @@ export class ProviderError extends Error {
   readonly code: string | undefined;
   readonly retryAfterMs: number | undefined;
   readonly body: unknown;
+  /** The class of a client error the router routes on, when the upstream's body named one. */
+  readonly errorClass: ProviderErrorClass | undefined;
   /** True for 408, 409, 425, 429, 5xx (but 508, a loop), 529, timeouts and connection errors, unless `retryable` said otherwise. */
   readonly isRetryable: boolean;
   /** True when the failure should count against the provider's health and circuit. */
@@ -76,6 +88,7 @@ export class ProviderError extends Error {
     this.code = options.code;
     this.retryAfterMs = options.retryAfterMs;
     this.body = options.body;
+    this.errorClass = options.errorClass;
     this.isRetryable = options.retryable ?? isRetryableFailure(options.kind, options.status);
     this.isProviderFault = this.isRetryable && options.status !== 429 && options.kind !== 'aborted';
     this.isLocal = options.kind === 'local';

@@ -10,6 +10,7 @@ import { bearerAuth } from './bearer-auth.ts';
 import { readBody } from './body-limit.ts';
 import type { GatewayContext, GatewayEnv } from './gateway-env.ts';
 import { GatewayError } from './openai-error.ts';
+import type { ModelEntry } from '../contract/model-entry.ts';
 
 /** What `ProviderFactory.parse` returns: a checked provider entry, opaque to the gateway but for these fields. */
 export interface ProviderDefinition {
@@ -18,6 +19,8 @@ export interface ProviderDefinition {
   readonly weight?: number;
   /** Prices for the `cost` strategy and the cost metric. */
   readonly pricing?: ProviderPricing | undefined;
+  /** Its model entries (names, `{ name, upstream }` aliases, `'*'`); default the adapter's own. */
+  readonly models?: readonly ModelEntry[] | undefined;
 }
 
 /**
@@ -153,6 +156,7 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
     }
     router.registerProvider(adapter, {
       weight: entry.weight,
+      ...(entry.models !== undefined ? { models: entry.models } : {}),
       ...(entry.pricing !== undefined ? { pricing: entry.pricing } : {}),
     });
     return context.json(describe(adapter), 201);

@@ -6,6 +6,7 @@ import { PATTERN_SCRUBBER, type SecretScrubber } from '../contract/secret-scrubb
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { ModelNotFoundError, RoutingFailedError } from '../router/errors.ts';
 import type { Router } from '../router/router.ts';
+import type { RoutedCallOptions, RoutedOutcome } from '../router/types.ts';
 import { ALREADY_SENT_RESPONSE } from './already-sent-response.ts';
 import { readBody } from './body-limit.ts';
 import { parseChatRequest } from './chat-request-schema.ts';
@@ -24,10 +25,10 @@ export interface ChatCompletionsOptions {
   logger: RequestLogger;
   /** Largest accepted body in bytes. */
   maxBodyBytes: number;
-  /** Providers tried per request, the first included. */
-  maxAttempts: number;
-  /** Per-attempt timeout in ms. */
-  requestTimeoutMs: number;
+  /** Overrides the router's `maxAttempts` for every request (better set on the router: an override costs a merge per request). */
+  maxAttempts?: number | undefined;
+  /** Overrides the router's `requestTimeoutMs` for every request (same caveat). */
+  requestTimeoutMs?: number | undefined;
   /** Scrubs secrets from upstream text in error answers and stream error events. Default: credential patterns only. */
   scrubber?: SecretScrubber | undefined;
   /** When the drain limit of a shutdown is over, streams still running end with a `server_shutting_down` error event. */
@@ -40,6 +41,7 @@ const SHUTDOWN_EVENT = `data: ${JSON.stringify(
 )}\n\n`;
 
 const SSE_DONE = 'data: [DONE]\n\n';
+const NO_OVERRIDES: RoutedCallOptions = Object.freeze({});
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-cache, no-transform',
@@ -52,6 +54,8 @@ interface Outcome {
   stream: boolean;
   model?: string | undefined;
   provider?: string | undefined;
+  /** The public model that served, after fallbacks. */
+  servedModel?: string | undefined;
   attempts?: number | undefined;
   errorCode?: string | null | undefined;
   usage?: ChatUsage | null | undefined;
@@ -71,13 +75,15 @@ function noteClientGone(outcome: Outcome): void {
  * it, routes it through `router.chatCompletion` / `router.chatCompletionStream` (which
  * select, call, record and fall back) and writes the answer straight to the Node response
  * (JSON, or SSE chunks ending in `data: [DONE]`, those of one event-loop turn in one write;
- * OpenAI-compatible upstreams' bytes passed through as received). A stream that fails
- * after its first chunk ends with an SSE error event and no `[DONE]`. A client that
- * disconnects aborts the upstream call.
+ * OpenAI-compatible upstreams' bytes passed through as received), with `x-switchboard-provider`,
+ * `x-switchboard-model` (the public model that served), `x-switchboard-attempts` and, when
+ * another provider or model served, `x-switchboard-fallback-reason`. A stream that fails after
+ * its commit point ends with an SSE error event and no `[DONE]`. A client that disconnects
+ * aborts the upstream call.
  *
  * @example
  * ```ts
- * app.post('/v1/chat/completions', chatCompletionsHandler({ router, logger, maxBodyBytes: 10_485_760, maxAttempts: 3, requestTimeoutMs: 120_000 }));
+ * app.post('/v1/chat/completions', chatCompletionsHandler({ router, logger, maxBodyBytes: 10_485_760 }));
  * ```
  */
 export function chatCompletionsHandler(options: ChatCompletionsOptions): Handler<GatewayEnv> {
@@ -95,7 +101,21 @@ export function chatCompletionsHandler(options: ChatCompletionsOptions): Handler
 }
 
 function createServe(options: ChatCompletionsOptions) {
-  const { router, metrics, logger, maxBodyBytes, maxAttempts, requestTimeoutMs, lifecycle } = options;
+  const { router, metrics, logger, maxBodyBytes, lifecycle } = options;
+  const overrides: RoutedCallOptions = {
+    ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+    ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+  };
+  const hasOverrides = Object.keys(overrides).length > 0;
+  /** Per-request routed-call options: the signal and id, and the handler's overrides. */
+  const callOptions = (
+    signal: AbortSignalLike,
+    requestId: string,
+    headers: Record<string, string> | undefined,
+  ): RoutedCallOptions => {
+    const base = hasOverrides ? overrides : NO_OVERRIDES;
+    return headers === undefined ? { ...base, signal, requestId } : { ...base, signal, requestId, headers };
+  };
   const scrubber = options.scrubber ?? PATTERN_SCRUBBER;
 
   const serveCompletion = async (
@@ -106,15 +126,8 @@ function createServe(options: ChatCompletionsOptions) {
     outcome: Outcome,
     headers: Record<string, string> | undefined,
   ) => {
-    const routed = await router.chatCompletion(request, {
-      signal,
-      maxAttempts,
-      timeoutMs: requestTimeoutMs,
-      requestId,
-      headers,
-    });
-    outcome.provider = routed.provider;
-    outcome.attempts = routed.attempts;
+    const routed = await router.chatCompletion(request, callOptions(signal, requestId, headers));
+    noteRouted(outcome, routed);
     outcome.usage = routed.completion.usage;
     outcome.responseModel = routed.completion.model;
     if (sink.closed) {
@@ -122,12 +135,13 @@ function createServe(options: ChatCompletionsOptions) {
       return;
     }
     const json = rawJson(routed.completion) ?? JSON.stringify(routed.completion);
-    sink.writeHead(200, {
-      'content-type': 'application/json',
-      'content-length': String(Buffer.byteLength(json)),
-      'x-switchboard-provider': routed.provider,
-      'x-switchboard-attempts': String(routed.attempts),
-    });
+    sink.writeHead(
+      200,
+      routedHeaders(routed, {
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(json)),
+      }),
+    );
     sink.end(json);
     outcome.status = 200;
   };
@@ -141,26 +155,15 @@ function createServe(options: ChatCompletionsOptions) {
     started: number,
     headers: Record<string, string> | undefined,
   ) => {
-    const routed = await router.chatCompletionStream(request, {
-      signal,
-      maxAttempts,
-      timeoutMs: requestTimeoutMs,
-      requestId,
-      headers,
-    });
-    outcome.provider = routed.provider;
-    outcome.attempts = routed.attempts;
+    const routed = await router.chatCompletionStream(request, callOptions(signal, requestId, headers));
+    noteRouted(outcome, routed);
     const iterator = routed.stream[Symbol.asyncIterator]();
     if (sink.closed) {
       outcome.status = CLIENT_CLOSED_STATUS;
       await iterator.return?.();
       return;
     }
-    sink.writeHead(200, {
-      ...SSE_HEADERS,
-      'x-switchboard-provider': routed.provider,
-      'x-switchboard-attempts': String(routed.attempts),
-    });
+    sink.writeHead(200, routedHeaders(routed, { ...SSE_HEADERS }));
     outcome.status = 200;
     let first = true;
     const stopWatching = lifecycle?.on('drainExpired', () => {
@@ -181,7 +184,7 @@ function createServe(options: ChatCompletionsOptions) {
         const pending = sink.write(`data: ${chunkTextOf(iterator, chunk) ?? JSON.stringify(chunk)}\n\n`);
         if (first) {
           first = false;
-          metrics?.observeTimeToFirstToken(routed.provider, request.model, performance.now() - started);
+          metrics?.observeTimeToFirstToken(routed.provider, routed.model, performance.now() - started);
         }
         if (chunk.usage) outcome.usage = chunk.usage;
         if (outcome.responseModel === undefined) outcome.responseModel = chunk.model;
@@ -256,8 +259,8 @@ function createServe(options: ChatCompletionsOptions) {
         sink.end();
       }
     } finally {
-      if (outcome.provider !== undefined && outcome.model !== undefined)
-        metrics?.observeTokenUsage(outcome.provider, outcome.model, outcome.usage);
+      if (outcome.provider !== undefined && outcome.servedModel !== undefined)
+        metrics?.observeTokenUsage(outcome.provider, outcome.servedModel, outcome.usage);
       metrics?.requestFinished({
         provider: outcome.provider,
         model: outcome.model,
@@ -279,6 +282,22 @@ function createServe(options: ChatCompletionsOptions) {
       }
     }
   };
+}
+
+/** Notes how a routed call was served, for the log and metrics. */
+function noteRouted(outcome: Outcome, routed: RoutedOutcome): void {
+  outcome.provider = routed.provider;
+  outcome.attempts = routed.attempts;
+  outcome.servedModel = routed.model;
+}
+
+/** `headers` plus the `x-switchboard-*` headers of a routed answer. */
+function routedHeaders(routed: RoutedOutcome, headers: Record<string, string>): Record<string, string> {
+  headers['x-switchboard-provider'] = routed.provider;
+  headers['x-switchboard-model'] = routed.model;
+  headers['x-switchboard-attempts'] = String(routed.attempts);
+  if (routed.fallbackReason !== undefined) headers['x-switchboard-fallback-reason'] = routed.fallbackReason;
+  return headers;
 }
 
 function writeError(sink: ResponseSink, error: GatewayError, outcome: Outcome): void {

@@ -80,7 +80,9 @@ describe('createGateway under app.request()', () => {
     primary.script({ status: 503 });
     const fallback = await app.request('/v1/chat/completions', post());
     expect(fallback.headers.get('x-switchboard-provider')).toBe('secondary');
-    expect(fallback.headers.get('x-switchboard-attempts')).toBe('2');
+    expect(fallback.headers.get('x-switchboard-model')).toBe('gpt-4o-mini');
+    expect(fallback.headers.get('x-switchboard-attempts')).toBe('3');
+    expect(fallback.headers.get('x-switchboard-fallback-reason')).toBe('server_error');
 
     secondary.script({ status: 422 });
     primary.script({ status: 422 });

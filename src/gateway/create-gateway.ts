@@ -68,9 +68,12 @@ export interface GatewayOptions {
   maxBodyBytes?: number | undefined;
   /** A token bucket per gateway key (or client address); none when unset. */
   rateLimit?: { requestsPerMinute: number; burst?: number | undefined } | undefined;
-  /** Providers tried per chat completion, the first included. Default 3. */
+  /**
+   * Overrides the router's `maxAttempts` for every chat completion. Better set on the router
+   * (bootstrap does): an override costs a merge of routing options per request.
+   */
   maxAttempts?: number | undefined;
-  /** Per-attempt timeout in ms (a stream: its first chunk, then any silent gap). Default 120000. */
+  /** Overrides the router's `requestTimeoutMs` for every chat completion (same caveat). */
   requestTimeoutMs?: number | undefined;
   /** Checks and builds adapters for `POST /admin/providers`; without it that route answers 501. */
   providerFactory?: ProviderFactory | undefined;
@@ -137,8 +140,8 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
     metrics,
     logger,
     maxBodyBytes,
-    maxAttempts: options.maxAttempts ?? 3,
-    requestTimeoutMs: options.requestTimeoutMs ?? 120_000,
+    maxAttempts: options.maxAttempts,
+    requestTimeoutMs: options.requestTimeoutMs,
     scrubber,
     lifecycle: options.lifecycle,
   });

@@ -11,6 +11,7 @@ function setup() {
     strategy: 'round_robin',
     clock: time.clock,
     circuitBreaker: { consecutiveFailureLimit: 2, openTimeoutMs: 1_000 },
+    retry: { backoffMs: 1 },
   });
   router.registerProvider(scriptedAdapter('alpha', ['m']));
   router.registerProvider(scriptedAdapter('beta', ['m']));
@@ -27,8 +28,8 @@ describe('createMetrics', () => {
     time.advance(1_001);
     expect(router.circuitState('alpha')).toBe('half_open');
     const text = await metrics.render();
-    expect(text).toContain('circuit_state_changes_total{provider="alpha",from="closed",to="open"} 1');
-    expect(text).toContain('circuit_state_changes_total{provider="alpha",from="open",to="half_open"} 1');
+    expect(text).toContain('circuit_state_changes_total{provider="alpha",from="closed",to="open",model="*"} 1');
+    expect(text).toContain('circuit_state_changes_total{provider="alpha",from="open",to="half_open",model="*"} 1');
     expect(text).toContain('switchboard_provider_results_total{provider="alpha",outcome="failure"} 2');
     expect(text).toContain('switchboard_provider_circuit_state{provider="alpha",state="half_open"} 1');
     expect(text).toContain('switchboard_provider_circuit_state{provider="beta",state="closed"} 1');
@@ -57,7 +58,9 @@ describe('createMetrics', () => {
     let text = await metrics.render();
     expect(text).toContain('switchboard_provider_attempts_total{provider="alpha",model="m",kind="first"} 1');
     expect(text).toContain('switchboard_provider_attempts_total{provider="beta",model="m",kind="fallback"} 1');
-    expect(text).toContain('switchboard_fallbacks_total{provider="beta",model="m"} 1');
+    expect(text).toContain('switchboard_provider_attempts_total{provider="alpha",model="m",kind="retry"} 1');
+    expect(text).toContain('switchboard_retries_total{provider="alpha",model="m"} 1');
+    expect(text).toContain('switchboard_fallbacks_total{provider="beta",model="m",reason="server_error"} 1');
     expect(text).toContain('switchboard_requests_in_flight 1');
 
     metrics.observeTimeToFirstToken('beta', 'm', 120);
@@ -145,7 +148,9 @@ describe('createMetrics', () => {
     router.recordResult('alpha', { success: false });
     router.recordResult('alpha', { success: false });
     expect(await metrics.render()).not.toContain('circuit_state_changes_total{provider="alpha"');
-    expect(await other.render()).toContain('circuit_state_changes_total{provider="alpha",from="closed",to="open"} 1');
+    expect(await other.render()).toContain(
+      'circuit_state_changes_total{provider="alpha",from="closed",to="open",model="*"} 1',
+    );
     other.close();
   });
 });
@@ -173,7 +178,14 @@ describe('createMetrics: bounded exposition', () => {
       metrics.requestFinished({ provider, model, status, stream: index % 2 === 0, durationMs: index, attempts: 2 });
       metrics.observeTimeToFirstToken(provider, model, index);
       metrics.observeTokenUsage(provider, model, { prompt_tokens: 3, completion_tokens: 4 });
-      events.emit('attempt', { model, provider, attempt: 2, kind: 'fallback', streaming: false });
+      events.emit('attempt', {
+        model,
+        requestedModel: model,
+        provider,
+        attempt: 2,
+        kind: 'fallback',
+        streaming: false,
+      });
     }
     const text = await metrics.render();
     expect(Buffer.byteLength(text)).toBeLessThan(1024 * 1024);

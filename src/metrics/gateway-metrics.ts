@@ -134,8 +134,8 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
 
   const circuitStateChanges = new LabelledCounter({
     name: 'circuit_state_changes_total',
-    help: 'Circuit-breaker transitions per provider (states closed, open, half_open).',
-    labelNames: ['provider', 'from', 'to'] as const,
+    help: 'Circuit-breaker transitions per provider and model (model "*" = the provider-wide circuit; states closed, open, half_open).',
+    labelNames: ['provider', 'from', 'to', 'model'] as const,
     registers,
   });
   const requests = new LabelledCounter({
@@ -193,14 +193,20 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
   });
   const attempts = new LabelledCounter({
     name: 'switchboard_provider_attempts_total',
-    help: 'Calls to a provider made by routed requests, by kind (first, fallback).',
+    help: 'Upstream calls made by routed requests, by provider, public model and kind (first, retry, fallback).',
     labelNames: ['provider', 'model', 'kind'] as const,
     maxSeries: SERIES_CAPS.attempts,
     registers,
   });
   const fallbacks = new LabelledCounter({
     name: 'switchboard_fallbacks_total',
-    help: 'Fallbacks: a request moved on to this provider after a retryable failure of another.',
+    help: 'Fallbacks: a request moved on to this provider or model, by why it left the previous one.',
+    labelNames: ['provider', 'model', 'reason'] as const,
+    registers,
+  });
+  const retries = new LabelledCounter({
+    name: 'switchboard_retries_total',
+    help: 'Same-provider retries (after a 5xx, 408, a reset, or a waited-out retry-after), by provider and model.',
     labelNames: ['provider', 'model'] as const,
     maxSeries: SERIES_CAPS.fallbacks,
     registers,
@@ -256,7 +262,7 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
   });
   const circuitState = new Gauge({
     name: 'switchboard_provider_circuit_state',
-    help: 'Circuit state per provider: 1 for the current state (closed, half_open, open), 0 for the others.',
+    help: 'Provider-wide circuit state per provider: 1 for the current state (closed, half_open, open), 0 for the others.',
     labelNames: ['provider', 'state'] as const,
     registers,
     collect() {
@@ -264,6 +270,22 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
       for (const [provider, health] of Object.entries(healthNow())) {
         for (const state of CIRCUIT_STATES)
           circuitState.set({ provider, state }, health.circuitState === state ? 1 : 0);
+      }
+    },
+  });
+  const deploymentCircuitState = new Gauge({
+    name: 'switchboard_deployment_circuit_state',
+    help: 'Circuit state per deployment (provider × public model): 1 for the current state (closed, half_open, open), 0 for the others.',
+    labelNames: ['provider', 'model', 'state'] as const,
+    registers,
+    collect() {
+      deploymentCircuitState.reset();
+      for (const [provider, health] of Object.entries(healthNow())) {
+        for (const [model, deployment] of Object.entries(health.deployments ?? {})) {
+          if (modelLabel(model) !== model) continue;
+          for (const state of CIRCUIT_STATES)
+            deploymentCircuitState.set({ provider, model, state }, deployment.circuitState === state ? 1 : 0);
+        }
       }
     },
   });
@@ -311,7 +333,7 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
   };
 
   const onCircuitStateChange = (event: CircuitStateChangeEvent) => {
-    circuitStateChanges.labels(event.provider, event.from, event.to).inc();
+    circuitStateChanges.labels(event.provider, event.from, event.to, modelLabel(event.model)).inc();
   };
   const onResult = (event: ResultEvent) => {
     const outcome = event.success ? 'success' : event.countsAsFailure === false ? 'ignored' : 'failure';
@@ -324,7 +346,8 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
   const onAttempt = (event: AttemptEvent) => {
     const model = modelLabel(event.model);
     attempts.labels(event.provider, model, event.kind).inc();
-    if (event.kind === 'fallback') fallbacks.labels(event.provider, model).inc();
+    if (event.kind === 'fallback') fallbacks.labels(event.provider, model, event.reason ?? 'unavailable').inc();
+    else if (event.kind === 'retry') retries.labels(event.provider, model).inc();
   };
   router.on('circuitStateChange', onCircuitStateChange);
   router.on('result', onResult);

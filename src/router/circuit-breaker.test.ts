@@ -112,17 +112,23 @@ describe('CircuitBreaker', () => {
     expect(circuit.hasFreeProbeSlot(2_001)).toBe(true);
   });
 
-  it('restarts the open timeout on a failed health probe, and a half-open probe failure reopens', () => {
+  it('keeps the open timeout on a failed health probe, half-opens at once on a healthy one; a half-open probe failure reopens', () => {
     const { circuit, health, fail } = breaker({ openTimeoutMs: 1_000 });
     for (let index = 0; index < 5; index += 1) fail(0);
     expect(circuit.onHealthProbeFailure(900, health.failureRate)).toBeUndefined();
-    expect(circuit.advance(1_000)).toBeUndefined();
-    expect(circuit.advance(1_900)?.to).toBe('half_open');
-    expect(circuit.onHealthProbeFailure(1_901, health.failureRate)).toEqual({
+    expect(circuit.advance(999)).toBeUndefined();
+    expect(circuit.advance(1_000)?.to).toBe('half_open');
+    expect(circuit.onHealthProbeFailure(1_001, health.failureRate)).toEqual({
       from: 'half_open',
       to: 'open',
       reason: 'health_probe_failed',
     });
+    expect(circuit.onHealthProbeSuccess(1_002)).toEqual({
+      from: 'open',
+      to: 'half_open',
+      reason: 'health_probe_succeeded',
+    });
+    expect(circuit.onHealthProbeSuccess(1_003)).toBeUndefined();
   });
 });
 

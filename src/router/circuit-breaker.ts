@@ -13,8 +13,9 @@ export interface CircuitTransition {
  * method takes the current time, and the ones that may change state return the transition
  * (or `undefined`) for the caller to publish.
  *
- * - Open → half-open happens lazily in `advance(now)` once the open timeout has passed; the
- *   timeout backs off with consecutive openings (× openings, capped) and resets on closing.
+ * - Open → half-open happens lazily in `advance(now)` once the open timeout has passed (the
+ *   timeout backs off with consecutive openings, × openings, capped, and resets on closing), or
+ *   at once on a successful active health probe (`onHealthProbeSuccess`).
  * - Half-open admits at most `halfOpenMaxProbes` concurrent probe requests; a slot not
  *   released within the open timeout expires, so a lost result cannot wedge the circuit.
  */
@@ -77,16 +78,25 @@ export class CircuitBreaker {
   }
 
   /**
-   * An active health probe failed. Open: the timeout restarts. Half-open: back to open.
-   * Closed: counts as a failure (`failureRate` already updated).
+   * An active health probe failed. Open: nothing changes (failed probes during an outage do not
+   * push the provider's return out). Half-open: back to open. Closed: counts as a failure
+   * (`failureRate` already updated).
    */
   onHealthProbeFailure(now: number, failureRate: number): CircuitTransition | undefined {
-    if (this.state === 'open') {
-      this.openedAt = now;
-      return undefined;
-    }
+    if (this.state === 'open') return undefined;
     if (this.state === 'half_open') return this.open(now, 'health_probe_failed');
     return this.onFailure(now, failureRate);
+  }
+
+  /**
+   * An active health probe succeeded: an open circuit moves to half-open at once, so real
+   * requests probe (and close) it within one health-check interval of a recovery.
+   */
+  onHealthProbeSuccess(now: number): CircuitTransition | undefined {
+    if (this.state !== 'open') return undefined;
+    this.probeExpiries.length = 0;
+    this.consecutiveSuccesses = 0;
+    return this.moveTo('half_open', 'health_probe_succeeded', now);
   }
 
   /** Forces the circuit closed (an operator's reset), clearing counters and back-off. */
@@ -108,6 +118,13 @@ export class CircuitBreaker {
   /** Takes a probe slot when the circuit is half-open; a no-op otherwise. */
   takeProbeSlot(now: number): void {
     if (this.state === 'half_open') this.probeExpiries.push(now + this.currentOpenTimeoutMs());
+  }
+
+  /** Takes a probe slot when the circuit is half-open; returns whether one was taken. */
+  tryTakeProbeSlot(now: number): boolean {
+    if (this.state !== 'half_open') return false;
+    this.probeExpiries.push(now + this.currentOpenTimeoutMs());
+    return true;
   }
 
   /** Frees the oldest probe slot, if any (a result arrived). */

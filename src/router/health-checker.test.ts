@@ -34,30 +34,46 @@ describe('health checker (Go case 14, port fixes)', () => {
     await router.stopHealthChecker();
   });
 
-  it('moves an open provider with a healthy probe to half-open only after the open timeout', async () => {
-    const router = routerOnFakeTime({ circuitBreaker: { openTimeoutMs: 30_000 } });
+  it('moves an open provider with a healthy probe to half-open at once, long before the open timeout', async () => {
+    const router = routerOnFakeTime({ circuitBreaker: { openTimeoutMs: 300_000 } });
     router.registerProvider(scriptedAdapter('p', ['m'], { withHealthCheck: true }));
     openCircuit(router, 'p');
     router.startHealthChecker(10_000);
-    await vi.advanceTimersByTimeAsync(20_000);
+    await vi.advanceTimersByTimeAsync(9_999);
     expect(router.healthStatus().p?.circuitState).toBe('open');
-    await vi.advanceTimersByTimeAsync(10_000);
+    await vi.advanceTimersByTimeAsync(1);
     expect(router.healthStatus().p?.circuitState).toBe('half_open');
+    expect(router.healthStatus().p?.openReason).toBe('health_probe_succeeded');
     expect(router.healthStatus().p?.consecutiveSuccesses).toBe(0);
     await router.stopHealthChecker();
   });
 
-  it('keeps an open provider open while probes fail: each failure restarts the timeout', async () => {
+  it('half-opens the open model circuits of a provider whose probe succeeds', async () => {
+    const router = routerOnFakeTime({ circuitBreaker: { openTimeoutMs: 300_000 } });
+    router.registerProvider(scriptedAdapter('p', ['a', 'b'], { withHealthCheck: true }));
+    for (let index = 0; index < 5; index += 1) router.recordResult('p', { success: false, model: 'a' });
+    expect(router.circuitState('p', 'a')).toBe('open');
+    expect(router.circuitState('p')).toBe('closed');
+    router.startHealthChecker(10_000);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(router.circuitState('p', 'a')).toBe('half_open');
+    expect(router.selectProvider('a').name).toBe('p');
+    await router.stopHealthChecker();
+  });
+
+  it('keeps an open provider open while probes fail, without pushing its return out', async () => {
     const router = routerOnFakeTime({ circuitBreaker: { openTimeoutMs: 15_000 } });
     const adapter = scriptedAdapter('p', ['m'], { withHealthCheck: true });
     adapter.healthAnswers = [false];
     router.registerProvider(adapter);
     openCircuit(router, 'p');
     router.startHealthChecker(10_000);
-    await vi.advanceTimersByTimeAsync(60_000);
+    await vi.advanceTimersByTimeAsync(10_000);
     expect(router.circuitState('p')).toBe('open');
     await router.stopHealthChecker();
-    await vi.advanceTimersByTimeAsync(15_000);
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(router.circuitState('p')).toBe('open');
+    await vi.advanceTimersByTimeAsync(1);
     expect(router.circuitState('p')).toBe('half_open');
   });
 

@@ -1,11 +1,16 @@
-import type { ChatCompletionChunk, ChatCompletionRequest } from '../contract/chat-types.ts';
+import type { ChatCompletionRequest } from '../contract/chat-types.ts';
 import type { AbortSignalLike } from '../contract/abort-latch.ts';
-import { chunkTextOf, type CallOptions, type ProviderAdapter } from '../contract/provider-adapter.ts';
+import type { CallOptions, ProviderAdapter } from '../contract/provider-adapter.ts';
 import { localProviderError, ProviderError } from '../contract/provider-error.ts';
-import { RoutingFailedError } from './errors.ts';
+import type { DeploymentLease } from './deployment-lease.ts';
+import { ModelNotFoundError, NoProviderAvailableError, RoutingFailedError } from './errors.ts';
 import type { EventHub } from './event-hub.ts';
+import { judgeFailure } from './failure-policy.ts';
+import { chainFor, type RoutingSettings } from './routing-settings.ts';
+import { commitStream } from './committed-stream.ts';
+import type { UsageTokens } from './pricing.ts';
 import type {
-  ResultInput,
+  FallbackReason,
   RoutedCallOptions,
   RoutedCompletion,
   RoutedItemStream,
@@ -13,264 +18,444 @@ import type {
   RoutedResult,
   RoutedStream,
   RouterEvents,
+  RouterTimers,
 } from './types.ts';
-import type { UsageTokens } from './pricing.ts';
 
 /** What a routed call needs from the router: selection, bookkeeping and events. */
 export interface RoutingHost {
   readonly events: EventHub<RouterEvents>;
   /** Router clock in ms (high resolution by default). */
   now(): number;
-  /** Picks a provider for `model` outside `exclude`; throws `NoProviderAvailableError`. */
-  selectProvider(model: string, context: { exclude?: ReadonlySet<string> }): ProviderAdapter;
-  recordResult(name: string, result: ResultInput): void;
+  /** Uniform random in [0, 1) (back-off jitter). */
+  random(): number;
+  /** Timers of the waits (back-off, retry-after). */
+  readonly timers: RouterTimers;
+  /** A lease on the strategy's pick among `model`'s deployments outside `exclude`; undefined when none can take traffic. */
+  tryLease(model: string, exclude: ReadonlySet<string> | undefined): DeploymentLease | undefined;
+  /** A lease on `provider`'s deployment of `model` when it can take traffic now. */
+  leaseOn(model: string, provider: string): DeploymentLease | undefined;
+  /** Why nothing could be selected for `model` (ModelNotFoundError when nothing serves it). */
+  noProviderError(
+    model: string,
+    exclude: ReadonlySet<string> | undefined,
+  ): NoProviderAvailableError | ModelNotFoundError;
   /** Adjusts a provider's in-flight count by `delta`. */
   trackInFlight(name: string, delta: 1 | -1): void;
   /** Every provider registered for `model`, whatever its health (for `RoutedCallOptions.supports`). */
   providersOf(model: string): readonly ProviderAdapter[];
 }
 
-const DEFAULT_MAX_ATTEMPTS = 3;
-const DEFAULT_TIMEOUT_MS = 120_000;
-
-/** One attempt on one provider: resolves with what the caller gets, or throws the upstream's error. */
-type Attempt<Result> = (adapter: ProviderAdapter, callOptions: CallOptions, started: number) => Promise<Result>;
+/** One attempt on one lease: resolves with what the caller gets, or throws the upstream's error (recorded by the caller). */
+type Attempt<Result> = (call: RoutedCall<Result>, lease: DeploymentLease, callOptions: CallOptions) => Promise<Result>;
 
 /**
- * Select → call → record → fall back, for one non-streamed completion. A retryable failure
- * moves to the next provider (up to `maxAttempts`); a non-retryable one (an upstream 400, an
- * abort) ends the call at once.
+ * One non-streamed completion routed with retries and fallbacks (see `RoutedCall`).
  *
- * @throws NoProviderAvailableError / ModelNotFoundError when the first selection fails;
+ * @throws NoProviderAvailableError / ModelNotFoundError when nothing could be tried;
  *   RoutingFailedError when the attempts failed.
  */
 export function routeChatCompletion(
   host: RoutingHost,
+  settings: RoutingSettings,
   request: ChatCompletionRequest,
-  options: RoutedCallOptions = {},
+  options: RoutedCallOptions,
 ): Promise<RoutedCompletion> {
-  return withFallback(host, request.model, options, false, async (adapter, callOptions, started) => {
-    const completion = await adapter.chat(request, callOptions);
-    host.trackInFlight(adapter.name, -1);
-    host.recordResult(adapter.name, {
-      success: true,
-      latencyMs: host.now() - started,
-      model: request.model,
-      usage: completion.usage,
-    });
-    return { completion, provider: adapter.name, attempts: 0 };
-  });
+  return new RoutedCall<RoutedCompletion>(host, settings, request, options, false, async (call, lease, callOptions) => {
+    const started = host.now();
+    const completion = await lease.adapter.chat(call.requestFor(lease), callOptions);
+    lease.record({ success: true, latencyMs: host.now() - started, usage: completion.usage });
+    return call.outcome(lease, { completion }) as RoutedCompletion;
+  }).run();
 }
 
 /**
- * Select → call → record → fall back, for a streamed completion. Resolves once the first
- * chunk is in hand, so a provider that fails before its first chunk is replaced by the next
- * one and the caller has sent nothing yet. The returned stream records the result once, when
- * it ends (success, latency = time to first chunk), fails (a failure) or is abandoned
- * (neither: the client went away).
+ * One streamed completion routed with retries and fallbacks up to its commit point (the first
+ * chunk with content, a tool-call delta or a finish_reason; see `commitStream`).
  */
 export function routeChatCompletionStream(
   host: RoutingHost,
+  settings: RoutingSettings,
   request: ChatCompletionRequest,
-  options: RoutedCallOptions = {},
+  options: RoutedCallOptions,
 ): Promise<RoutedStream> {
-  return withFallback(host, request.model, options, true, async (adapter, callOptions, started) => {
-    const upstream = await adapter.stream(request, callOptions);
-    const iterator = upstream[Symbol.asyncIterator]();
-    let first: IteratorResult<ChatCompletionChunk>;
-    try {
-      first = await iterator.next();
-    } catch (error) {
-      void iterator.return?.().catch(() => undefined);
-      throw error;
-    }
-    const timeToFirstChunkMs = host.now() - started;
-    const stream = new RecordedStream(
-      host,
-      adapter.name,
-      request.model,
-      iterator,
-      first,
-      timeToFirstChunkMs,
-      options.signal,
-      chunkUsage,
-    );
-    return { stream, provider: adapter.name, attempts: 0 };
-  });
+  return new RoutedCall<RoutedStream>(host, settings, request, options, true, (call, lease, callOptions) =>
+    commitStream(call, lease, callOptions),
+  ).run();
 }
 
 /**
- * Select → call → record → fall back for any non-streamed operation (Anthropic Messages,
- * Responses, embeddings…): the same attempts, health bookkeeping and events as a chat completion.
+ * Any non-streamed operation (Anthropic Messages, Responses, embeddings…) with the retries and
+ * fallbacks of a chat completion; `operation` builds its own request for the adapter.
  */
 export function routeCall<Result>(
   host: RoutingHost,
+  settings: RoutingSettings,
   model: string,
   operation: RoutedOperation<Result>,
-  options: RoutedCallOptions = {},
+  options: RoutedCallOptions,
   usageOf?: (result: Result) => UsageTokens | null | undefined,
 ): Promise<RoutedResult<Result>> {
-  return withFallback(host, model, options, false, async (adapter, callOptions, started) => {
-    const result = await operation(adapter, callOptions);
-    host.trackInFlight(adapter.name, -1);
-    host.recordResult(adapter.name, {
-      success: true,
-      latencyMs: host.now() - started,
-      model,
-      usage: usageOf?.(result),
-    });
-    return { result, provider: adapter.name, attempts: 0 };
-  });
+  const request: ChatCompletionRequest = { model, messages: [] };
+  return new RoutedCall<RoutedResult<Result>>(
+    host,
+    settings,
+    request,
+    options,
+    false,
+    async (call, lease, callOptions) => {
+      const started = host.now();
+      const result = await operation(lease.adapter, callOptions);
+      lease.record({ success: true, latencyMs: host.now() - started, usage: usageOf?.(result) });
+      return call.outcome(lease, { result }) as RoutedResult<Result>;
+    },
+  ).run();
 }
 
 /**
- * Select → call → record → fall back for any streamed operation: resolves once the first item
- * is in hand (a provider failing before it is replaced by the next one), and records the result
- * when the stream ends, fails or is abandoned, as `routeChatCompletionStream` does.
+ * Any streamed operation with the retries and fallbacks of a streamed chat completion up to its
+ * first item; the result is recorded when the stream ends, fails or is abandoned.
  */
 export function routeItemStream<Item>(
   host: RoutingHost,
+  settings: RoutingSettings,
   model: string,
   open: RoutedOperation<AsyncIterable<Item>>,
-  options: RoutedCallOptions = {},
+  options: RoutedCallOptions,
   usageOf?: (item: Item) => UsageTokens | null | undefined,
 ): Promise<RoutedItemStream<Item>> {
-  return withFallback(host, model, options, true, async (adapter, callOptions, started) => {
-    const upstream = await open(adapter, callOptions);
-    const iterator = upstream[Symbol.asyncIterator]();
-    let first: IteratorResult<Item>;
-    try {
-      first = await iterator.next();
-    } catch (error) {
-      void iterator.return?.().catch(() => undefined);
-      throw error;
-    }
-    const stream = new RecordedStream<Item>(
-      host,
-      adapter.name,
-      model,
-      iterator,
-      first,
-      host.now() - started,
-      options.signal,
-      usageOf ?? noUsage,
-    );
-    return { stream, provider: adapter.name, attempts: 0 };
-  });
+  const request: ChatCompletionRequest = { model, messages: [] };
+  return new RoutedCall<RoutedItemStream<Item>>(
+    host,
+    settings,
+    request,
+    options,
+    true,
+    async (call, lease, callOptions) => {
+      const started = host.now();
+      const upstream = await open(lease.adapter, callOptions);
+      call.streamAccepted = true;
+      const iterator = upstream[Symbol.asyncIterator]();
+      let first: IteratorResult<Item>;
+      try {
+        first = await iterator.next();
+      } catch (error) {
+        void iterator.return?.().catch(() => undefined);
+        throw error;
+      }
+      const stream = new LeasedItemStream<Item>(call, lease, iterator, first, host.now() - started, usageOf);
+      return call.outcome(lease, { stream }) as RoutedItemStream<Item>;
+    },
+  ).run();
 }
 
-/** The attempt loop shared by both calls; sets `attempts` on the result. */
-async function withFallback<Result extends { attempts: number }>(
-  host: RoutingHost,
-  model: string,
-  options: RoutedCallOptions,
-  streaming: boolean,
-  attempt: Attempt<Result>,
-): Promise<Result> {
-  const callOptions: CallOptions = {
-    signal: options.signal,
-    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    requestId: options.requestId,
-  };
-  if (options.headers !== undefined) callOptions.headers = options.headers;
-  if (options.reportDroppedParams !== undefined) callOptions.reportDroppedParams = options.reportDroppedParams;
-  let attempts = 0;
-  let previousError: ProviderError | undefined;
-  const tried = new Set<string>();
-  const supports = options.supports;
-  if (supports !== undefined) {
-    for (const adapter of host.providersOf(model)) if (!supports(adapter)) tried.add(adapter.name);
-  }
-  for (;;) {
-    const adapter = nextProvider(host, model, tried, previousError, options, attempts, streaming);
-    attempts += 1;
-    const started = host.now();
-    host.trackInFlight(adapter.name, 1);
-    try {
-      const result = await attempt(adapter, callOptions, started);
-      result.attempts = attempts;
-      return result;
-    } catch (error) {
-      host.trackInFlight(adapter.name, -1);
-      previousError = recordFailure(host, adapter.name, model, error, host.now() - started, options.signal);
-      if (!previousError.isRetryable) throw new RoutingFailedError(model, attempts, previousError);
-    }
-  }
-}
-
-const FIRST_SELECTION: { exclude?: ReadonlySet<string> } = Object.freeze({});
+/** What ended the attempts on one model. */
+type ModelOutcome = 'next_model' | 'context_window' | 'content_policy';
 
 /**
- * The provider for the next attempt. The first selection's error (no provider, unknown model)
- * is the caller's; once an attempt failed, running out of attempts or of providers ends the
- * call with that attempt's error.
+ * The attempt loop of one routed call: select a deployment of the model, call it (the request's
+ * `model` rewritten to the upstream name), record the result; retry the same provider after a
+ * back-off for a 5xx / 408 / reset (never after a timeout); move to the model's other providers,
+ * then to the fallback models; wait out a short `retry-after` when nothing else could serve.
+ * Every upstream attempt counts against `maxAttempts`; `deadlineMs` bounds the whole call.
+ * Internal: `chatCompletion` and `chatCompletionStream` create one per request.
  */
-function nextProvider(
-  host: RoutingHost,
-  model: string,
-  tried: Set<string>,
-  previousError: ProviderError | undefined,
-  options: RoutedCallOptions,
-  attemptsSoFar: number,
-  streaming: boolean,
-): ProviderAdapter {
-  if (previousError !== undefined && attemptsSoFar >= Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS)) {
-    throw new RoutingFailedError(model, attemptsSoFar, previousError);
-  }
-  let adapter: ProviderAdapter;
-  try {
-    adapter = host.selectProvider(
-      model,
-      previousError === undefined && tried.size === 0 ? FIRST_SELECTION : { exclude: tried },
-    );
-  } catch (error) {
-    if (previousError === undefined) throw error;
-    throw new RoutingFailedError(model, attemptsSoFar, previousError);
-  }
-  tried.add(adapter.name);
-  emitAttempt(host, model, adapter.name, attemptsSoFar + 1, previousError, streaming);
-  return adapter;
-}
+export class RoutedCall<Result> {
+  readonly host: RoutingHost;
+  readonly settings: RoutingSettings;
+  readonly request: ChatCompletionRequest;
+  readonly options: RoutedCallOptions;
+  readonly streaming: boolean;
+  /** Router-clock time by which the call must end. */
+  readonly deadlineAt: number;
+  /** Upstream attempts so far. */
+  attempts = 0;
+  readonly #attempt: Attempt<Result>;
+  #lastError: ProviderError | undefined;
+  #selectionError: NoProviderAvailableError | ModelNotFoundError | undefined;
+  /** The first deployment chosen (none when nothing was selectable): a result served elsewhere is a fallback. */
+  #firstChosen = false;
+  #firstProvider: string | undefined;
+  /** Providers `options.supports` turned down: never selected. */
+  readonly #unsupported: ReadonlySet<string> | undefined;
+  #firstModel: string | undefined;
+  /** Why the call first left its first choice. */
+  #reason: FallbackReason | undefined;
+  /** The earliest short `retry-after` seen, to wait out when nothing else can serve. */
+  #pendingWait: { model: string; provider: string | undefined; at: number } | undefined;
+  /** Requests with `model` rewritten, by upstream name (aliases and fallback models). */
+  #rewritten: Map<string, ChatCompletionRequest> | undefined;
+  /** Set by a streamed attempt once the upstream accepted the stream (its failures are then after the headers). */
+  streamAccepted = false;
 
-function emitAttempt(
-  host: RoutingHost,
-  model: string,
-  provider: string,
-  attempt: number,
-  previousError: ProviderError | undefined,
-  streaming: boolean,
-): void {
-  if (!host.events.has('attempt')) return;
-  host.events.emit('attempt', {
-    model,
-    provider,
-    attempt,
-    kind: attempt === 1 ? 'first' : 'fallback',
-    previousError: previousError?.message,
-    streaming,
-  });
-}
+  constructor(
+    host: RoutingHost,
+    settings: RoutingSettings,
+    request: ChatCompletionRequest,
+    options: RoutedCallOptions,
+    streaming: boolean,
+    attempt: Attempt<Result>,
+  ) {
+    this.host = host;
+    this.settings = settings;
+    this.request = request;
+    this.options = options;
+    this.streaming = streaming;
+    this.#attempt = attempt;
+    this.deadlineAt = host.now() + settings.deadlineMs;
+    const supports = options.supports;
+    if (supports !== undefined) {
+      const unsupported = new Set<string>();
+      for (const adapter of host.providersOf(request.model)) if (!supports(adapter)) unsupported.add(adapter.name);
+      this.#unsupported = unsupported.size > 0 ? unsupported : undefined;
+    }
+  }
 
-/** Records a failed attempt and returns it as a `ProviderError`. */
-function recordFailure(
-  host: RoutingHost,
-  provider: string,
-  model: string,
-  error: unknown,
-  latencyMs: number,
-  signal: AbortSignalLike | undefined,
-): ProviderError {
-  const providerError = asProviderError(error, provider, signal);
-  host.recordResult(provider, {
-    success: false,
-    // A local failure measured nothing about the upstream: no latency sample, no failure.
-    latencyMs: providerError.isLocal ? undefined : latencyMs,
-    countsAsFailure: providerError.isProviderFault,
-    retryAfterMs: providerError.status === 429 || providerError.status === 529 ? providerError.retryAfterMs : undefined,
-    model,
-    error: providerError,
-  });
-  return providerError;
+  /** Runs the attempts; resolves with the first success or throws the call's error. */
+  async run(): Promise<Result> {
+    const models = [this.request.model];
+    const visited = new Set<string>();
+    for (let index = 0; index < models.length; index += 1) {
+      const model = models[index] as string;
+      if (visited.has(model)) continue;
+      visited.add(model);
+      const outcome = await this.tryModel(model);
+      if (typeof outcome !== 'string') return outcome.result;
+      const settings = this.settings;
+      const chains =
+        outcome === 'next_model'
+          ? settings.fallbacks
+          : outcome === 'context_window'
+            ? settings.contextWindowFallbacks
+            : settings.contentPolicyFallbacks;
+      const next = chainFor(chains, model);
+      if (outcome !== 'next_model') {
+        // Context length and content policy go to their own lists only; without one the error goes back as is.
+        if (next === undefined || next.length === 0) throw this.failure();
+        models.length = index + 1;
+      }
+      if (next !== undefined) for (const fallback of next) if (!visited.has(fallback)) models.push(fallback);
+    }
+    const waited = await this.waitOutRetryAfter();
+    if (waited !== undefined) return waited;
+    throw this.failure();
+  }
+
+  /** The request as `lease`'s provider must receive it: `model` set to the upstream name (a copy only when it differs). */
+  requestFor(lease: DeploymentLease): ChatCompletionRequest {
+    const upstream = lease.upstreamModel;
+    if (upstream === this.request.model) return this.request;
+    this.#rewritten ??= new Map();
+    let rewritten = this.#rewritten.get(upstream);
+    if (rewritten === undefined) {
+      rewritten = { ...this.request, model: upstream };
+      this.#rewritten.set(upstream, rewritten);
+    }
+    return rewritten;
+  }
+
+  /** The outcome fields of a result served by `lease`, merged into `fields`. */
+  outcome<Fields extends object>(
+    lease: DeploymentLease,
+    fields: Fields,
+  ): Fields & { provider: string; model: string; attempts: number; fallbackReason: FallbackReason | undefined } {
+    const fallback = lease.provider !== this.#firstProvider || lease.model !== this.#firstModel;
+    return Object.assign(fields, {
+      provider: lease.provider,
+      model: lease.model,
+      attempts: this.attempts,
+      fallbackReason: fallback ? (this.#reason ?? 'unavailable') : undefined,
+    });
+  }
+
+  /** Options of the next upstream call: the per-attempt timeout bounded by what is left of the deadline. */
+  callOptions(): CallOptions {
+    const settings = this.settings;
+    const left = Math.max(1, Math.ceil(this.deadlineAt - this.host.now()));
+    const requestTimeoutMs = settings.requestTimeoutMs;
+    const callOptions: CallOptions = {
+      signal: this.options.signal,
+      timeoutMs: requestTimeoutMs > 0 && requestTimeoutMs < left ? requestTimeoutMs : left,
+      requestId: this.options.requestId,
+      firstTokenTimeoutMs: settings.firstTokenTimeoutMs,
+      streamIdleTimeoutMs: settings.streamIdleTimeoutMs,
+    };
+    if (this.options.headers !== undefined) callOptions.headers = this.options.headers;
+    if (this.options.reportDroppedParams !== undefined)
+      callOptions.reportDroppedParams = this.options.reportDroppedParams;
+    return callOptions;
+  }
+
+  /** Any error from an adapter as a `ProviderError`: a caller's abort stays an abort, anything unknown is a protocol fault. */
+  asProviderError(error: unknown, provider: string): ProviderError {
+    return asProviderError(error, provider, this.options.signal);
+  }
+
+  /** Tries `model`'s providers; returns the result, or why the model is done. */
+  private async tryModel(model: string): Promise<{ result: Result } | ModelOutcome> {
+    let tried: Set<string> | undefined = this.#unsupported === undefined ? undefined : new Set(this.#unsupported);
+    for (;;) {
+      if (this.outOfAttempts()) throw this.failure();
+      const lease = this.host.tryLease(model, tried);
+      if (!this.#firstChosen) {
+        this.#firstChosen = true;
+        this.#firstProvider = lease?.provider;
+        this.#firstModel = lease?.model;
+      }
+      if (lease === undefined) {
+        this.noteNothingSelectable(model, tried);
+        return 'next_model';
+      }
+      (tried ??= new Set()).add(lease.provider);
+      const outcome = await this.tryLease(lease);
+      if (outcome !== 'next_provider') return outcome;
+    }
+  }
+
+  /** Attempts on one lease, with its same-provider retries. */
+  private async tryLease(lease: DeploymentLease): Promise<{ result: Result } | ModelOutcome | 'next_provider'> {
+    let retries = 0;
+    let current: DeploymentLease | undefined = lease;
+    while (current !== undefined) {
+      if (this.outOfAttempts()) {
+        current.release();
+        throw this.failure();
+      }
+      const kind = retries > 0 ? 'retry' : this.attempts === 0 ? 'first' : 'fallback';
+      const verdict = await this.attemptOnce(current, kind);
+      if (verdict === undefined) return { result: this.#result as Result };
+      if (verdict.next === 'stop') throw this.failure();
+      if (verdict.next === 'context_window' || verdict.next === 'content_policy') return verdict.next;
+      if (verdict.waitableRetryAfterMs !== undefined)
+        this.noteWait(current.model, current.provider, verdict.waitableRetryAfterMs);
+      current = undefined;
+      if (verdict.retrySameProvider && retries < this.settings.retry.sameProvider && !this.outOfAttempts()) {
+        const delay = this.backoffMs(retries);
+        if (this.host.now() + delay < this.deadlineAt) {
+          retries += 1;
+          await sleep(this.host.timers, delay, this.options.signal);
+          if (this.options.signal?.aborted) throw this.aborted(lease.provider);
+          current = this.host.leaseOn(lease.model, lease.provider);
+        }
+      }
+    }
+    return 'next_provider';
+  }
+
+  #result: Result | undefined;
+
+  /** One upstream attempt; undefined on success (the result kept), else the verdict on its failure. */
+  private async attemptOnce(
+    lease: DeploymentLease,
+    kind: 'first' | 'retry' | 'fallback',
+  ): Promise<ReturnType<typeof judgeFailure> | undefined> {
+    this.attempts += 1;
+    this.emitAttempt(lease, kind);
+    const started = this.host.now();
+    const host = this.host;
+    host.trackInFlight(lease.provider, 1);
+    this.streamAccepted = false;
+    try {
+      this.#result = await this.#attempt(this, lease, this.callOptions());
+      if (!this.streaming) host.trackInFlight(lease.provider, -1);
+      return undefined;
+    } catch (error) {
+      host.trackInFlight(lease.provider, -1);
+      const providerError = this.asProviderError(error, lease.provider);
+      const verdict = judgeFailure(providerError, this.settings, this.streamAccepted);
+      // A local failure measured nothing about the upstream: no latency sample.
+      lease.record({
+        ...verdict.result,
+        latencyMs: providerError.isLocal ? undefined : host.now() - started,
+        error: providerError,
+      });
+      this.#lastError = providerError;
+      if (verdict.next !== 'stop' && this.#reason === undefined) this.#reason = verdict.reason;
+      return verdict;
+    }
+  }
+
+  /** Nothing could be selected for `model`: remembered for the error, and as the reason of a fallback. */
+  private noteNothingSelectable(model: string, tried: ReadonlySet<string> | undefined): void {
+    if (tried !== undefined) return;
+    const error = this.host.noProviderError(model, undefined);
+    if (model === this.request.model) this.#selectionError = error;
+    if (this.#reason === undefined && this.attempts === 0) this.#reason = 'unavailable';
+    const coolDown = error instanceof NoProviderAvailableError ? error.retryAfterMs : undefined;
+    if (coolDown !== undefined && coolDown > 0 && coolDown <= this.settings.retry.maxRetryAfterMs)
+      this.noteWait(model, undefined, coolDown);
+  }
+
+  private noteWait(model: string, provider: string | undefined, waitMs: number): void {
+    const at = this.host.now() + waitMs;
+    if (this.#pendingWait === undefined || at < this.#pendingWait.at) this.#pendingWait = { model, provider, at };
+  }
+
+  /** Nothing else could serve: wait out the shortest short `retry-after` and try that deployment once more. */
+  private async waitOutRetryAfter(): Promise<Result | undefined> {
+    const wait = this.#pendingWait;
+    if (wait === undefined || this.outOfAttempts() || wait.at >= this.deadlineAt) return undefined;
+    this.#pendingWait = undefined;
+    await sleep(this.host.timers, Math.max(0, wait.at - this.host.now()), this.options.signal);
+    if (this.options.signal?.aborted) throw this.aborted(wait.provider ?? '');
+    const lease =
+      wait.provider === undefined
+        ? this.host.tryLease(wait.model, undefined)
+        : this.host.leaseOn(wait.model, wait.provider);
+    if (lease === undefined) return undefined;
+    if (this.attempts === 0 && lease.model === this.request.model) {
+      // Nothing served before the wait: the requested model after its cool-down is no fallback.
+      this.#firstProvider = lease.provider;
+      this.#firstModel = lease.model;
+    }
+    const outcome = await this.tryLease(lease);
+    return typeof outcome === 'object' ? outcome.result : undefined;
+  }
+
+  private outOfAttempts(): boolean {
+    return this.attempts >= this.settings.maxAttempts || (this.attempts > 0 && this.host.now() >= this.deadlineAt);
+  }
+
+  /** The call's error: nothing tried → why nothing could be selected; else the last attempt's, or the deadline's. */
+  failure(): Error {
+    const lastError = this.#lastError;
+    if (lastError === undefined) {
+      return this.#selectionError ?? this.host.noProviderError(this.request.model, undefined);
+    }
+    if (this.host.now() >= this.deadlineAt && lastError.kind !== 'timeout' && lastError.kind !== 'aborted') {
+      const deadline = new ProviderError(
+        `The request's deadline (${this.settings.deadlineMs} ms) passed after ${this.attempts} attempt(s): ${lastError.message}`,
+        { kind: 'timeout', provider: lastError.provider, cause: lastError },
+      );
+      return new RoutingFailedError(this.request.model, this.attempts, deadline);
+    }
+    return new RoutingFailedError(this.request.model, this.attempts, lastError);
+  }
+
+  private aborted(provider: string): RoutingFailedError {
+    this.#lastError = asProviderError(new Error('aborted'), provider, this.options.signal);
+    return new RoutingFailedError(this.request.model, this.attempts, this.#lastError);
+  }
+
+  /** Jittered doubling back-off: half of `backoffMs × 2^retry` fixed, half random. */
+  private backoffMs(retry: number): number {
+    const base = this.settings.retry.backoffMs * 2 ** retry;
+    return Math.round(base / 2 + (this.host.random() * base) / 2);
+  }
+
+  private emitAttempt(lease: DeploymentLease, kind: 'first' | 'retry' | 'fallback'): void {
+    const events = this.host.events;
+    if (!events.has('attempt')) return;
+    events.emit('attempt', {
+      model: lease.model,
+      requestedModel: this.request.model,
+      provider: lease.provider,
+      attempt: this.attempts,
+      kind,
+      ...(kind === 'fallback' && this.#reason !== undefined ? { reason: this.#reason } : {}),
+      ...(this.#lastError !== undefined && kind !== 'first' ? { previousError: this.#lastError.message } : {}),
+      streaming: this.streaming,
+    });
+  }
 }
 
 /**
@@ -279,7 +464,7 @@ function recordFailure(
  * (a bug, an encoding error): kind `local`, which never counts against the provider nor moves on
  * to another one.
  */
-function asProviderError(error: unknown, provider: string, signal: AbortSignalLike | undefined): ProviderError {
+export function asProviderError(error: unknown, provider: string, signal: AbortSignalLike | undefined): ProviderError {
   if (signal?.aborted) {
     if (error instanceof ProviderError && error.kind === 'aborted') return error;
     return new ProviderError('The request was aborted by the caller', { kind: 'aborted', provider, cause: error });
@@ -288,47 +473,51 @@ function asProviderError(error: unknown, provider: string, signal: AbortSignalLi
   return localProviderError(provider, error);
 }
 
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+/** Resolves after `milliseconds` on `timers`, or at once when `signal` aborts. */
+function sleep(timers: RouterTimers, milliseconds: number, signal: AbortSignalLike | undefined): Promise<void> {
+  if (milliseconds <= 0 || signal?.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      timers.clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = timers.setTimeout(done, milliseconds);
+    signal?.addEventListener('abort', done);
+  });
+}
 
-const chunkUsage = (chunk: ChatCompletionChunk): UsageTokens | null | undefined => chunk.usage;
-const noUsage = (): undefined => undefined;
+const ITEM_DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /**
- * The stream a routed call hands out: the provider's chunks, the first one replayed, and the
- * result recorded exactly once: success when the upstream ends, a failure when it throws, and
- * neither when the consumer stops early (`return()`, e.g. a `break` or a client gone). A plain
- * iterator rather than an async generator: one promise per chunk instead of several.
+ * The stream of a routed generic operation: its first item replayed, then the provider's items,
+ * and the result recorded exactly once on the lease (success at the end, a failure when it
+ * throws, neither when the consumer stops early).
  */
-class RecordedStream<Item = ChatCompletionChunk> implements AsyncIterable<Item>, AsyncIterator<Item, undefined> {
-  readonly #host: RoutingHost;
-  readonly #provider: string;
-  readonly #model: string;
+class LeasedItemStream<Item> implements AsyncIterable<Item>, AsyncIterator<Item, undefined> {
+  readonly #call: RoutedCall<RoutedItemStream<Item>>;
+  readonly #lease: DeploymentLease;
   readonly #iterator: AsyncIterator<Item>;
-  readonly #timeToFirstChunkMs: number;
-  readonly #signal: AbortSignalLike | undefined;
+  readonly #latencyMs: number;
+  readonly #usageOf: ((item: Item) => UsageTokens | null | undefined) | undefined;
   #first: IteratorResult<Item> | undefined;
-  readonly #usageOf: (item: Item) => UsageTokens | null | undefined;
   #usage: UsageTokens | null | undefined;
   #settled = false;
 
   constructor(
-    host: RoutingHost,
-    provider: string,
-    model: string,
+    call: RoutedCall<RoutedItemStream<Item>>,
+    lease: DeploymentLease,
     iterator: AsyncIterator<Item>,
     first: IteratorResult<Item>,
-    timeToFirstChunkMs: number,
-    signal: AbortSignalLike | undefined,
-    usageOf: (item: Item) => UsageTokens | null | undefined,
+    latencyMs: number,
+    usageOf: ((item: Item) => UsageTokens | null | undefined) | undefined,
   ) {
-    this.#usageOf = usageOf;
-    this.#host = host;
-    this.#provider = provider;
-    this.#model = model;
+    this.#call = call;
+    this.#lease = lease;
     this.#iterator = iterator;
     this.#first = first;
-    this.#timeToFirstChunkMs = timeToFirstChunkMs;
-    this.#signal = signal;
+    this.#latencyMs = latencyMs;
+    this.#usageOf = usageOf;
   }
 
   [Symbol.asyncIterator](): this {
@@ -336,59 +525,47 @@ class RecordedStream<Item = ChatCompletionChunk> implements AsyncIterable<Item>,
   }
 
   async next(): Promise<IteratorResult<Item, undefined>> {
-    if (this.#settled) return DONE;
+    if (this.#settled) return ITEM_DONE;
     let result = this.#first;
     this.#first = undefined;
     if (result === undefined) {
       try {
         result = await this.#iterator.next();
       } catch (error) {
-        throw this.#fail(error);
+        const providerError = this.#call.asProviderError(error, this.#lease.provider);
+        this.#settle();
+        const verdict = judgeFailure(providerError, this.#call.settings, true);
+        this.#lease.record({ ...verdict.result, latencyMs: this.#latencyMs, error: providerError });
+        throw providerError;
       }
     }
     if (result.done === true) {
-      this.#settle({ success: true, latencyMs: this.#timeToFirstChunkMs, model: this.#model, usage: this.#usage });
-      return DONE;
+      this.#settle();
+      this.#lease.record({ success: true, latencyMs: this.#latencyMs, usage: this.#usage });
+      return ITEM_DONE;
     }
-    const usage = this.#usageOf(result.value);
+    const usage = this.#usageOf?.(result.value);
     if (usage) this.#usage = usage;
     return result;
   }
 
-  /** The provider stream's upstream text of `chunk` (the chunk handed out last), when it keeps one. */
-  chunkText(chunk: Item): string | undefined {
-    return chunkTextOf(this.#iterator, chunk as ChatCompletionChunk);
+  /** The provider stream's upstream text of `item` (the item handed out last), when it keeps one. */
+  chunkText(item: Item): string | undefined {
+    const iterator = this.#iterator as { chunkText?: (value: Item) => string | undefined };
+    return typeof iterator.chunkText === 'function' ? iterator.chunkText(item) : undefined;
   }
 
   async return(): Promise<IteratorReturnResult<undefined>> {
     if (!this.#settled) {
-      this.#settled = true;
+      this.#settle();
       await this.#iterator.return?.().catch(() => undefined);
-      this.#record({ success: false, countsAsFailure: false, model: this.#model });
+      this.#lease.record({ success: false, countsAsFailure: false });
     }
-    return DONE;
+    return ITEM_DONE;
   }
 
-  #fail(error: unknown): ProviderError {
-    const providerError = asProviderError(error, this.#provider, this.#signal);
-    this.#settle({
-      success: false,
-      latencyMs: providerError.isLocal ? undefined : this.#timeToFirstChunkMs,
-      countsAsFailure: providerError.isProviderFault,
-      model: this.#model,
-      error: providerError,
-    });
-    return providerError;
-  }
-
-  #settle(result: ResultInput): void {
-    if (this.#settled) return;
+  #settle(): void {
     this.#settled = true;
-    this.#record(result);
-  }
-
-  #record(result: ResultInput): void {
-    this.#host.trackInFlight(this.#provider, -1);
-    this.#host.recordResult(this.#provider, result);
+    this.#call.host.trackInFlight(this.#lease.provider, -1);
   }
 }

@@ -381,6 +381,7 @@ describe('Router: registered models and health status (Go case 13)', () => {
       lastCheckTime: 0,
       coolingDownUntil: 0,
       inFlight: 0,
+      deployments: {},
     });
   });
 

@@ -1,12 +1,21 @@
 import type { ChatCompletionRequest } from '../contract/chat-types.ts';
+import type { ModelEntry } from '../contract/model-entry.ts';
 import type { ProviderAdapter } from '../contract/provider-adapter.ts';
-import type { CircuitTransition } from './circuit-breaker.ts';
+import type { CircuitBreaker, CircuitTransition } from './circuit-breaker.ts';
 import { resolveCircuitConfig } from './circuit-config.ts';
+import {
+  DEPLOYMENT_SLOT,
+  DeploymentLease,
+  PROVIDER_SLOT,
+  type LeaseHost,
+  type LeaseResult,
+} from './deployment-lease.ts';
+import type { DeploymentRecord } from './deployment-record.ts';
 import { ConfigurationError, ModelNotFoundError, NoProviderAvailableError, type SkipReason } from './errors.ts';
 import { EventHub, type Listener } from './event-hub.ts';
 import { HealthChecker } from './health-checker.ts';
-import { ModelIndex } from './model-index.ts';
-import { PricingTable, type UsageTokens } from './pricing.ts';
+import { ModelTable } from './model-table.ts';
+import { PricingTable } from './pricing.ts';
 import { ProviderRecord } from './provider-record.ts';
 import {
   routeCall,
@@ -15,11 +24,14 @@ import {
   routeItemStream,
   type RoutingHost,
 } from './routed-call.ts';
+import type { UsageTokens } from './pricing.ts';
+import { hasRoutingOverrides, resolveRoutingSettings, type RoutingSettings } from './routing-settings.ts';
 import { createStrategy } from './strategies/create-strategy.ts';
 import type { SelectionContext, SelectionStrategy } from './strategies/selection-strategy.ts';
 import type {
   CircuitBreakerConfig,
   CircuitState,
+  DeploymentSnapshot,
   ProviderStatus,
   RegisterOptions,
   ResultInput,
@@ -31,6 +43,8 @@ import type {
   RoutedStream,
   RouterEvents,
   RouterOptions,
+  RouterTimers,
+  RoutingOptions,
 } from './types.ts';
 
 /** Options of `selectProvider`. */
@@ -48,48 +62,60 @@ export interface RegisteredModel {
 
 const defaultClock = (): number => performance.timeOrigin + performance.now();
 
+const GLOBAL_TIMERS: RouterTimers = {
+  setTimeout: (callback, delayMs) => setTimeout(callback, delayMs),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
 /**
- * Routes chat requests across LLM providers: per-provider health (latency EMA, failure-rate
- * score), a circuit breaker with capped half-open probing, 429 cool-downs, a selection
- * strategy, an active health checker, and routed calls that fall back on retryable failures.
- * Pure and synchronous except for the calls and probes; time comes from `clock`.
+ * Routes chat requests across LLM providers. A model table maps each public model name
+ * (aliases included) to its deployments (a provider × model, each with its upstream name);
+ * health is kept per deployment (latency EMA, failure rate, circuit, 429 cool-down) and per
+ * provider (provider-wide faults, which gate all its models). Selection filters by circuit
+ * state and applies a strategy; routed calls retry, fall back across providers and fallback
+ * models, and hold streams back until their first content. Pure and synchronous except for
+ * the calls and probes; time comes from `clock`.
  *
  * @example
  * ```ts
  * import { Router } from 'switchboard';
  * import { createMockProvider } from 'switchboard/providers';
  *
- * const router = new Router({ strategy: 'latency' });
- * router.registerProvider(createMockProvider({ name: 'fast', models: ['gpt-4o-mini'] }));
- * router.registerProvider(createMockProvider({ name: 'backup', models: ['*'] }));
- * const { completion, provider } = await router.chatCompletion({
- *   model: 'gpt-4o-mini',
+ * const router = new Router({ strategy: 'latency', fallbacks: { smart: ['gpt-4o-mini'] } });
+ * router.registerProvider(createMockProvider({ name: 'openai', models: [] }), {
+ *   models: ['gpt-4o-mini', { name: 'smart', upstream: 'gpt-4o' }],
+ * });
+ * const { completion, provider, model } = await router.chatCompletion({
+ *   model: 'smart',
  *   messages: [{ role: 'user', content: 'Hello' }],
  * });
- * router.on('circuitStateChange', ({ provider, from, to }) => console.log(provider, from, '→', to));
+ * router.on('circuitStateChange', ({ provider, model, from, to }) => console.log(provider, model, from, '→', to));
  * ```
  */
 export class Router {
   /** The name of the strategy in use. */
   readonly strategy: string;
   private readonly records = new Map<string, ProviderRecord>();
-  private readonly index = new ModelIndex();
+  private readonly table = new ModelTable();
   private readonly events = new EventHub<RouterEvents>();
   private readonly selector: SelectionStrategy;
   private readonly clock: () => number;
   private readonly random: () => number;
   private readonly healthChecker: HealthChecker;
   private readonly host: RoutingHost;
+  private readonly leaseHost: LeaseHost;
   private config: CircuitBreakerConfig;
+  private routing: RoutingSettings;
   private registrations = 0;
-  /** Reused by `selectProvider` so selection allocates nothing (JavaScript runs it to completion). */
-  private readonly scratch: ProviderRecord[] = [];
+  /** Reused by selection so it allocates nothing (JavaScript runs it to completion). */
+  private readonly scratch: DeploymentRecord[] = [];
   private readonly context: SelectionContext;
 
   constructor(options: RouterOptions = {}) {
     this.selector = createStrategy(options.strategy ?? 'latency');
     this.strategy = this.selector.name;
     this.config = resolveCircuitConfig(options.circuitBreaker);
+    this.routing = resolveRoutingSettings(options);
     this.clock = options.clock ?? defaultClock;
     this.random = options.random ?? Math.random;
     this.context = { model: '', now: 0, random: this.random };
@@ -101,24 +127,32 @@ export class Router {
       },
       healthCheckTimeoutMs,
     );
+    this.leaseHost = {
+      recordLeased: (deployment, result, slots) => this.recordLeased(deployment, result, slots),
+      releaseLeased: (deployment, slots) => this.releaseSlots(deployment, slots),
+    };
     this.host = {
       events: this.events,
       now: this.clock,
-      selectProvider: (model, context) => this.selectProvider(model, context),
-      recordResult: (name, result) => this.recordResult(name, result),
+      random: this.random,
+      timers: options.timers ?? GLOBAL_TIMERS,
+      tryLease: (model, exclude) => this.tryLease(model, exclude),
+      leaseOn: (model, provider) => this.leaseOn(model, provider),
+      noProviderError: (model, exclude) => this.noProviderError(model, this.clock(), exclude),
+      providersOf: (model) => this.providersOf(model),
       trackInFlight: (name, delta) => {
         const record = this.records.get(name);
         if (record !== undefined) record.inFlight = Math.max(0, record.inFlight + delta);
       },
-      providersOf: (model) => this.providersOf(model),
     };
   }
 
   /**
-   * Registers a provider under `adapter.name`. Registering a name again replaces the
+   * Registers a provider under `adapter.name`, serving `options.models` (default `adapter.models`):
+   * public names, `{ name, upstream }` aliases, or `'*'`. Registering a name again replaces the
    * provider and resets its health.
    *
-   * @throws ConfigurationError for an empty name, a negative / non-finite weight or a bad price.
+   * @throws ConfigurationError for an empty name, a negative / non-finite weight, a bad model entry or a bad price.
    */
   registerProvider(adapter: ProviderAdapter, options: RegisterOptions = {}): void {
     if (typeof adapter.name !== 'string' || adapter.name.trim() === '')
@@ -126,20 +160,22 @@ export class Router {
     const weight = options.weight ?? 1;
     if (!Number.isFinite(weight) || weight < 0)
       throw new ConfigurationError(`Provider '${adapter.name}': weight must be a finite number ≥ 0`);
+    const entries = checkModelEntries(adapter.name, options.models ?? adapter.models ?? []);
     const pricing = options.pricing === undefined ? undefined : new PricingTable(options.pricing, adapter.name);
     this.records.delete(adapter.name);
     this.registrations += 1;
-    const record = new ProviderRecord(adapter, this.registrations, weight, () => this.config, this.clock());
+    const now = this.clock();
+    const record = new ProviderRecord(adapter, this.registrations, weight, () => this.config, now, entries);
     record.pricing = pricing;
     this.records.set(adapter.name, record);
-    this.index.rebuild(this.records.values());
+    this.table.rebuild(this.records.values(), now);
     this.events.emit('providerRegistered', { provider: adapter.name });
   }
 
   /** Removes a provider; returns false when no provider had that name. */
   unregisterProvider(name: string): boolean {
     if (!this.records.delete(name)) return false;
-    this.index.rebuild(this.records.values());
+    this.table.rebuild(this.records.values(), this.clock());
     this.events.emit('providerUnregistered', { provider: name });
     return true;
   }
@@ -151,7 +187,7 @@ export class Router {
 
   /** The adapters registered for `model` (listing it or `'*'`), in registration order, whatever their health. */
   providersOf(model: string): ProviderAdapter[] {
-    return this.index.providersFor(model).map((record) => record.adapter);
+    return this.table.deploymentsFor(model, this.clock()).map((deployment) => deployment.provider.adapter);
   }
 
   /** Every registered adapter, in registration order. */
@@ -160,28 +196,47 @@ export class Router {
   }
 
   /**
-   * Picks the provider for one request to `model` with the router's strategy. Takes a probe
-   * slot when the pick is half-open; `recordResult` frees it.
+   * Picks the provider for one request to the public `model` with the router's strategy. When the
+   * pick's circuit (the provider's or the deployment's) is half-open this takes a probe slot, which
+   * only `recordResult(name, { model, … })` frees (or its expiry, after the open timeout): call it
+   * for every selection, or use `lease()`, which ties the slot to the call. The upstream name to
+   * send is `upstreamModel(name, model)`.
    *
-   * @throws ModelNotFoundError when no registered provider lists `model`;
+   * @throws ModelNotFoundError when no registered provider serves `model`;
    *   NoProviderAvailableError (naming each provider's reason) when none can take traffic.
    */
   selectProvider(model: string, context: SelectContext = {}): ProviderAdapter {
     const now = this.clock();
+    const deployment = this.choose(model, now, toSet(context.exclude));
+    if (deployment === undefined) throw this.noProviderError(model, now, toSet(context.exclude));
+    this.takeSlots(deployment, now);
+    return deployment.provider.adapter;
+  }
+
+  /**
+   * Selects a deployment for one call to the public `model` and returns a lease on it: the
+   * adapter, the upstream model name to send, and `record(result)` / `release()`, which free the
+   * half-open probe slots the selection took. Prefer it to `selectProvider` + `recordResult`.
+   *
+   * @throws ModelNotFoundError / NoProviderAvailableError as `selectProvider`.
+   */
+  lease(model: string, context: SelectContext = {}): DeploymentLease {
     const exclude = toSet(context.exclude);
-    const candidates = this.fillCandidates(model, now, exclude);
-    if (candidates.length === 0) throw this.noProviderError(model, now, exclude);
-    this.context.model = model;
-    this.context.now = now;
-    const chosen = candidates[this.selector.choose(candidates, this.context)] as ProviderRecord;
-    candidates.length = 0;
-    chosen.circuit.takeProbeSlot(now);
-    return chosen.adapter;
+    const lease = this.tryLease(model, exclude);
+    if (lease === undefined) throw this.noProviderError(model, this.clock(), exclude);
+    return lease;
+  }
+
+  /** The name sent upstream when `provider` serves the public `model` (an alias's upstream name, else `model`). */
+  upstreamModel(provider: string, model: string): string | undefined {
+    const deployment = this.records.get(provider)?.deploymentFor(model, this.clock());
+    if (deployment === undefined) return undefined;
+    return deployment.upstream === '*' ? model : deployment.upstream;
   }
 
   /**
    * The providers that can take a request for `model` now, minus `exclude`, best first by the
-   * strategy's own order. Takes a probe slot for each half-open provider returned.
+   * strategy's own order. Takes a probe slot for each half-open one returned (see `selectProvider`).
    */
   fallbackProviders(model: string, options: SelectContext = {}): ProviderAdapter[] {
     const now = this.clock();
@@ -191,50 +246,29 @@ export class Router {
     this.context.now = now;
     const ranked = this.selector.rank(candidates, this.context);
     candidates.length = 0;
-    return ranked.map((record) => {
-      record.circuit.takeProbeSlot(now);
-      return record.adapter;
+    return ranked.map((deployment) => {
+      this.takeSlots(deployment, now);
+      return deployment.provider.adapter;
     });
   }
 
   /**
-   * Records the outcome of one call: latency EMA, failure rate, circuit, 429 cool-down, and
-   * frees a probe slot. Unknown names are ignored.
+   * Records the outcome of one call: latency EMA, failure rate, circuit, 429 cool-down, and frees
+   * a probe slot. With `result.model` it applies to that deployment (and the provider's latency);
+   * without, to the provider as a whole. Unknown names are ignored.
    */
   recordResult(name: string, result: ResultInput): void {
     const record = this.records.get(name);
     if (record === undefined) return;
     const now = this.clock();
-    this.advanceCircuit(record, now);
-    const { health, circuit } = record;
-    if (result.latencyMs !== undefined) health.recordLatency(result.latencyMs, now);
-    circuit.releaseProbeSlot();
-    if (result.retryAfterMs !== undefined && result.retryAfterMs > 0) {
-      record.coolingDownUntil = Math.max(record.coolingDownUntil, now + result.retryAfterMs);
-    }
-    let transition: CircuitTransition | undefined;
-    if (result.success) {
-      health.recordSuccess();
-      transition = circuit.onSuccess(now);
-      if (transition?.to === 'closed') health.failureRate = 0;
-    } else if (result.countsAsFailure !== false) {
-      health.recordFailure();
-      transition = circuit.onFailure(now, health.failureRate);
-    }
-    this.selector.observe?.(record, result, now);
-    this.publishTransition(record, transition, now);
-    if (this.events.has('result')) {
-      const costUsd =
-        result.success && result.model !== undefined ? record.pricing?.costOf(result.model, result.usage) : undefined;
-      this.events.emit('result', {
-        ...result,
-        provider: name,
-        latencyEmaMs: health.latencyMs,
-        failureRate: health.failureRate,
-        circuitState: circuit.state,
-        ...(costUsd === undefined ? {} : { costUsd }),
-      });
-    }
+    const deployment = result.model === undefined ? undefined : record.deploymentFor(result.model, now);
+    this.applyResult(
+      record,
+      deployment,
+      result,
+      now,
+      deployment === undefined ? PROVIDER_SLOT : PROVIDER_SLOT | DEPLOYMENT_SLOT,
+    );
   }
 
   /** Sets a provider's health flag (the Go `UpdateHealth`): a closed circuit with `false` takes no traffic. */
@@ -254,29 +288,56 @@ export class Router {
     return true;
   }
 
-  /** Forces a provider's circuit closed and clears its counters and cool-down. Returns false for unknown names. */
-  resetCircuit(name: string): boolean {
+  /**
+   * Forces a provider's circuits closed (the provider-wide one and every deployment's, or only
+   * `model`'s) and clears their counters and cool-downs. Returns false for unknown names.
+   */
+  resetCircuit(name: string, model?: string): boolean {
     const record = this.records.get(name);
     if (record === undefined) return false;
     const now = this.clock();
-    record.coolingDownUntil = 0;
-    record.health.failureRate = 0;
-    this.publishTransition(record, record.circuit.reset(now), now);
+    if (model === undefined) {
+      record.coolingDownUntil = 0;
+      record.health.failureRate = 0;
+      this.publishTransition(record, '*', record.circuit.reset(now), now);
+    }
+    for (const deployment of record.deployments.values()) {
+      if (model !== undefined && deployment.model !== model) continue;
+      deployment.coolingDownUntil = 0;
+      deployment.consecutiveRateLimits = 0;
+      deployment.health.failureRate = 0;
+      this.publishTransition(record, deployment.model, deployment.circuit.reset(now), now);
+    }
     return true;
   }
 
-  /** Every field of every provider's health, circuit included. */
+  /** Every field of every provider's health: the provider-wide circuit, and each deployment's under `deployments`. */
   healthStatus(): Record<string, ProviderStatus> {
     const now = this.clock();
     const status: Record<string, ProviderStatus> = {};
     for (const record of this.records.values()) {
-      this.advanceCircuit(record, now);
+      this.advance(record, '*', record.circuit, now);
       const { health, circuit } = record;
+      const deployments: Record<string, DeploymentSnapshot> = {};
+      for (const deployment of record.deployments.values()) {
+        this.advance(record, deployment.model, deployment.circuit, now);
+        deployments[deployment.model] = {
+          upstream: deployment.upstream,
+          latencyMs: deployment.health.latencyMs,
+          failureRate: deployment.health.failureRate,
+          circuitState: deployment.circuit.state,
+          consecutiveFailures: deployment.circuit.consecutiveFailures,
+          consecutiveSuccesses: deployment.circuit.consecutiveSuccesses,
+          lastStateChange: deployment.circuit.lastStateChange,
+          openReason: deployment.circuit.openReason,
+          coolingDownUntil: deployment.coolingDownUntil > now ? deployment.coolingDownUntil : 0,
+        };
+      }
       status[record.name] = {
         available: record.available,
         enabled: record.enabled,
         type: record.adapter.type,
-        models: [...record.adapter.models],
+        models: record.entries.map((entry) => (typeof entry === 'string' ? entry : entry.name)),
         latencyMs: health.latencyMs,
         failureRate: health.failureRate,
         weight: record.weight,
@@ -288,21 +349,22 @@ export class Router {
         lastCheckTime: record.lastCheckTime,
         coolingDownUntil: record.coolingDownUntil > now ? record.coolingDownUntil : 0,
         inFlight: record.inFlight,
+        deployments,
       };
     }
     return status;
   }
 
   /**
-   * Every model id some provider lists (`''` and `'*'` skipped, ids trimmed), sorted by id,
-   * each owned by the first provider in name order that lists it.
+   * Every public model name some provider lists, aliases included (`''` and `'*'` skipped, names
+   * trimmed), sorted, each owned by the first provider in name order that lists it.
    */
   registeredModels(): RegisteredModel[] {
     const owners = new Map<string, string>();
     const names = [...this.records.keys()].sort();
     for (const name of names) {
-      for (const rawId of (this.records.get(name) as ProviderRecord).adapter.models) {
-        const id = rawId.trim();
+      for (const entry of (this.records.get(name) as ProviderRecord).entries) {
+        const id = (typeof entry === 'string' ? entry : entry.name).trim();
         if (id !== '' && id !== '*' && !owners.has(id)) owners.set(id, name);
       }
     }
@@ -311,18 +373,27 @@ export class Router {
       .map(([id, ownedBy]) => ({ id, ownedBy }));
   }
 
-  /** A provider's circuit state (moving open → half-open when the timeout has passed); undefined for unknown names. */
-  circuitState(name: string): CircuitState | undefined {
+  /**
+   * A provider's provider-wide circuit state, or with `model` that deployment's (moving open →
+   * half-open when the timeout has passed); undefined for unknown names.
+   */
+  circuitState(name: string, model?: string): CircuitState | undefined {
     const record = this.records.get(name);
     if (record === undefined) return undefined;
-    this.advanceCircuit(record, this.clock());
-    return record.circuit.state;
+    const now = this.clock();
+    if (model === undefined) return this.advance(record, '*', record.circuit, now);
+    const deployment = record.deploymentFor(model, now);
+    return deployment === undefined ? undefined : this.advance(record, deployment.model, deployment.circuit, now);
   }
 
-  /** True when at least one provider can take traffic for some model now. */
+  /** True when at least one deployment can take traffic now. */
   isReady(): boolean {
     const now = this.clock();
-    for (const record of this.records.values()) if (this.canTakeTraffic(record, now)) return true;
+    for (const record of this.records.values()) {
+      if (record.servesAnyModel && this.providerSkipReason(record, now) === undefined) return true;
+      for (const deployment of record.deployments.values())
+        if (this.skipReason(deployment, now) === undefined) return true;
+    }
     return false;
   }
 
@@ -338,6 +409,20 @@ export class Router {
   /** The circuit-breaker settings in force (a copy). */
   circuitConfig(): CircuitBreakerConfig {
     return { ...this.config };
+  }
+
+  /**
+   * Changes the routing options (fallback chains, retries, attempts, deadline, timeouts) for calls that start from now on. Unset keys keep their value.
+   *
+   * @throws ConfigurationError naming a bad option; nothing changes then.
+   */
+  setRoutingOptions(options: RoutingOptions): void {
+    this.routing = resolveRoutingSettings(options, this.routing);
+  }
+
+  /** The routing options in force, defaults applied. */
+  routingOptions(): RoutingSettings {
+    return this.routing;
   }
 
   /** Starts active health probes every `intervalMs` (restarting with the new interval if running). */
@@ -366,19 +451,23 @@ export class Router {
   }
 
   /**
-   * One non-streamed completion with the gateway's behaviour: select, call, record, and on a
-   * retryable failure fall back to the next provider, up to `maxAttempts` (default 3).
+   * One non-streamed completion: select, call (the request's `model` rewritten to the upstream
+   * name), record; retry the same provider after a 5xx / 408 / reset (never after a timeout); move
+   * to the model's other providers, then to its fallback models; all within `maxAttempts` upstream
+   * attempts and `deadlineMs`. `options` override the router's routing options for this call.
    *
-   * @throws ModelNotFoundError, NoProviderAvailableError, RoutingFailedError.
+   * @throws ModelNotFoundError, NoProviderAvailableError (nothing could be tried), RoutingFailedError.
    */
-  chatCompletion(request: ChatCompletionRequest, options?: RoutedCallOptions): Promise<RoutedCompletion> {
-    return routeChatCompletion(this.host, request, options);
+  chatCompletion(request: ChatCompletionRequest, options: RoutedCallOptions = {}): Promise<RoutedCompletion> {
+    return routeChatCompletion(this.host, this.settingsFor(options), request, options);
   }
 
   /**
-   * One streamed completion, falling back while no chunk has arrived. Resolves with the
-   * stream once its first chunk is in hand; iterate it to the end (or break) so the result
-   * is recorded.
+   * One streamed completion, with the same retries and fallbacks as `chatCompletion` up to the
+   * stream's commit point: chunks without content (role-only, empty deltas) are held back until the
+   * first chunk with content, a tool-call delta or a finish_reason, and every retryable failure
+   * before it falls back invisibly. Resolves at that point. A failure after it ends the stream
+   * with a thrown `ProviderError` (never a silent truncated end). Iterate to the end (or break) so the result is recorded.
    *
    * @example
    * ```ts
@@ -386,14 +475,14 @@ export class Router {
    * for await (const chunk of stream) process.stdout.write(chunk.choices[0]?.delta.content ?? '');
    * ```
    */
-  chatCompletionStream(request: ChatCompletionRequest, options?: RoutedCallOptions): Promise<RoutedStream> {
-    return routeChatCompletionStream(this.host, request, options);
+  chatCompletionStream(request: ChatCompletionRequest, options: RoutedCallOptions = {}): Promise<RoutedStream> {
+    return routeChatCompletionStream(this.host, this.settingsFor(options), request, options);
   }
 
   /**
-   * Any non-streamed operation routed like a chat completion (select, call, record, fall back):
-   * `operation` runs once per attempt with the chosen adapter. The gateway serves Anthropic
-   * Messages, Responses and embeddings through it.
+   * Any non-streamed operation routed like a chat completion (retries, fallbacks, attempts,
+   * deadline): `operation` runs once per attempt with the chosen adapter and builds its own
+   * request. The gateway serves Anthropic Messages, Responses and embeddings through it.
    *
    * @example
    * ```ts
@@ -405,51 +494,200 @@ export class Router {
   call<Result>(
     model: string,
     operation: RoutedOperation<Result>,
-    options?: RoutedCallOptions,
+    options: RoutedCallOptions = {},
     usageOf?: (result: Result) => UsageTokens | null | undefined,
   ): Promise<RoutedResult<Result>> {
-    return routeCall(this.host, model, operation, options, usageOf);
+    return routeCall(this.host, this.settingsFor(options), model, operation, options, usageOf);
   }
 
   /**
-   * Any streamed operation routed like a streamed chat completion: falls back while no item has
-   * arrived, resolves with the stream once its first item is in hand; iterate it to the end (or
-   * break) so the result is recorded.
+   * Any streamed operation routed like a streamed chat completion up to its first item; iterate
+   * it to the end (or break) so the result is recorded.
    */
   callStream<Item>(
     model: string,
     open: RoutedOperation<AsyncIterable<Item>>,
-    options?: RoutedCallOptions,
+    options: RoutedCallOptions = {},
     usageOf?: (item: Item) => UsageTokens | null | undefined,
   ): Promise<RoutedItemStream<Item>> {
-    return routeItemStream(this.host, model, open, options, usageOf);
+    return routeItemStream(this.host, this.settingsFor(options), model, open, options, usageOf);
   }
 
-  private fillCandidates(model: string, now: number, exclude: ReadonlySet<string> | undefined): ProviderRecord[] {
+  private settingsFor(options: RoutedCallOptions): RoutingSettings {
+    return hasRoutingOverrides(options) ? resolveRoutingSettings(options, this.routing) : this.routing;
+  }
+
+  /** The strategy's pick among the deployments of `model` that can take traffic; undefined when none. */
+  private choose(model: string, now: number, exclude: ReadonlySet<string> | undefined): DeploymentRecord | undefined {
+    const candidates = this.fillCandidates(model, now, exclude);
+    if (candidates.length === 0) return undefined;
+    this.context.model = model;
+    this.context.now = now;
+    const chosen = candidates[this.selector.choose(candidates, this.context)] as DeploymentRecord;
+    candidates.length = 0;
+    return chosen;
+  }
+
+  private tryLease(model: string, exclude: ReadonlySet<string> | undefined): DeploymentLease | undefined {
+    const now = this.clock();
+    const deployment = this.choose(model, now, exclude);
+    if (deployment === undefined) return undefined;
+    return new DeploymentLease(this.leaseHost, deployment, model, this.takeSlots(deployment, now));
+  }
+
+  /** A lease on `provider`'s deployment of `model` when it can take traffic now (a same-provider retry). */
+  private leaseOn(model: string, provider: string): DeploymentLease | undefined {
+    const record = this.records.get(provider);
+    if (record === undefined) return undefined;
+    const now = this.clock();
+    const deployment = record.deploymentFor(model, now);
+    if (deployment === undefined || this.skipReason(deployment, now) !== undefined) return undefined;
+    return new DeploymentLease(this.leaseHost, deployment, model, this.takeSlots(deployment, now));
+  }
+
+  private takeSlots(deployment: DeploymentRecord, now: number): number {
+    const providerCircuit = deployment.provider.circuit;
+    const deploymentCircuit = deployment.circuit;
+    if (providerCircuit.state === 'closed' && deploymentCircuit.state === 'closed') return 0;
+    return (
+      (providerCircuit.tryTakeProbeSlot(now) ? PROVIDER_SLOT : 0) |
+      (deploymentCircuit.tryTakeProbeSlot(now) ? DEPLOYMENT_SLOT : 0)
+    );
+  }
+
+  private releaseSlots(deployment: DeploymentRecord, slots: number): void {
+    if ((slots & PROVIDER_SLOT) !== 0) deployment.provider.circuit.releaseProbeSlot();
+    if ((slots & DEPLOYMENT_SLOT) !== 0) deployment.circuit.releaseProbeSlot();
+  }
+
+  private recordLeased(deployment: DeploymentRecord, result: LeaseResult, slots: number): void {
+    const record = deployment.provider;
+    if (this.records.get(record.name) !== record) return;
+    this.applyResult(record, deployment, result, this.clock(), slots);
+  }
+
+  /**
+   * Applies one result. A success counts for the provider and the deployment; a deployment-scoped
+   * failure against the deployment only (the provider answered, so it counts as reachable); a
+   * provider-wide one against the provider's circuit, which gates all its deployments.
+   */
+  private applyResult(
+    record: ProviderRecord,
+    deployment: DeploymentRecord | undefined,
+    result: ResultInput | LeaseResult,
+    now: number,
+    slots: number,
+  ): void {
+    const providerCircuit = record.circuit;
+    if (providerCircuit.state === 'open') this.advance(record, '*', providerCircuit, now);
+    if (deployment !== undefined && deployment.circuit.state === 'open')
+      this.advance(record, deployment.model, deployment.circuit, now);
+    if (result.latencyMs !== undefined) {
+      record.health.recordLatency(result.latencyMs, now);
+      deployment?.health.recordLatency(result.latencyMs, now);
+    }
+    if ((slots & PROVIDER_SLOT) !== 0) providerCircuit.releaseProbeSlot();
+    if (deployment !== undefined && (slots & DEPLOYMENT_SLOT) !== 0) deployment.circuit.releaseProbeSlot();
+    const providerWide = deployment === undefined || result.scope === 'provider';
+    const coolDownMs =
+      result.retryAfterMs !== undefined && result.retryAfterMs > 0
+        ? result.retryAfterMs
+        : result.rateLimited === true
+          ? defaultRateLimitCoolDownMs(deployment)
+          : 0;
+    if (coolDownMs > 0) {
+      const target = providerWide ? record : (deployment as DeploymentRecord);
+      target.coolingDownUntil = Math.max(target.coolingDownUntil, now + coolDownMs);
+    }
+    if (result.rateLimited === true && deployment !== undefined) deployment.consecutiveRateLimits += 1;
+    if (result.success) {
+      this.countSuccess(record, record.health, providerCircuit, '*', now);
+      if (deployment !== undefined) {
+        deployment.consecutiveRateLimits = 0;
+        this.countSuccess(record, deployment.health, deployment.circuit, deployment.model, now);
+      }
+    } else if (result.countsAsFailure !== false) {
+      if (providerWide) {
+        record.health.recordFailure();
+        this.publishTransition(record, '*', providerCircuit.onFailure(now, record.health.failureRate), now);
+      } else {
+        const target = deployment as DeploymentRecord;
+        this.countSuccess(record, record.health, providerCircuit, '*', now);
+        target.health.recordFailure();
+        this.publishTransition(record, target.model, target.circuit.onFailure(now, target.health.failureRate), now);
+      }
+    }
+    const model = deployment?.model;
+    if (this.selector.observe !== undefined)
+      this.selector.observe(record, model === undefined ? result : { ...result, model }, now);
+    if (this.events.has('result')) {
+      const health = deployment?.health ?? record.health;
+      const costUsd = result.success && model !== undefined ? record.pricing?.costOf(model, result.usage) : undefined;
+      this.events.emit('result', {
+        ...result,
+        provider: record.name,
+        ...(model !== undefined ? { model } : {}),
+        latencyEmaMs: health.latencyMs,
+        failureRate: health.failureRate,
+        circuitState: (deployment?.circuit ?? providerCircuit).state,
+        ...(costUsd === undefined ? {} : { costUsd }),
+      });
+    }
+  }
+
+  private countSuccess(
+    record: ProviderRecord,
+    health: ProviderRecord['health'],
+    circuit: CircuitBreaker,
+    model: string,
+    now: number,
+  ): void {
+    health.recordSuccess();
+    const transition = circuit.onSuccess(now);
+    if (transition?.to === 'closed') health.failureRate = 0;
+    this.publishTransition(record, model, transition, now);
+  }
+
+  private fillCandidates(model: string, now: number, exclude: ReadonlySet<string> | undefined): DeploymentRecord[] {
     const candidates = this.scratch;
     candidates.length = 0;
-    const providers = this.index.providersFor(model);
-    for (let index = 0; index < providers.length; index += 1) {
-      const record = providers[index] as ProviderRecord;
+    const deployments = this.table.deploymentsFor(model, now);
+    for (let index = 0; index < deployments.length; index += 1) {
+      const deployment = deployments[index] as DeploymentRecord;
+      const record = deployment.provider;
       if (exclude !== undefined && exclude.has(record.name)) continue;
-      // Fast path for the common case (closed, healthy, not cooling down); the rest is skipReason's.
+      // Fast path for the common case (both circuits closed, healthy, not cooling down); the rest is skipReason's.
       const healthyAndClosed =
-        record.circuit.state === 'closed' && record.available && record.enabled && record.coolingDownUntil <= now;
-      if (healthyAndClosed || this.skipReason(record, now) === undefined) candidates.push(record);
+        record.circuit.state === 'closed' &&
+        deployment.circuit.state === 'closed' &&
+        record.available &&
+        record.enabled &&
+        record.coolingDownUntil <= now &&
+        deployment.coolingDownUntil <= now;
+      if (healthyAndClosed || this.skipReason(deployment, now) === undefined) candidates.push(deployment);
     }
     return candidates;
   }
 
-  private canTakeTraffic(record: ProviderRecord, now: number): boolean {
-    return this.skipReason(record, now) === undefined;
-  }
-
-  private skipReason(record: ProviderRecord, now: number): SkipReason | undefined {
+  private providerSkipReason(record: ProviderRecord, now: number): SkipReason | undefined {
     if (!record.enabled) return 'disabled';
-    const state = this.advanceCircuit(record, now);
+    const state = this.advance(record, '*', record.circuit, now);
     if (state === 'open') return 'circuit_open';
     if (record.coolingDownUntil > now) return 'cooling_down';
     if (state === 'half_open') return record.circuit.hasFreeProbeSlot(now) ? undefined : 'half_open_probes_busy';
+    return record.available ? undefined : 'unavailable';
+  }
+
+  private skipReason(deployment: DeploymentRecord, now: number): SkipReason | undefined {
+    const record = deployment.provider;
+    if (!record.enabled) return 'disabled';
+    const providerState = this.advance(record, '*', record.circuit, now);
+    const deploymentState = this.advance(record, deployment.model, deployment.circuit, now);
+    if (providerState === 'open' || deploymentState === 'open') return 'circuit_open';
+    if (record.coolingDownUntil > now || deployment.coolingDownUntil > now) return 'cooling_down';
+    if (providerState === 'half_open' && !record.circuit.hasFreeProbeSlot(now)) return 'half_open_probes_busy';
+    if (deploymentState === 'half_open' && !deployment.circuit.hasFreeProbeSlot(now)) return 'half_open_probes_busy';
+    if (providerState === 'half_open' || deploymentState === 'half_open') return undefined;
     return record.available ? undefined : 'unavailable';
   }
 
@@ -458,45 +696,90 @@ export class Router {
     now: number,
     exclude: ReadonlySet<string> | undefined,
   ): NoProviderAvailableError | ModelNotFoundError {
-    const providers = this.index.providersFor(model);
-    if (providers.length === 0) return new ModelNotFoundError(model);
+    const deployments = this.table.deploymentsFor(model, now);
+    if (deployments.length === 0) return new ModelNotFoundError(model);
     const skipped: Record<string, SkipReason> = {};
     let shortestCoolDown = Number.POSITIVE_INFINITY;
     let allCoolingDown = true;
-    for (const record of providers) {
-      const reason = exclude?.has(record.name) ? 'excluded' : (this.skipReason(record, now) ?? 'excluded');
+    for (const deployment of deployments) {
+      const record = deployment.provider;
+      const reason = exclude?.has(record.name) ? 'excluded' : (this.skipReason(deployment, now) ?? 'excluded');
       skipped[record.name] = reason;
-      if (reason === 'cooling_down') shortestCoolDown = Math.min(shortestCoolDown, record.coolingDownUntil - now);
-      else allCoolingDown = false;
+      if (reason === 'cooling_down') {
+        const until = Math.max(record.coolingDownUntil, deployment.coolingDownUntil);
+        shortestCoolDown = Math.min(shortestCoolDown, until - now);
+      } else allCoolingDown = false;
     }
     return new NoProviderAvailableError(model, skipped, allCoolingDown ? shortestCoolDown : undefined);
   }
 
+  /**
+   * One active probe's outcome. Healthy: an open provider-wide circuit, and every open deployment
+   * circuit of the provider, move to half-open at once (real requests then close them). Failed: a
+   * provider-wide failure; an open circuit stays as it is (no push-out of its return).
+   */
   private applyProbeResult(record: ProviderRecord, healthy: boolean, failure?: string): void {
     if (this.records.get(record.name) !== record) return;
     if (this.events.has('healthCheck'))
       this.events.emit('healthCheck', { provider: record.name, healthy, ...(healthy ? {} : { error: failure }) });
     const now = this.clock();
     record.lastCheckTime = now;
-    this.advanceCircuit(record, now);
-    if (healthy) return;
+    this.advance(record, '*', record.circuit, now);
+    if (healthy) {
+      this.publishTransition(record, '*', record.circuit.onHealthProbeSuccess(now), now);
+      for (const deployment of record.deployments.values()) {
+        this.advance(record, deployment.model, deployment.circuit, now);
+        this.publishTransition(record, deployment.model, deployment.circuit.onHealthProbeSuccess(now), now);
+      }
+      return;
+    }
     if (record.circuit.state === 'closed') record.health.recordFailure();
-    this.publishTransition(record, record.circuit.onHealthProbeFailure(now, record.health.failureRate), now);
+    this.publishTransition(record, '*', record.circuit.onHealthProbeFailure(now, record.health.failureRate), now);
   }
 
-  private advanceCircuit(record: ProviderRecord, now: number): CircuitState {
-    const circuit = record.circuit;
-    if (circuit.state === 'open') this.publishTransition(record, circuit.advance(now), now);
+  private advance(record: ProviderRecord, model: string, circuit: CircuitBreaker, now: number): CircuitState {
+    if (circuit.state === 'open') this.publishTransition(record, model, circuit.advance(now), now);
     return circuit.state;
   }
 
-  private publishTransition(record: ProviderRecord, transition: CircuitTransition | undefined, now: number): void {
+  private publishTransition(
+    record: ProviderRecord,
+    model: string,
+    transition: CircuitTransition | undefined,
+    now: number,
+  ): void {
     if (transition === undefined) return;
-    this.events.emit('circuitStateChange', { provider: record.name, ...transition, timestamp: now });
+    this.events.emit('circuitStateChange', { provider: record.name, model, ...transition, timestamp: now });
   }
 }
 
 function toSet(names: ReadonlySet<string> | readonly string[] | undefined): ReadonlySet<string> | undefined {
   if (names === undefined || names instanceof Set) return names as ReadonlySet<string> | undefined;
   return (names as readonly string[]).length === 0 ? undefined : new Set(names as readonly string[]);
+}
+
+/** A 429 without `retry-after`: 1 s, doubling with each consecutive 429 of the deployment, at most 30 s. */
+function defaultRateLimitCoolDownMs(deployment: DeploymentRecord | undefined): number {
+  const consecutive = deployment?.consecutiveRateLimits ?? 0;
+  return Math.min(30_000, 1_000 * 2 ** Math.min(consecutive, 5));
+}
+
+function checkModelEntries(provider: string, entries: readonly ModelEntry[]): readonly ModelEntry[] {
+  if (!Array.isArray(entries)) throw new ConfigurationError(`Provider '${provider}': models must be a list`);
+  for (const entry of entries) {
+    if (typeof entry === 'string') continue;
+    const valid =
+      entry !== null &&
+      typeof entry === 'object' &&
+      typeof entry.name === 'string' &&
+      entry.name.trim() !== '' &&
+      entry.name.trim() !== '*' &&
+      typeof entry.upstream === 'string' &&
+      entry.upstream.trim() !== '';
+    if (!valid)
+      throw new ConfigurationError(
+        `Provider '${provider}': a model entry is a name or { name, upstream } with non-empty names, got ${JSON.stringify(entry)}`,
+      );
+  }
+  return Object.freeze([...entries]);
 }

@@ -1,5 +1,6 @@
 import type { ChatCompletion, ChatCompletionRequest } from '../contract/chat-types.ts';
 import type { AbortSignalLike } from '../contract/abort-latch.ts';
+import type { ModelEntry } from '../contract/model-entry.ts';
 import type { CallOptions, ChatStream, ProviderAdapter } from '../contract/provider-adapter.ts';
 import type { SelectionStrategy } from './strategies/selection-strategy.ts';
 import type { ProviderPricing, UsageTokens } from './pricing.ts';
@@ -14,6 +15,7 @@ export type CircuitTransitionReason =
   | 'half_open_probe_failed'
   | 'half_open_successes_reached'
   | 'health_probe_failed'
+  | 'health_probe_succeeded'
   | 'manual_reset';
 
 /** Circuit-breaker settings; keys as in the config file's `router.circuitBreaker` block. */
@@ -35,24 +37,91 @@ export interface CircuitBreakerConfig {
 /** Names of the built-in selection strategies. */
 export type StrategyName = 'latency' | 'round_robin' | 'weighted' | 'availability' | 'least_in_flight' | 'p2c' | 'cost';
 
+/** Model → models tried in order; the key `'*'` applies to any model without its own entry. */
+export type FallbackChains = Readonly<Record<string, readonly string[]>>;
+
+/** Same-provider retries of a routed call (`router.retry` in the config file). */
+export interface RetryOptions {
+  /**
+   * Extra tries on the same provider after a 5xx, a 408 or a connection reset, never after a
+   * timeout (a silent provider is not asked again). Default 1.
+   */
+  sameProvider: number;
+  /** First back-off in ms, doubling per retry, jittered (half fixed, half random). Default 200. */
+  backoffMs: number;
+  /**
+   * A 429/503 `retry-after` up to this many ms is waited out on the same provider when nothing
+   * else (no other provider, no fallback model) can serve. Default 3000.
+   */
+  maxRetryAfterMs: number;
+}
+
+/**
+ * How routed calls (`chatCompletion`, `chatCompletionStream`) retry and fall back; the same keys
+ * as the config file's `router` block. Set once in `new Router({...})`, overridable per call.
+ */
+export interface RoutingOptions {
+  /**
+   * Model → models tried in order once every provider of the model failed retryably (an open
+   * circuit or a cool-down counts as a failed provider). `'*'` serves models without an entry.
+   */
+  fallbacks?: FallbackChains;
+  /** Model → models tried only when the upstream said the prompt is too long (`context_length_exceeded`). */
+  contextWindowFallbacks?: FallbackChains;
+  /** Model → models tried only after a content-policy refusal. Default none: the refusal goes back unchanged. */
+  contentPolicyFallbacks?: FallbackChains;
+  /** Same-provider retries and the retry-after wait. */
+  retry?: Partial<RetryOptions>;
+  /** Upstream attempts per request: providers, fallback models and retries together. Default 3. */
+  maxAttempts?: number;
+  /**
+   * Bound of the whole request in ms (every attempt, back-off and wait): the caller gets an answer,
+   * or a clean error (a timeout, 504 in the gateway) within it. For a stream it bounds the wait for
+   * its commit point (the first content); a stream under way is bounded by `streamIdleTimeoutMs`. Default 120000.
+   */
+  deadlineMs?: number;
+  /** One attempt in ms: a whole non-streamed response; for a stream, the first chunk and each silence. Default 120000. */
+  requestTimeoutMs?: number;
+  /** Streams: no content within this many ms → the next candidate, invisibly to the client. Default 15000; 0 = off. */
+  firstTokenTimeoutMs?: number;
+  /** Streams: a silence between chunks longer than this many ms is a failure. Default 30000; 0 = off. */
+  streamIdleTimeoutMs?: number;
+}
+
 /** Options of `new Router()`. */
-export interface RouterOptions {
+export interface RouterOptions extends RoutingOptions {
   /** Selection strategy: a built-in's name or your own `SelectionStrategy`. Default `latency`. Unknown names throw `ConfigurationError`. */
   strategy?: StrategyName | SelectionStrategy;
   /** Overrides of the circuit-breaker defaults. */
   circuitBreaker?: Partial<CircuitBreakerConfig>;
-  /** Current time in ms; inject a fake one in tests. Default `Date.now`. */
+  /** Current time in ms; inject a fake one in tests. Default `performance.timeOrigin + performance.now()`. */
   clock?: () => number;
   /** Uniform random in [0, 1); inject a seeded one in tests. Default `Math.random`. */
   random?: () => number;
   /** Timeout of each active health probe in ms. Default 5000. */
   healthCheckTimeoutMs?: number;
+  /**
+   * The timers of routed calls' waits (retry back-off, a waited-out retry-after); inject virtual
+   * ones next to a virtual `clock`. Default the global `setTimeout` / `clearTimeout`.
+   */
+  timers?: RouterTimers;
+}
+
+/** Timer functions the router waits with (see `RouterOptions.timers`). */
+export interface RouterTimers {
+  setTimeout(callback: () => void, delayMs: number): unknown;
+  clearTimeout(handle: unknown): void;
 }
 
 /** Per-provider registration options. */
 export interface RegisterOptions {
   /** Relative weight for the `weighted` strategy. Default 1; 0 = only when all are 0. */
   weight?: number;
+  /**
+   * The models it serves, overriding `adapter.models`: public names, `{ name, upstream }` aliases
+   * (clients ask for `name`, the provider is sent `upstream`), or `'*'` for any name, sent as asked.
+   */
+  models?: readonly ModelEntry[];
   /**
    * What the provider charges, US dollars per million tokens: one `{ inputPerMTok, outputPerMTok }`
    * for all its models or a map from public model name to one. The `cost` strategy ranks by it and
@@ -73,10 +142,26 @@ export interface ResultInput {
    * such a result only frees a half-open probe slot.
    */
   countsAsFailure?: boolean;
-  /** Skip this provider for this long (a 429's `retry-after`), without touching its circuit. */
+  /**
+   * A 429: cools the deployment (or the provider, without `model`) down for `retryAfterMs`, or
+   * without one for a default that doubles with consecutive 429s (1 s, 2 s, 4 s … 30 s), so a
+   * rate-limited model is not asked again in a tight loop. Not counted against the circuit.
+   */
+  rateLimited?: boolean;
+  /** Skip the provider (or the deployment, with `model`) for this long (a 429's `retry-after`), without touching its circuit. */
   retryAfterMs?: number;
-  /** The model of the request, passed through to the `result` event. */
+  /**
+   * The public model of the call. With it the result applies to that deployment (a failure opens
+   * or cools down only that model at the provider) and to the provider's latency; without it, to
+   * the provider as a whole.
+   */
   model?: string;
+  /**
+   * `provider` for a provider-wide fault (connection refused or reset, DNS, TLS, 401/403): it counts
+   * against the provider's circuit, which gates all its models. Default `deployment` when `model`
+   * is given, else `provider`.
+   */
+  scope?: 'provider' | 'deployment';
   /**
    * For a failure: what failed (a `ProviderError` from routed calls), for observers of the `result`
    * event (logs, traces). The router itself ignores it.
@@ -86,7 +171,28 @@ export interface ResultInput {
   usage?: UsageTokens | null;
 }
 
-/** Everything the router knows about one provider's health, as returned by `healthStatus()`. */
+/** One deployment's (a provider × public model) health, in `healthStatus()[provider].deployments[model]`. */
+export interface DeploymentSnapshot {
+  /** The name sent upstream (`'*'`: as asked). */
+  upstream: string;
+  /** Latency EMA in ms; 0 = not measured yet. */
+  latencyMs: number;
+  /** Failure-rate score in [0, 1]. */
+  failureRate: number;
+  circuitState: CircuitState;
+  consecutiveFailures: number;
+  consecutiveSuccesses: number;
+  lastStateChange: number;
+  openReason: CircuitTransitionReason | null;
+  /** Until when a 429 cool-down keeps the deployment out of selection; 0 = none. */
+  coolingDownUntil: number;
+}
+
+/**
+ * Everything the router knows about one provider's health, as returned by `healthStatus()`.
+ * The circuit fields are the provider-wide circuit's (provider-wide faults); `deployments` has
+ * each model's own.
+ */
 export interface HealthSnapshot {
   available: boolean;
   /** Latency EMA in ms; 0 = not measured yet. */
@@ -115,13 +221,17 @@ export type ProviderStatus = HealthSnapshot & {
   enabled: boolean;
   /** The adapter's type, e.g. `openai`. */
   type: string;
-  /** The model ids the provider lists. */
+  /** The public model names the provider lists (`'*'` included). */
   models: string[];
+  /** Each public model's deployment at this provider (names served through `'*'` once used). */
+  deployments: Record<string, DeploymentSnapshot>;
 };
 
 /** Payload of the `circuitStateChange` event. */
 export interface CircuitStateChangeEvent {
   provider: string;
+  /** The deployment's public model, or `'*'` for the provider-wide circuit. */
+  model: string;
   from: CircuitState;
   to: CircuitState;
   reason: CircuitTransitionReason;
@@ -140,15 +250,35 @@ export interface ResultEvent extends ResultInput {
   costUsd?: number;
 }
 
-/** Payload of the `attempt` event, emitted by `chatCompletion`/`chatCompletionStream` once per provider tried. */
+/**
+ * Why a request was served by another provider or model than its first choice (the
+ * `x-switchboard-fallback-reason` header and the `reason` label of `switchboard_fallbacks_total`).
+ */
+export type FallbackReason =
+  | 'rate_limited' // 429
+  | 'server_error' // 5xx, 408, 409, 425
+  | 'timeout' // no answer, or a stream without content, in time
+  | 'connection_error' // refused, reset, DNS, TLS
+  | 'protocol_error' // an invalid body, a malformed or empty stream
+  | 'authentication_error' // 401/403 from the provider
+  | 'unavailable' // every provider of the model had its circuit open, was cooling down or disabled
+  | 'context_length_exceeded'
+  | 'content_policy';
+
+/** Payload of the `attempt` event, emitted by `chatCompletion`/`chatCompletionStream` once per upstream attempt. */
 export interface AttemptEvent {
+  /** The public model of this attempt (a fallback model after a model fallback). */
   model: string;
+  /** The model the request asked for. */
+  requestedModel: string;
   provider: string;
-  /** 1 for the first provider, 2 for the first fallback… */
+  /** 1 for the first attempt, counting every retry and fallback. */
   attempt: number;
-  /** `fallback` when an earlier attempt failed retryably. */
-  kind: 'first' | 'fallback';
-  /** Error message of the previous attempt when `kind` is `fallback`. */
+  /** `retry`: the same provider again; `fallback`: another provider or model. */
+  kind: 'first' | 'retry' | 'fallback';
+  /** Why the request left its previous provider (for `fallback`). */
+  reason?: FallbackReason;
+  /** Error message of the previous attempt. */
   previousError?: string;
   streaming: boolean;
 }
@@ -171,13 +301,11 @@ export interface RouterEvents {
   providerUnregistered: { provider: string };
 }
 
-/** Options of the routed calls `chatCompletion` and `chatCompletionStream`. */
-export interface RoutedCallOptions {
+/** Options of the routed calls `chatCompletion` and `chatCompletionStream`: the router's `RoutingOptions`, per call. */
+export interface RoutedCallOptions extends RoutingOptions {
   /** Aborts the call: an `AbortSignal`, or an `AbortLatch` where signals are too costly. */
   signal?: AbortSignalLike;
-  /** Providers tried per request, the first included. Default 3. */
-  maxAttempts?: number;
-  /** Per-attempt timeout in ms (see `CallOptions.timeoutMs`). Default 120000. */
+  /** Same as `requestTimeoutMs` (kept for existing callers). */
   timeoutMs?: number;
   requestId?: string;
   /** Extra upstream request headers for every attempt (see `CallOptions.headers`). */
@@ -215,21 +343,27 @@ export interface RoutedItemStream<Item> {
   attempts: number;
 }
 
-/** Result of a routed non-streamed call. */
-export interface RoutedCompletion {
-  completion: ChatCompletion;
+/** What every routed result says about how it was served. */
+export interface RoutedOutcome {
   /** Name of the provider that served it. */
   provider: string;
-  /** Providers tried, the serving one included. */
+  /** The public model that served it (a fallback model after a model fallback). */
+  model: string;
+  /** Upstream attempts made, retries and fallbacks included, the serving one included. */
   attempts: number;
+  /** Set when another provider or model than the first choice served (a same-provider retry is not a fallback). */
+  fallbackReason: FallbackReason | undefined;
 }
 
-/** Result of a routed streamed call: resolved once the first chunk is in hand. */
-export interface RoutedStream {
-  /** Chunks, the first included. Ending, failing or breaking out records the result. */
+/** Result of a routed non-streamed call. */
+export interface RoutedCompletion extends RoutedOutcome {
+  completion: ChatCompletion;
+}
+
+/** Result of a routed streamed call: resolved at the stream's commit point (its first content). */
+export interface RoutedStream extends RoutedOutcome {
+  /** Chunks, from the first (held-back role chunks included). Ending, failing or breaking out records the result. */
   stream: ChatStream;
-  provider: string;
-  attempts: number;
 }
 
 export type { ProviderAdapter, ChatCompletionRequest };

@@ -3,6 +3,7 @@
  * gateway listening on an ephemeral port, and the official `openai` client pointed at it.
  */
 import OpenAI from 'openai';
+import type { ModelEntry } from '../../src/contract/model-entry.ts';
 import { startServer, type RunningServer, type StartServerOptions } from '../../bootstrap.ts';
 import { parseConfig } from '../../src/config/load-config.ts';
 import type { SwitchboardConfigInput } from '../../src/config/config-schema.ts';
@@ -12,7 +13,8 @@ import { startOpenAIUpstream, type OpenAIUpstream } from './openai-upstream.ts';
 /** One upstream of the harness: a scripted server plus its provider entry. */
 export interface HarnessUpstream {
   name: string;
-  models?: string[];
+  /** Model entries of its provider (names or `{ name, upstream }` aliases). Default `['gpt-4o-mini']`. */
+  models?: ModelEntry[];
   weight?: number;
   /** The provider entry's `pricing`. */
   pricing?: NonNullable<SwitchboardConfigInput['providers']>[number]['pricing'];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PROVIDER_TYPES, type ProviderType } from '../../contract/provider-types.ts';
 import { nonEmptyString, numeric, positiveInteger } from './numeric.ts';
+import { modelEntrySchema } from './model-schema.ts';
 import { pricingSchema } from './pricing-schema.ts';
 
 /** Keys every `providers[]` entry has, whatever its type. Add a key all providers share here. */
@@ -9,7 +10,8 @@ export const providerBaseShape = {
     .string()
     .min(1, 'must not be empty')
     .regex(/^[A-Za-z0-9_.:-]+$/, 'only letters, digits, _ . : - are allowed'),
-  models: z.array(nonEmptyString).min(1, 'must list at least one model').default(['*']),
+  /** Public names, `{ name, upstream }` aliases, or `"*"` (any name, sent as asked). */
+  models: z.array(modelEntrySchema).min(1, 'must list at least one model').default(['*']),
   weight: numeric(z.number().nonnegative()).default(1),
   /** The upstream's URL (a `mock` ignores it). */
   baseURL: z.url().optional(),

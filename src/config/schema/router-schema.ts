@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { STRATEGY_NAMES } from '../../router/strategies/create-strategy.ts';
 import type { StrategyName } from '../../router/types.ts';
 import { circuitBreakerSchema } from './circuit-breaker-schema.ts';
+import { fallbackChainsSchema, retrySchema } from './model-schema.ts';
 import { nonNegativeInteger, positiveInteger } from './numeric.ts';
 
 /** Strategy names the config file accepts (the router's own list); anything else is refused at start-up. */
@@ -13,11 +14,23 @@ export const healthCheckSchema = z.strictObject({
   timeoutMs: positiveInteger.default(5_000),
 });
 
-/** The `router` block: strategy, circuit breaker, health checks, attempts and timeouts. Add a router key here. */
+/**
+ * The `router` block: strategy, circuit breaker, health checks, attempts, deadline, timeouts,
+ * retries and fallback chains. Add a router key here.
+ */
 export const routerSchema = z.strictObject({
   strategy: z.enum(STRATEGY_ENUM).default('latency'),
   circuitBreaker: circuitBreakerSchema.prefault({}),
   healthCheck: healthCheckSchema.prefault({}),
+  /** Upstream attempts per request: providers, fallback models and retries together. */
   maxAttempts: positiveInteger.default(3),
+  /** The whole request, every attempt and wait included. */
+  deadlineMs: positiveInteger.default(120_000),
   requestTimeoutMs: nonNegativeInteger.default(120_000),
+  firstTokenTimeoutMs: nonNegativeInteger.default(15_000),
+  streamIdleTimeoutMs: nonNegativeInteger.default(30_000),
+  fallbacks: fallbackChainsSchema.default({}),
+  contextWindowFallbacks: fallbackChainsSchema.default({}),
+  contentPolicyFallbacks: fallbackChainsSchema.default({}),
+  retry: retrySchema.prefault({}),
 });

@@ -1,7 +1,6 @@
-import type { ProviderRecord } from '../provider-record.ts';
-import { indexOfLowest, sortedBy, type SelectionStrategy } from './selection-strategy.ts';
+import { indexOfLowest, sortedBy, type SelectionStrategy, type RoutingCandidate } from './selection-strategy.ts';
 
-const failureRateOf = (record: ProviderRecord): number => record.health.failureRate;
+const failureRateOf = (record: RoutingCandidate): number => record.failureRate;
 
 /**
  * `availability`: the provider with the lowest failure-rate score; ties go to the earliest

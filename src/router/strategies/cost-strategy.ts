@@ -1,6 +1,5 @@
-import type { ProviderRecord } from '../provider-record.ts';
 import { byLatency, chooseByLatency, DEFAULT_STALE_AFTER_MS } from './latency-strategy.ts';
-import type { SelectionStrategy } from './selection-strategy.ts';
+import type { RoutingCandidate, SelectionStrategy } from './selection-strategy.ts';
 
 /**
  * `cost`: the cheapest provider for the requested model by its `pricing` (blended 3 input : 1
@@ -12,14 +11,14 @@ import type { SelectionStrategy } from './selection-strategy.ts';
 export function createCostStrategy(): SelectionStrategy {
   let cheapest = Number.POSITIVE_INFINITY;
   let model = '';
-  const isCheapest = (record: ProviderRecord): boolean => priceOf(record, model) === cheapest;
+  const isCheapest = (record: RoutingCandidate): boolean => priceOf(record, model) === cheapest;
   return {
     name: 'cost',
     choose(candidates, context) {
       cheapest = Number.POSITIVE_INFINITY;
       model = context.model;
       for (let index = 0; index < candidates.length; index += 1) {
-        const price = priceOf(candidates[index] as ProviderRecord, model);
+        const price = priceOf(candidates[index] as RoutingCandidate, model);
         if (price < cheapest) cheapest = price;
       }
       const chosen = chooseByLatency(candidates, context.now, DEFAULT_STALE_AFTER_MS, isCheapest);
@@ -33,6 +32,7 @@ export function createCostStrategy(): SelectionStrategy {
   };
 }
 
-function priceOf(record: ProviderRecord, model: string): number {
-  return record.pricing === undefined ? Number.POSITIVE_INFINITY : record.pricing.blendedPrice(model);
+function priceOf(candidate: RoutingCandidate, model: string): number {
+  const pricing = candidate.provider.pricing;
+  return pricing === undefined ? Number.POSITIVE_INFINITY : pricing.blendedPrice(model);
 }

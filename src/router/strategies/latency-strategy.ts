@@ -1,5 +1,4 @@
-import type { ProviderRecord } from '../provider-record.ts';
-import type { SelectionStrategy } from './selection-strategy.ts';
+import type { RoutingCandidate, SelectionStrategy } from './selection-strategy.ts';
 
 /** Options of the latency strategy. */
 export interface LatencyStrategyOptions {
@@ -39,23 +38,23 @@ export const DEFAULT_STALE_AFTER_MS = 60_000;
  * accepted. Returns -1 when `include` accepts none. Shared with strategies that break ties by latency.
  */
 export function chooseByLatency(
-  candidates: readonly ProviderRecord[],
+  candidates: readonly RoutingCandidate[],
   now: number,
   staleAfterMs: number,
-  include?: (record: ProviderRecord) => boolean,
+  include?: (record: RoutingCandidate) => boolean,
 ): number {
   let firstIndex = -1;
   let bestIndex = -1;
   let bestLatency = Number.POSITIVE_INFINITY;
   for (let index = 0; index < candidates.length; index += 1) {
-    const record = candidates[index] as ProviderRecord;
+    const record = candidates[index] as RoutingCandidate;
     if (include !== undefined && !include(record)) continue;
     if (firstIndex === -1) firstIndex = index;
-    if (Math.max(record.health.lastSampleAt, record.explorationAt) + staleAfterMs <= now) {
+    if (Math.max(record.lastSampleAt, record.explorationAt) + staleAfterMs <= now) {
       record.explorationAt = now;
       return index;
     }
-    const latency = record.health.latencyMs;
+    const latency = record.latencyMs;
     if (latency > 0 && latency < bestLatency) {
       bestLatency = latency;
       bestIndex = index;
@@ -65,10 +64,10 @@ export function chooseByLatency(
 }
 
 /** Sort order of the latency rule: measured providers by latency EMA, unmeasured ones after them. */
-export function byLatency(left: ProviderRecord, right: ProviderRecord): number {
+export function byLatency<Candidate extends RoutingCandidate>(left: Candidate, right: Candidate): number {
   return rankKey(left) - rankKey(right) || left.order - right.order;
 }
 
-function rankKey(record: ProviderRecord): number {
-  return record.health.latencyMs > 0 ? record.health.latencyMs : Number.POSITIVE_INFINITY;
+function rankKey(record: RoutingCandidate): number {
+  return record.latencyMs > 0 ? record.latencyMs : Number.POSITIVE_INFINITY;
 }

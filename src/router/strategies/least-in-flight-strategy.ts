@@ -1,7 +1,6 @@
-import type { ProviderRecord } from '../provider-record.ts';
-import { indexOfLowest, sortedBy, type SelectionStrategy } from './selection-strategy.ts';
+import { indexOfLowest, sortedBy, type SelectionStrategy, type RoutingCandidate } from './selection-strategy.ts';
 
-const inFlightOf = (record: ProviderRecord): number => record.inFlight;
+const inFlightOf = (record: RoutingCandidate): number => record.inFlight;
 
 /**
  * `least_in_flight` (not in the Go original): the provider with the fewest routed calls

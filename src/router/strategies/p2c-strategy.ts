@@ -1,6 +1,6 @@
 import { PeakEwma } from '../peak-ewma.ts';
 import type { ProviderRecord } from '../provider-record.ts';
-import type { SelectionStrategy } from './selection-strategy.ts';
+import type { RoutingCandidate, SelectionStrategy } from './selection-strategy.ts';
 
 /** Options of the p2c strategy. */
 export interface PeakEwmaStrategyOptions {
@@ -33,12 +33,14 @@ export function createP2cStrategy(options: PeakEwmaStrategyOptions = {}): Select
     }
     return estimate;
   };
-  const score = (record: ProviderRecord, now: number): number => {
+  // Estimates are the provider's (all its models share its connections and queue).
+  const score = (candidate: RoutingCandidate, now: number): number => {
+    const record = candidate.provider;
     const estimate = estimates.get(record);
     if (estimate === undefined || !estimate.measured) return record.inFlight > 0 ? BUSY_UNMEASURED_SCORE : 0;
     return estimate.estimate(now) * (record.inFlight + 1);
   };
-  const better = (left: ProviderRecord, right: ProviderRecord, now: number): number => {
+  const better = (left: RoutingCandidate, right: RoutingCandidate, now: number): number => {
     const difference = score(left, now) - score(right, now);
     if (difference !== 0) return difference;
     return left.inFlight - right.inFlight || left.order - right.order;
@@ -52,7 +54,7 @@ export function createP2cStrategy(options: PeakEwmaStrategyOptions = {}): Select
       const first = Math.min(count - 1, Math.floor(random() * count));
       let second = Math.min(count - 2, Math.floor(random() * (count - 1)));
       if (second >= first) second += 1;
-      return better(candidates[first] as ProviderRecord, candidates[second] as ProviderRecord, now) <= 0
+      return better(candidates[first] as RoutingCandidate, candidates[second] as RoutingCandidate, now) <= 0
         ? first
         : second;
     },

@@ -1,4 +1,3 @@
-import type { ProviderRecord } from '../provider-record.ts';
 import type { SelectionStrategy } from './selection-strategy.ts';
 
 /** Above this many distinct models the counters are dropped, bounding memory under `'*'` providers. */
@@ -20,7 +19,7 @@ export function createRoundRobinStrategy(): SelectionStrategy {
     },
     rank(candidates, { model }) {
       const start = (counters.get(model) ?? 0) % candidates.length;
-      return [...candidates.slice(start), ...candidates.slice(0, start)] as ProviderRecord[];
+      return [...candidates.slice(start), ...candidates.slice(0, start)];
     },
   };
 }

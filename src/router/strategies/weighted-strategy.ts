@@ -1,5 +1,4 @@
-import type { ProviderRecord } from '../provider-record.ts';
-import type { SelectionStrategy } from './selection-strategy.ts';
+import type { SelectionStrategy, RoutingCandidate } from './selection-strategy.ts';
 
 /**
  * `weighted`: random in proportion to weight (1:2:1 gives about 25/50/25 %). A zero weight
@@ -15,7 +14,7 @@ export function createWeightedStrategy(): SelectionStrategy {
       let remaining = random() * total;
       let lastPositive = 0;
       for (let index = 0; index < candidates.length; index += 1) {
-        const weight = (candidates[index] as ProviderRecord).weight;
+        const weight = (candidates[index] as RoutingCandidate).weight;
         if (weight <= 0) continue;
         lastPositive = index;
         remaining -= weight;

@@ -1,10 +1,18 @@
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../../contract/chat-types.ts';
+import type { ModelEntry } from '../../contract/model-entry.ts';
 import type { CallOptions, ChatStream, ProviderAdapter } from '../../contract/provider-adapter.ts';
-import { ProviderError } from '../../contract/provider-error.ts';
+import { ProviderError, type ProviderErrorClass } from '../../contract/provider-error.ts';
 
-/** One scripted outcome of a call: a reply, an HTTP status failure, or a stream that fails after n chunks. */
+/**
+ * One scripted outcome of a call: a reply, an HTTP status failure (with a retry-after or an error
+ * class), a transport failure (`timeout`, `connection` with a code), or a stream that fails after
+ * n chunks (`failAfter`), optionally led by role-only chunks (`leadingEmpty`).
+ */
 export type ScriptedOutcome =
-  { reply: string } | { status: number; retryAfterMs?: number } | { chunks: string[]; failAfter?: number };
+  | { reply: string }
+  | { status: number; retryAfterMs?: number; errorClass?: ProviderErrorClass }
+  | { failure: 'timeout' | 'connection' | 'protocol'; code?: string }
+  | { chunks: string[]; failAfter?: number; leadingEmpty?: number };
 
 /** A provider adapter driven by a script, for router tests: no sockets, outcomes in order. */
 export interface ScriptedAdapter extends ProviderAdapter {
@@ -12,6 +20,8 @@ export interface ScriptedAdapter extends ProviderAdapter {
   readonly calls: ChatCompletionRequest[];
   /** Sets what the next calls do (the last outcome repeats). */
   script(...outcomes: ScriptedOutcome[]): void;
+  /** Sets what the next calls for the upstream model `model` do (the last outcome repeats); wins over `script`. */
+  scriptFor(model: string, ...outcomes: ScriptedOutcome[]): void;
   /** Health-check answers, in order (the last repeats); a function for full control. */
   healthAnswers: Array<boolean | (() => Promise<boolean>)>;
 }
@@ -19,12 +29,18 @@ export interface ScriptedAdapter extends ProviderAdapter {
 /** Creates a scripted adapter serving `models`; by default it always replies `from <name>`. */
 export function scriptedAdapter(
   name: string,
-  models: readonly string[] = ['*'],
+  models: readonly ModelEntry[] = ['*'],
   options: { withHealthCheck?: boolean } = {},
 ): ScriptedAdapter {
   let outcomes: ScriptedOutcome[] = [{ reply: `from ${name}` }];
   let cursor = 0;
-  const next = (): ScriptedOutcome => outcomes[Math.min(cursor++, outcomes.length - 1)] as ScriptedOutcome;
+  const perModel = new Map<string, { outcomes: ScriptedOutcome[]; cursor: number }>();
+  const next = (model: string): ScriptedOutcome => {
+    const scripted = perModel.get(model);
+    if (scripted !== undefined)
+      return scripted.outcomes[Math.min(scripted.cursor++, scripted.outcomes.length - 1)] as ScriptedOutcome;
+    return outcomes[Math.min(cursor++, outcomes.length - 1)] as ScriptedOutcome;
+  };
   const completion = (request: ChatCompletionRequest, content: string): ChatCompletion => ({
     id: `cmpl-${name}`,
     object: 'chat.completion',
@@ -39,13 +55,24 @@ export function scriptedAdapter(
     model: request.model,
     choices: [{ index: 0, delta: { content }, finish_reason: null }],
   });
-  const failure = (outcome: { status: number; retryAfterMs?: number }): ProviderError =>
+  const failure = (outcome: {
+    status: number;
+    retryAfterMs?: number;
+    errorClass?: ProviderErrorClass;
+  }): ProviderError =>
     new ProviderError(`${name} answered ${outcome.status}`, {
       kind: 'http',
       provider: name,
       status: outcome.status,
       retryAfterMs: outcome.retryAfterMs,
+      errorClass: outcome.errorClass,
+      body: { error: { message: `${name} answered ${outcome.status}`, type: 'scripted', param: null, code: null } },
     });
+  const transportFailure = (outcome: {
+    failure: 'timeout' | 'connection' | 'protocol';
+    code?: string;
+  }): ProviderError =>
+    new ProviderError(`${name}: ${outcome.failure}`, { kind: outcome.failure, provider: name, code: outcome.code });
   const aborted = (): ProviderError => new ProviderError('aborted', { kind: 'aborted', provider: name });
 
   const adapter: ScriptedAdapter = {
@@ -58,21 +85,29 @@ export function scriptedAdapter(
       outcomes = scripted;
       cursor = 0;
     },
+    scriptFor(model, ...scripted) {
+      perModel.set(model, { outcomes: scripted, cursor: 0 });
+    },
     async chat(request: ChatCompletionRequest, callOptions?: CallOptions) {
       adapter.calls.push(request);
       if (callOptions?.signal?.aborted) throw aborted();
-      const outcome = next();
+      const outcome = next(request.model);
       if ('status' in outcome) throw failure(outcome);
+      if ('failure' in outcome) throw transportFailure(outcome);
       if ('chunks' in outcome) return completion(request, outcome.chunks.join(''));
       return completion(request, outcome.reply);
     },
     async stream(request: ChatCompletionRequest, callOptions?: CallOptions): Promise<ChatStream> {
       adapter.calls.push(request);
-      const outcome = next();
+      const outcome = next(request.model);
       if ('status' in outcome) throw failure(outcome);
+      if ('failure' in outcome) throw transportFailure(outcome);
       const pieces = 'chunks' in outcome ? outcome.chunks : [outcome.reply];
       const failAfter = 'chunks' in outcome ? outcome.failAfter : undefined;
+      const leadingEmpty = 'chunks' in outcome ? (outcome.leadingEmpty ?? 0) : 0;
       async function* generate(): AsyncGenerator<ChatCompletionChunk> {
+        for (let index = 0; index < leadingEmpty; index += 1)
+          yield { ...chunk(request, ''), choices: [{ index: 0, delta: { role: 'assistant' }, finish_reason: null }] };
         for (let index = 0; index < pieces.length; index += 1) {
           if (failAfter !== undefined && index >= failAfter) throw failure({ status: 502 });
           if (callOptions?.signal?.aborted) throw aborted();

@@ -1,0 +1,188 @@
+import type { ChatCompletionChunk } from '../contract/chat-types.ts';
+import { chunkTextOf, type CallOptions, type ChatStream, type ChunkTextSource } from '../contract/provider-adapter.ts';
+import { ProviderError } from '../contract/provider-error.ts';
+import type { DeploymentLease } from './deployment-lease.ts';
+import { judgeFailure } from './failure-policy.ts';
+import type { RoutedCall } from './routed-call.ts';
+import type { RoutedStream } from './types.ts';
+
+/** Chunks without content held back before the commit point, at most; past it the stream commits anyway. */
+const MAX_HELD_CHUNKS = 64;
+
+/** A chunk held back before the commit point, with its upstream text. */
+interface HeldChunk {
+  chunk: ChatCompletionChunk;
+  text: string | undefined;
+}
+
+/**
+ * True when `chunk` carries something the client must see: text (or any other non-empty
+ * string delta such as a refusal or reasoning), a tool-call delta, or a finish_reason. Role-only
+ * and empty deltas do not.
+ */
+export function isCommitChunk(chunk: ChatCompletionChunk): boolean {
+  const choices = chunk.choices;
+  if (!Array.isArray(choices)) return false;
+  for (let index = 0; index < choices.length; index += 1) {
+    const choice = choices[index];
+    if (choice === undefined) continue;
+    if (choice.finish_reason) return true;
+    const delta = choice.delta as Record<string, unknown> | undefined;
+    if (delta === undefined || delta === null) continue;
+    for (const key in delta) {
+      if (key === 'role') continue;
+      const value = delta[key];
+      if (typeof value === 'string' ? value !== '' : Array.isArray(value) ? value.length > 0 : value != null)
+        return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Starts the stream on `lease` and reads it up to its commit point: chunks without content are
+ * held back until the first chunk with content, a tool-call delta or a finish_reason. A failure
+ * before that point (an error, a timeout, a malformed or empty stream) is thrown, so the routed
+ * call falls back invisibly; at that point the routed stream is returned, replaying what was held.
+ */
+export async function commitStream(
+  call: RoutedCall<RoutedStream>,
+  lease: DeploymentLease,
+  callOptions: CallOptions,
+): Promise<RoutedStream> {
+  const started = call.host.now();
+  const upstream = await lease.adapter.stream(call.requestFor(lease), callOptions);
+  call.streamAccepted = true;
+  const iterator = upstream[Symbol.asyncIterator]();
+  let held: HeldChunk[] | undefined;
+  for (;;) {
+    let next: IteratorResult<ChatCompletionChunk>;
+    try {
+      next = await iterator.next();
+    } catch (error) {
+      void iterator.return?.().catch(() => undefined);
+      throw error;
+    }
+    if (next.done === true) {
+      throw new ProviderError(`${lease.provider}: the stream ended before any content`, {
+        kind: 'protocol',
+        provider: lease.provider,
+      });
+    }
+    const chunk = next.value;
+    if (isCommitChunk(chunk) || (held !== undefined && held.length >= MAX_HELD_CHUNKS)) {
+      const stream = new CommittedStream(call, lease, iterator, held, chunk, call.host.now() - started);
+      return call.outcome(lease, { stream }) as RoutedStream;
+    }
+    (held ??= []).push({ chunk, text: chunkTextOf(iterator, chunk) });
+  }
+}
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * The stream a routed call hands out after its commit point: the held-back chunks and the first
+ * content chunk replayed, then the provider's chunks, and the result recorded exactly once on the
+ * lease: success when the upstream ends, a failure when it throws (rethrown as a `ProviderError`:
+ * the caller ends the stream with an error, never as a silent truncated success), and neither when
+ * the consumer stops early (`return()`, e.g. a `break` or a client gone). A plain iterator rather
+ * than an async generator: one promise per chunk instead of several.
+ */
+class CommittedStream implements ChatStream, ChunkTextSource, AsyncIterator<ChatCompletionChunk, undefined> {
+  readonly #call: RoutedCall<RoutedStream>;
+  readonly #lease: DeploymentLease;
+  readonly #iterator: AsyncIterator<ChatCompletionChunk>;
+  readonly #timeToFirstContentMs: number;
+  /** Chunks to hand out before reading the upstream again (held-back ones, then the commit chunk). */
+  #replay: HeldChunk[] | undefined;
+  #first: ChatCompletionChunk | undefined;
+  /** Upstream text of the replayed chunk handed out last. */
+  #replayedText: { chunk: ChatCompletionChunk; text: string | undefined } | undefined;
+  #usage: ChatCompletionChunk['usage'];
+  #settled = false;
+
+  constructor(
+    call: RoutedCall<RoutedStream>,
+    lease: DeploymentLease,
+    iterator: AsyncIterator<ChatCompletionChunk>,
+    held: HeldChunk[] | undefined,
+    first: ChatCompletionChunk,
+    timeToFirstContentMs: number,
+  ) {
+    this.#call = call;
+    this.#lease = lease;
+    this.#iterator = iterator;
+    this.#replay = held;
+    this.#first = first;
+    this.#timeToFirstContentMs = timeToFirstContentMs;
+    if (held !== undefined) held.push({ chunk: first, text: chunkTextOf(iterator, first) });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<ChatCompletionChunk, undefined>> {
+    if (this.#settled) return DONE;
+    const replay = this.#replay;
+    if (replay !== undefined) {
+      const entry = replay.shift() as HeldChunk;
+      if (replay.length === 0) this.#replay = undefined;
+      this.#first = undefined;
+      this.#replayedText = entry;
+      return { done: false, value: entry.chunk };
+    }
+    const first = this.#first;
+    if (first !== undefined) {
+      this.#first = undefined;
+      return { done: false, value: first };
+    }
+    this.#replayedText = undefined;
+    let result: IteratorResult<ChatCompletionChunk>;
+    try {
+      result = await this.#iterator.next();
+    } catch (error) {
+      throw this.#fail(error);
+    }
+    if (result.done === true) {
+      this.#settle();
+      this.#lease.record({ success: true, latencyMs: this.#timeToFirstContentMs, usage: this.#usage });
+      return DONE;
+    }
+    if (result.value.usage) this.#usage = result.value.usage;
+    return result;
+  }
+
+  /** The upstream text of `chunk` (the chunk handed out last), when the provider stream keeps one. */
+  chunkText(chunk: ChatCompletionChunk): string | undefined {
+    const replayed = this.#replayedText;
+    if (replayed !== undefined && replayed.chunk === chunk) return replayed.text;
+    return chunkTextOf(this.#iterator, chunk);
+  }
+
+  async return(): Promise<IteratorReturnResult<undefined>> {
+    if (!this.#settled) {
+      this.#settle();
+      await this.#iterator.return?.().catch(() => undefined);
+      this.#lease.record({ success: false, countsAsFailure: false });
+    }
+    return DONE;
+  }
+
+  #fail(error: unknown): ProviderError {
+    const providerError = this.#call.asProviderError(error, this.#lease.provider);
+    this.#settle();
+    const verdict = judgeFailure(providerError, this.#call.settings, true);
+    this.#lease.record({
+      ...verdict.result,
+      latencyMs: providerError.isLocal ? undefined : this.#timeToFirstContentMs,
+      error: providerError,
+    });
+    return providerError;
+  }
+
+  #settle(): void {
+    this.#settled = true;
+    this.#call.host.trackInFlight(this.#lease.provider, -1);
+  }
+}
