@@ -3,6 +3,7 @@
  * a query string in the base URL, vLLM, Ollama, OpenRouter, Groq, a local mock…).
  */
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../../src/contract/chat-types.ts';
+import type { EmbeddingsRequest, EmbeddingsResponse } from '../../src/contract/embeddings-types.ts';
 import {
   rawJson,
   type CallOptions,
@@ -62,6 +63,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ProviderAd
   });
   const completionsPath = client.resolvePath('/chat/completions');
   const modelsPath = client.resolvePath('/models');
+  const embeddingsPath = client.resolvePath('/embeddings');
   const models = Object.freeze([...options.models]);
 
   return {
@@ -96,6 +98,19 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ProviderAd
       );
       const response = await client.postForStream(completionsPath, body, callOptions);
       return new SseChunkStream<ChatCompletionChunk>(response.call, response.body, new OpenAIChunkTranslator(name));
+    },
+
+    async embeddings(request: EmbeddingsRequest, callOptions?: CallOptions): Promise<EmbeddingsResponse> {
+      const body = beforeUpstream(name, () => rawJson(request) ?? JSON.stringify(request));
+      const response = await client.postJson(embeddingsPath, body, callOptions);
+      if (response === null || typeof response !== 'object' || !Array.isArray((response as EmbeddingsResponse).data)) {
+        throw new ProviderError(`${name}: upstream answered 2xx without a \`data\` array`, {
+          kind: 'protocol',
+          provider: name,
+          body: response,
+        });
+      }
+      return response as EmbeddingsResponse;
     },
 
     healthCheck(signal: AbortSignal): Promise<boolean> {
