@@ -25,6 +25,12 @@ const ENDPOINTS: EndpointCase[] = [
     body: (model) => ({ model, max_tokens: 16, messages: [{ role: 'user', content: 'Hi' }] }),
     auth: (key) => ({ 'x-api-key': key }),
   },
+  {
+    path: '/v1/embeddings',
+    shape: 'openai',
+    body: (model) => ({ model, input: 'Hi' }),
+    auth: (key) => ({ authorization: `Bearer ${key}` }),
+  },
 ];
 
 let gateway: EndpointGateway;

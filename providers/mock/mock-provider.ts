@@ -10,6 +10,7 @@ import type {
   ChatCompletionRequest,
   ChatMessage,
 } from '../../src/contract/chat-types.ts';
+import type { EmbeddingsRequest, EmbeddingsResponse } from '../../src/contract/embeddings-types.ts';
 import type { CallOptions, ChatStream, ProviderAdapter } from '../../src/contract/provider-adapter.ts';
 import type { AbortSignalLike } from '../../src/contract/abort-latch.ts';
 import { ProviderError } from '../../src/contract/provider-error.ts';
@@ -171,6 +172,26 @@ export function createMockProvider(options: MockProviderOptions): ProviderAdapte
       });
     },
 
+    async embeddings(request: EmbeddingsRequest, callOptions?: CallOptions): Promise<EmbeddingsResponse> {
+      const fails = failureRate > 0 && random() < failureRate;
+      await elapse(name, latencyMs, callOptions);
+      if (fails) throw failure();
+      const inputs = Array.isArray(request.input) ? request.input : [request.input];
+      let tokens = 0;
+      const data = inputs.map((input, index) => {
+        const text = typeof input === 'string' ? input : JSON.stringify(input);
+        tokens += Math.max(1, wordCount(text));
+        const vector = mockEmbedding(text, request.dimensions ?? 8);
+        // The openai client asks for base64 (little-endian float32) by default, as OpenAI serves it.
+        const embedding =
+          request.encoding_format === 'base64'
+            ? Buffer.from(new Float32Array(vector).buffer).toString('base64')
+            : vector;
+        return { object: 'embedding' as const, index, embedding };
+      });
+      return { object: 'list', data, model: request.model, usage: { prompt_tokens: tokens, total_tokens: tokens } };
+    },
+
     async healthCheck(signal: AbortSignal): Promise<boolean> {
       if (signal.aborted) return false;
       return typeof healthy === 'function' ? healthy() : healthy;
@@ -178,6 +199,20 @@ export function createMockProvider(options: MockProviderOptions): ProviderAdapte
 
     async close(): Promise<void> {},
   };
+}
+
+/**
+ * A deterministic unit vector of `dimensions` numbers for `text` (same text, same vector), so
+ * demos and tests of `/v1/embeddings` need no model.
+ */
+export function mockEmbedding(text: string, dimensions: number): number[] {
+  const size = Math.min(4096, Math.max(1, Math.floor(dimensions)));
+  const random = createSeededRandom(
+    [...text].reduce((hash, character) => (hash * 31 + character.charCodeAt(0)) | 0, 7),
+  );
+  const vector = Array.from({ length: size }, () => random() * 2 - 1);
+  const norm = Math.sqrt(vector.reduce((sum, value) => sum + value * value, 0)) || 1;
+  return vector.map((value) => value / norm);
 }
 
 interface MockStreamSettings {

@@ -3,6 +3,7 @@
  * a query string in the base URL, vLLM, Ollama, OpenRouter, Groq, a local mock…).
  */
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../../src/contract/chat-types.ts';
+import type { EmbeddingsRequest, EmbeddingsResponse } from '../../src/contract/embeddings-types.ts';
 import {
   rawJson,
   type CallOptions,
@@ -66,6 +67,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ProviderAd
   });
   const completionsPath = client.resolvePath('/chat/completions');
   const modelsPath = client.resolvePath('/models');
+  const embeddingsPath = client.resolvePath('/embeddings');
   const models = Object.freeze([...options.models]);
 
   return {
@@ -106,6 +108,19 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ProviderAd
         maxEventLength: client.maxEventLength,
         onMalformedEvent: callOptions?.onMalformedEvent,
       });
+    },
+
+    async embeddings(request: EmbeddingsRequest, callOptions?: CallOptions): Promise<EmbeddingsResponse> {
+      const body = beforeUpstream(name, () => rawJson(request) ?? JSON.stringify(request));
+      const response = await client.postJson(embeddingsPath, body, callOptions);
+      if (response === null || typeof response !== 'object' || !Array.isArray((response as EmbeddingsResponse).data)) {
+        throw new ProviderError(`${name}: upstream answered 2xx without a \`data\` array`, {
+          kind: 'protocol',
+          provider: name,
+          body: response,
+        });
+      }
+      return response as EmbeddingsResponse;
     },
 
     healthCheck(signal: AbortSignal): Promise<boolean> {

@@ -9,6 +9,7 @@ import { requireBearerToken } from './bearer-auth.ts';
 import { bodyLimit, limitDeclaredBodySize } from './body-limit.ts';
 import { chatCompletionsHandler } from './chat-completions-route.ts';
 import { countTokensHandler } from './count-tokens-route.ts';
+import { embeddingsHandler } from './embeddings-route.ts';
 import type { EndpointSettings } from './endpoint-handler.ts';
 import { errorBodyIn, errorShapeOf } from './error-shape.ts';
 import { createInstanceId, guardAgainstLoops } from './loop-guard.ts';
@@ -184,6 +185,7 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   };
   app.post('/v1/messages', messagesHandler(endpointSettings));
   app.post('/v1/messages/count_tokens', countTokensHandler(endpointSettings));
+  app.post('/v1/embeddings', embeddingsHandler(endpointSettings));
   app.route('/', modelsRoutes({ router }));
   app.route('/', statusRoutes({ router, metrics }));
   if (adminToken !== undefined) {
