@@ -10,7 +10,6 @@ import { realpathSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { ProviderAdapter } from './src/contract/provider-adapter.ts';
 import { createProvider } from './providers/index.ts';
@@ -22,6 +21,7 @@ import { providerSecrets } from './src/config/provider-secrets.ts';
 import { SecretScrubber } from './src/contract/secret-scrubber.ts';
 import type { ProviderFactory } from './src/gateway/admin-routes.ts';
 import { createGateway } from './src/gateway/create-gateway.ts';
+import { createHttpServer } from './src/gateway/http-server.ts';
 import { trackConnections } from './src/gateway/connection-drainer.ts';
 import type { GatewayEnv } from './src/gateway/gateway-env.ts';
 import type { RequestLogger } from './src/gateway/request-log.ts';
@@ -190,12 +190,19 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const built = await bootstrap(options);
   const host = options.host ?? built.config.server.host ?? DEFAULT_HOST;
   const requestedPort = options.port ?? built.config.server.port ?? DEFAULT_PORT;
-  const server = createAdaptorServer({ fetch: built.app.fetch }) as Server;
+  const { server: serverConfig } = built.config;
+  const server = createHttpServer({
+    fetch: built.app.fetch,
+    maxConnections: serverConfig.maxConnections,
+    headersTimeoutMs: serverConfig.headersTimeoutMs,
+    keepAliveTimeoutMs: serverConfig.keepAliveTimeoutMs,
+    maxBodyBytes: serverConfig.maxBodyBytes,
+  });
   const drainer = trackConnections(server);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(requestedPort, host, () => {
+      server.listen({ port: requestedPort, host, backlog: serverConfig.backlog }, () => {
         server.off('error', reject);
         resolve();
       });

@@ -29,6 +29,26 @@ export const rateLimitSchema = z.object({
   burst: positiveInteger.optional(),
 });
 
+/** `server.failedAuthLimit`: wrong keys per client address, then 429 with `retry-after`. */
+export const failedAuthLimitSchema = z.object({
+  /** Failed authentications an address may make per minute. Default 30. */
+  perMinute: positiveInteger.default(30),
+});
+
+/** A host pattern: a host name (`api.openai.com`), `*.` and a domain (`*.openai.com`), or an IP literal. */
+const HOST_PATTERN = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[[0-9A-Fa-f:.]+\]$/;
+
+/** `server.admin`: limits of the admin API. */
+export const adminSchema = z.object({
+  /**
+   * Hosts a provider added through `POST /admin/providers` may point at: exact names, `*.domain`
+   * (any subdomain) or IP literals. Absent: any host.
+   */
+  allowedUpstreams: z
+    .array(z.string().regex(HOST_PATTERN, 'must be a host name, *.domain or an IP literal'))
+    .optional(),
+});
+
 /** The `server` block. */
 export const serverSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
@@ -37,6 +57,16 @@ export const serverSchema = z.object({
   adminToken: z.string().min(1, 'must not be empty').optional(),
   maxBodyBytes: positiveInteger.default(10 * 1024 * 1024),
   rateLimit: rateLimitSchema.optional(),
+  /** Listen queue length (connections accepted by the kernel, not yet by Node). */
+  backlog: positiveInteger.default(4096),
+  /** Most open client connections; more are closed at once. */
+  maxConnections: positiveInteger.default(10_000),
+  /** A client must send its whole header block within this (slowloris); else 408 and the connection is closed. */
+  headersTimeoutMs: positiveInteger.default(10_000),
+  /** An idle keep-alive client connection is closed after this. */
+  keepAliveTimeoutMs: positiveInteger.default(65_000),
+  failedAuthLimit: failedAuthLimitSchema.prefault({}),
+  admin: adminSchema.prefault({}),
 });
 
 /** The `router.circuitBreaker` block; keys as in the router's `CircuitBreakerConfig`. */
@@ -64,6 +94,17 @@ export const routerSchema = z.object({
   requestTimeoutMs: nonNegativeInteger.default(120_000),
 });
 
+/** Longest provider name: it is a metric label, a header value and a log field. */
+export const MAX_PROVIDER_NAME_LENGTH = 64;
+
+/**
+ * Names that clash with JavaScript objects' own properties (`__proto__`, `constructor`, …): a
+ * provider so named would vanish from, or corrupt, any plain object keyed by provider name.
+ */
+export function isReservedName(name: string): boolean {
+  return name === '__proto__' || name === 'prototype' || name in Object.prototype;
+}
+
 /**
  * One `providers[]` entry. Keys beyond the documented ones (e.g. a mock provider's latency
  * and failure options) are kept and handed to the provider factory.
@@ -72,7 +113,16 @@ export const providerEntrySchema = z.looseObject({
   name: z
     .string()
     .min(1, 'must not be empty')
-    .regex(/^[A-Za-z0-9_.:-]+$/, 'only letters, digits, _ . : - are allowed'),
+    .max(MAX_PROVIDER_NAME_LENGTH, `at most ${MAX_PROVIDER_NAME_LENGTH} characters`)
+    .regex(/^[A-Za-z0-9_.:-]+$/, 'only letters, digits, _ . : - are allowed')
+    .refine((name) => !isReservedName(name), 'is a reserved word (e.g. __proto__, constructor, prototype)'),
+  /** Extra headers sent with every request: names are HTTP tokens, values have no CR, LF or NUL. */
+  headers: z
+    .record(
+      z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'header names are HTTP tokens'),
+      z.string().regex(/^[^\r\n\0]*$/, 'header values must not contain CR, LF or NUL'),
+    )
+    .optional(),
   type: z.enum(PROVIDER_TYPES),
   baseURL: z.url().optional(),
   apiKey: z.string().optional(),

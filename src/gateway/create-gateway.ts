@@ -7,6 +7,7 @@ import { ConfigurationError } from '../router/errors.ts';
 import type { Router } from '../router/router.ts';
 import { adminRoutes, type ProviderFactory } from './admin-routes.ts';
 import { requireBearerToken } from './bearer-auth.ts';
+import { FailedAuthLimiter } from './failed-auth-limiter.ts';
 import { bodyLimit, limitDeclaredBodySize } from './body-limit.ts';
 import { chatCompletionsHandler } from './chat-completions-route.ts';
 import type { GatewayEnv } from './gateway-env.ts';
@@ -73,9 +74,10 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
 
   app.use('*', requestContext({ logger }));
 
+  const failedAuth = new FailedAuthLimiter({ perMinute: server.failedAuthLimit.perMinute, clock: options.clock });
   const checks: RequestCheck[] = [];
   if (server.apiKeys !== undefined && server.apiKeys.length > 0)
-    checks.push(requireBearerToken({ tokens: server.apiKeys }));
+    checks.push(requireBearerToken({ tokens: server.apiKeys, failedAuth }));
   if (server.rateLimit !== undefined) {
     checks.push(
       limitRate({
@@ -119,6 +121,8 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
         createProvider: options.createProvider,
         maxBodyBytes: server.maxBodyBytes,
         scrubber,
+        allowedUpstreams: server.admin.allowedUpstreams,
+        failedAuth,
         events: events.handler,
       }),
     );

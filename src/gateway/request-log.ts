@@ -3,7 +3,7 @@ import type { SecretScrubber } from '../contract/secret-scrubber.ts';
 /** One structured log line per request. Never holds message content or keys. */
 export interface RequestLogRecord {
   time: string;
-  level: 'info' | 'error';
+  level: 'info' | 'warn' | 'error';
   msg: string;
   id: string | undefined;
   method?: string;
@@ -15,8 +15,12 @@ export interface RequestLogRecord {
   attempts?: number;
   stream?: boolean;
   errorCode?: string | null;
-  /** For `level: 'error'`: what failed unexpectedly (name and message, no stack). */
+  /** For `level: 'error'`: what failed unexpectedly (name and message, no stack); for `warn`, the upstream's message (scrubbed, at most 200 characters). */
   error?: string;
+  /** For an upstream failure: its kind (`http`, `timeout`, `connection`, `protocol`). */
+  kind?: string;
+  /** For an upstream failure: the status the upstream answered. */
+  upstreamStatus?: number;
 }
 
 /** Receives log records; inject one to route logs elsewhere or to silence them. */

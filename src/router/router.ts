@@ -249,7 +249,9 @@ export class Router {
   /** Every field of every provider's health, circuit included. */
   healthStatus(): Record<string, HealthSnapshot & { enabled: boolean; type: string; models: string[] }> {
     const now = this.clock();
-    const status: Record<string, HealthSnapshot & { enabled: boolean; type: string; models: string[] }> = {};
+    // No prototype: a provider named like an Object property (`__proto__`, `constructor`) is an ordinary key.
+    const status: Record<string, HealthSnapshot & { enabled: boolean; type: string; models: string[] }> =
+      Object.create(null);
     for (const record of this.records.values()) {
       this.advanceCircuit(record, now);
       const { health, circuit } = record;
@@ -406,7 +408,7 @@ export class Router {
   ): NoProviderAvailableError {
     const providers = this.index.providersFor(model);
     if (providers.length === 0) return new ModelNotFoundError(model);
-    const skipped: Record<string, SkipReason> = {};
+    const skipped: Record<string, SkipReason> = Object.create(null);
     let shortestCoolDown = Number.POSITIVE_INFINITY;
     let allCoolingDown = true;
     for (const record of providers) {
