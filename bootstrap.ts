@@ -117,7 +117,10 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
         throw new ConfigError([{ path: `providers[${index}]`, message: (error as Error).message }], options.configPath);
       }
       adapters.push(adapter);
-      router.registerProvider(adapter, { weight: entry.weight });
+      router.registerProvider(adapter, {
+        weight: entry.weight,
+        ...(entry.pricing !== undefined ? { pricing: entry.pricing } : {}),
+      });
     });
   } catch (error) {
     await Promise.allSettled(adapters.map((adapter) => adapter.close?.()));

@@ -11,7 +11,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts', 'providers/**/*.test.ts', 'bench/**/*.test.ts'],
+          include: ['src/**/*.test.ts', 'providers/**/*.test.ts', 'bench/**/*.test.ts', 'simulations/**/*.test.ts'],
           testTimeout: 10_000,
           hookTimeout: 10_000,
         },

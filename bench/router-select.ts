@@ -92,7 +92,12 @@ function makeAdapters(scenario: Scenario): ProviderAdapter[] {
 
 function buildRouter(strategy: StrategyName, adapters: readonly ProviderAdapter[]): Router {
   const router = new Router({ strategy });
-  adapters.forEach((adapter, index) => router.registerProvider(adapter, { weight: 1 + (index % 3) }));
+  adapters.forEach((adapter, index) =>
+    router.registerProvider(adapter, {
+      weight: 1 + (index % 3),
+      pricing: { inputPerMTok: 0.5 + (index % 7), outputPerMTok: 2 + (index % 5) },
+    }),
+  );
   return router;
 }
 

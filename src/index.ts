@@ -19,5 +19,6 @@ export {
 export { DEFAULT_CIRCUIT_BREAKER_CONFIG, resolveCircuitConfig } from './router/circuit-config.ts';
 export { shouldOpen, type FailureSignal } from './router/breaker-policy.ts';
 export { STRATEGY_NAMES } from './router/strategies/create-strategy.ts';
+export type { ModelPrice, ProviderPricing, UsageTokens } from './router/pricing.ts';
 export type * from './router/types.ts';
 export * from './contract/index.ts';

@@ -105,6 +105,17 @@ export function isReservedName(name: string): boolean {
   return name === '__proto__' || name === 'prototype' || name in Object.prototype;
 }
 
+const nonNegativeNumber = numeric(z.number().nonnegative());
+
+/** One price: US dollars per million input and output tokens. */
+export const modelPriceSchema = z.strictObject({
+  inputPerMTok: nonNegativeNumber,
+  outputPerMTok: nonNegativeNumber,
+});
+
+/** `providers[].pricing`: one price for every model, or a map from public model name to its price. */
+export const pricingSchema = z.union([modelPriceSchema, z.record(z.string().min(1), modelPriceSchema)]);
+
 /**
  * One `providers[]` entry. Keys beyond the documented ones (e.g. a mock provider's latency
  * and failure options) are kept and handed to the provider factory.
@@ -128,6 +139,7 @@ export const providerEntrySchema = z.looseObject({
   apiKey: z.string().optional(),
   models: z.array(z.string().min(1, 'must not be empty')).min(1, 'must list at least one model').default(['*']),
   weight: numeric(z.number().nonnegative()).default(1),
+  pricing: pricingSchema.optional(),
 });
 
 /** The whole config file. */

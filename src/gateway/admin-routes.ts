@@ -156,7 +156,10 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
         code: 'invalid_provider',
       });
     }
-    router.registerProvider(adapter, { weight: entry.weight });
+    router.registerProvider(adapter, {
+      weight: entry.weight,
+      ...(entry.pricing !== undefined ? { pricing: entry.pricing } : {}),
+    });
     return context.json(describe(adapter), 201);
   });
 

@@ -198,6 +198,12 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     labelNames: ['provider', 'outcome'] as const,
     registers,
   });
+  const cost = new LabelledCounter({
+    name: 'switchboard_cost_usd_total',
+    help: "US dollars spent, from each answer's token usage × the provider's pricing, by provider and model.",
+    labelNames: ['provider', 'model'] as const,
+    registers,
+  });
   const providerLatency = new LabelledHistogram({
     name: 'switchboard_provider_latency_seconds',
     help: 'Upstream latency of successful calls (time to first chunk for streams).',
@@ -299,6 +305,8 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     results.labels(event.provider, outcome).inc();
     if (event.success && event.latencyMs !== undefined && event.latencyMs > 0)
       providerLatency.labels(event.provider).observe(event.latencyMs / 1000);
+    if (event.costUsd !== undefined && event.costUsd > 0 && event.model !== undefined)
+      cost.labels(event.provider, modelLabel(event.model)).inc(event.costUsd);
   };
   const onAttempt = (event: AttemptEvent) => {
     const model = modelLabel(event.model);

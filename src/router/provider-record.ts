@@ -1,5 +1,6 @@
 import type { ProviderAdapter } from '../contract/provider-adapter.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
+import type { PricingTable } from './pricing.ts';
 import { ProviderHealth } from './provider-health.ts';
 import type { CircuitBreakerConfig } from './types.ts';
 
@@ -27,6 +28,8 @@ export class ProviderRecord {
   explorationAt = Number.NEGATIVE_INFINITY;
   /** When the last active health probe finished; 0 = never. */
   lastCheckTime = 0;
+  /** Prices of its models, when registered with `pricing`. */
+  pricing: PricingTable | undefined = undefined;
   /** True while an active health probe is running (so probes never pile up). */
   probing = false;
 

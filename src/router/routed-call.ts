@@ -46,7 +46,12 @@ export function routeChatCompletion(
   return withFallback(host, request.model, options, false, async (adapter, callOptions, started) => {
     const completion = await adapter.chat(request, callOptions);
     host.trackInFlight(adapter.name, -1);
-    host.recordResult(adapter.name, { success: true, latencyMs: host.now() - started, model: request.model });
+    host.recordResult(adapter.name, {
+      success: true,
+      latencyMs: host.now() - started,
+      model: request.model,
+      usage: completion.usage,
+    });
     return { completion, provider: adapter.name, attempts: 0 };
   });
 }
@@ -222,6 +227,7 @@ class RecordedStream implements ChatStream, ChunkTextSource, AsyncIterator<ChatC
   readonly #timeToFirstChunkMs: number;
   readonly #signal: AbortSignalLike | undefined;
   #first: IteratorResult<ChatCompletionChunk> | undefined;
+  #usage: ChatCompletionChunk['usage'];
   #settled = false;
 
   constructor(
@@ -258,9 +264,10 @@ class RecordedStream implements ChatStream, ChunkTextSource, AsyncIterator<ChatC
       }
     }
     if (result.done === true) {
-      this.#settle({ success: true, latencyMs: this.#timeToFirstChunkMs, model: this.#model });
+      this.#settle({ success: true, latencyMs: this.#timeToFirstChunkMs, model: this.#model, usage: this.#usage });
       return DONE;
     }
+    if (result.value.usage) this.#usage = result.value.usage;
     return result;
   }
 

@@ -6,6 +6,7 @@ import { ConfigurationError, ModelNotFoundError, NoProviderAvailableError, type 
 import { EventHub, type Listener } from './event-hub.ts';
 import { HealthChecker } from './health-checker.ts';
 import { ModelIndex } from './model-index.ts';
+import { PricingTable } from './pricing.ts';
 import { ProviderRecord } from './provider-record.ts';
 import { routeChatCompletion, routeChatCompletionStream, type RoutingHost } from './routed-call.ts';
 import { createStrategy } from './strategies/create-strategy.ts';
@@ -108,7 +109,7 @@ export class Router {
    * Registers a provider under `adapter.name`. Registering a name again replaces the
    * provider and resets its health.
    *
-   * @throws ConfigurationError for an empty name or a negative / non-finite weight.
+   * @throws ConfigurationError for an empty name, a negative / non-finite weight or a bad price.
    */
   registerProvider(adapter: ProviderAdapter, options: RegisterOptions = {}): void {
     if (typeof adapter.name !== 'string' || adapter.name.trim() === '')
@@ -116,12 +117,12 @@ export class Router {
     const weight = options.weight ?? 1;
     if (!Number.isFinite(weight) || weight < 0)
       throw new ConfigurationError(`Provider '${adapter.name}': weight must be a finite number ≥ 0`);
+    const pricing = options.pricing === undefined ? undefined : new PricingTable(options.pricing, adapter.name);
     this.records.delete(adapter.name);
     this.registrations += 1;
-    this.records.set(
-      adapter.name,
-      new ProviderRecord(adapter, this.registrations, weight, () => this.config, this.clock()),
-    );
+    const record = new ProviderRecord(adapter, this.registrations, weight, () => this.config, this.clock());
+    record.pricing = pricing;
+    this.records.set(adapter.name, record);
     this.index.rebuild(this.records.values());
     this.events.emit('providerRegistered', { provider: adapter.name });
   }
@@ -206,14 +207,18 @@ export class Router {
       health.recordFailure();
       transition = circuit.onFailure(now, health.failureRate);
     }
+    this.selector.observe?.(record, result, now);
     this.publishTransition(record, transition, now);
     if (this.events.has('result')) {
+      const costUsd =
+        result.success && result.model !== undefined ? record.pricing?.costOf(result.model, result.usage) : undefined;
       this.events.emit('result', {
         ...result,
         provider: name,
         latencyEmaMs: health.latencyMs,
         failureRate: health.failureRate,
         circuitState: circuit.state,
+        ...(costUsd === undefined ? {} : { costUsd }),
       });
     }
   }

@@ -1,6 +1,7 @@
 import type { ChatCompletion, ChatCompletionRequest } from '../contract/chat-types.ts';
 import type { AbortSignalLike } from '../contract/abort-latch.ts';
 import type { ChatStream, ProviderAdapter } from '../contract/provider-adapter.ts';
+import type { ProviderPricing, UsageTokens } from './pricing.ts';
 
 /** A circuit's state; the strings double as metric label values. */
 export type CircuitState = 'closed' | 'open' | 'half_open';
@@ -31,7 +32,7 @@ export interface CircuitBreakerConfig {
 }
 
 /** Names of the built-in selection strategies. */
-export type StrategyName = 'latency' | 'round_robin' | 'weighted' | 'availability' | 'least_in_flight';
+export type StrategyName = 'latency' | 'round_robin' | 'weighted' | 'availability' | 'least_in_flight' | 'p2c' | 'cost';
 
 /** Options of `new Router()`. */
 export interface RouterOptions {
@@ -51,6 +52,12 @@ export interface RouterOptions {
 export interface RegisterOptions {
   /** Relative weight for the `weighted` strategy. Default 1; 0 = only when all are 0. */
   weight?: number;
+  /**
+   * What the provider charges, US dollars per million tokens: one `{ inputPerMTok, outputPerMTok }`
+   * for all its models or a map from public model name to one. The `cost` strategy ranks by it and
+   * `result` events carry `costUsd` from the answer's usage.
+   */
+  pricing?: ProviderPricing;
 }
 
 /** What happened on one call to a provider, as told to `recordResult`. */
@@ -69,6 +76,8 @@ export interface ResultInput {
   retryAfterMs?: number;
   /** The model of the request, passed through to the `result` event. */
   model?: string;
+  /** Token usage the answer reported (a successful call), passed through to the `result` event. */
+  usage?: UsageTokens | null;
 }
 
 /** Everything the router knows about one provider's health, as returned by `healthStatus()`. */
@@ -111,6 +120,8 @@ export interface ResultEvent extends ResultInput {
   latencyEmaMs: number;
   failureRate: number;
   circuitState: CircuitState;
+  /** US dollars the answer cost: `usage` × the provider's `pricing` for `model`; absent when either is unknown. */
+  costUsd?: number;
 }
 
 /** Payload of the `attempt` event, emitted by `chatCompletion`/`chatCompletionStream` once per provider tried. */

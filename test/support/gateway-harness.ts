@@ -14,6 +14,8 @@ export interface HarnessUpstream {
   name: string;
   models?: string[];
   weight?: number;
+  /** The provider entry's `pricing`. */
+  pricing?: NonNullable<SwitchboardConfigInput['providers']>[number]['pricing'];
 }
 
 /** Options of `startHarness`. */
@@ -77,6 +79,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
         apiKey: `sk-upstream-${upstream.name}`,
         models: upstream.models ?? ['gpt-4o-mini'],
         weight: upstream.weight ?? 1,
+        ...(upstream.pricing !== undefined ? { pricing: upstream.pricing } : {}),
       })),
     },
     { env: {} },

@@ -1,8 +1,10 @@
 import { ConfigurationError } from '../errors.ts';
 import type { StrategyName } from '../types.ts';
 import { createAvailabilityStrategy } from './availability-strategy.ts';
+import { createCostStrategy } from './cost-strategy.ts';
 import { createLatencyStrategy, type LatencyStrategyOptions } from './latency-strategy.ts';
 import { createLeastInFlightStrategy } from './least-in-flight-strategy.ts';
+import { createP2cStrategy } from './p2c-strategy.ts';
 import { createRoundRobinStrategy } from './round-robin-strategy.ts';
 import type { SelectionStrategy } from './selection-strategy.ts';
 import { createWeightedStrategy } from './weighted-strategy.ts';
@@ -13,6 +15,8 @@ const FACTORIES: Record<StrategyName, (options: LatencyStrategyOptions) => Selec
   weighted: createWeightedStrategy,
   availability: createAvailabilityStrategy,
   least_in_flight: createLeastInFlightStrategy,
+  p2c: () => createP2cStrategy(),
+  cost: createCostStrategy,
 };
 
 /** Every strategy name the router accepts. */

@@ -22,36 +22,53 @@ export interface LatencyStrategyOptions {
  * With steady traffic that costs at most one request per provider per `staleAfterMs`.
  */
 export function createLatencyStrategy(options: LatencyStrategyOptions = {}): SelectionStrategy {
-  const staleAfterMs = options.staleAfterMs ?? 60_000;
-  const isDue = (record: ProviderRecord, now: number): boolean =>
-    Math.max(record.health.lastSampleAt, record.explorationAt) + staleAfterMs <= now;
-
+  const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   return {
     name: 'latency',
-    choose(candidates, { now }) {
-      let bestIndex = -1;
-      let bestLatency = Number.POSITIVE_INFINITY;
-      for (let index = 0; index < candidates.length; index += 1) {
-        const record = candidates[index] as ProviderRecord;
-        if (isDue(record, now)) {
-          record.explorationAt = now;
-          return index;
-        }
-        const latency = record.health.latencyMs;
-        if (latency > 0 && latency < bestLatency) {
-          bestLatency = latency;
-          bestIndex = index;
-        }
-      }
-      return bestIndex === -1 ? 0 : bestIndex;
-    },
-    rank(candidates) {
-      return candidates.slice().sort((left, right) => rankKey(left) - rankKey(right) || left.order - right.order);
-    },
+    choose: (candidates, { now }) => chooseByLatency(candidates, now, staleAfterMs),
+    rank: (candidates) => candidates.slice().sort(byLatency),
   };
 }
 
-/** Measured providers by latency, unmeasured ones after them. */
+/** Default of `LatencyStrategyOptions.staleAfterMs`. */
+export const DEFAULT_STALE_AFTER_MS = 60_000;
+
+/**
+ * The latency rule over the candidates `include` accepts (all when absent): the first one due
+ * for a measuring request (marked as sent), else the lowest latency EMA, else the first
+ * accepted. Returns -1 when `include` accepts none. Shared with strategies that break ties by latency.
+ */
+export function chooseByLatency(
+  candidates: readonly ProviderRecord[],
+  now: number,
+  staleAfterMs: number,
+  include?: (record: ProviderRecord) => boolean,
+): number {
+  let firstIndex = -1;
+  let bestIndex = -1;
+  let bestLatency = Number.POSITIVE_INFINITY;
+  for (let index = 0; index < candidates.length; index += 1) {
+    const record = candidates[index] as ProviderRecord;
+    if (include !== undefined && !include(record)) continue;
+    if (firstIndex === -1) firstIndex = index;
+    if (Math.max(record.health.lastSampleAt, record.explorationAt) + staleAfterMs <= now) {
+      record.explorationAt = now;
+      return index;
+    }
+    const latency = record.health.latencyMs;
+    if (latency > 0 && latency < bestLatency) {
+      bestLatency = latency;
+      bestIndex = index;
+    }
+  }
+  return bestIndex === -1 ? firstIndex : bestIndex;
+}
+
+/** Sort order of the latency rule: measured providers by latency EMA, unmeasured ones after them. */
+export function byLatency(left: ProviderRecord, right: ProviderRecord): number {
+  return rankKey(left) - rankKey(right) || left.order - right.order;
+}
+
 function rankKey(record: ProviderRecord): number {
   return record.health.latencyMs > 0 ? record.health.latencyMs : Number.POSITIVE_INFINITY;
 }

@@ -1,5 +1,5 @@
 import type { ProviderRecord } from '../provider-record.ts';
-import type { StrategyName } from '../types.ts';
+import type { ResultInput, StrategyName } from '../types.ts';
 
 /** What a strategy may read besides the candidates. */
 export interface SelectionContext {
@@ -20,6 +20,8 @@ export interface SelectionStrategy {
   choose(candidates: readonly ProviderRecord[], context: SelectionContext): number;
   /** The candidates best first, for fallbacks; has no side effects. */
   rank(candidates: readonly ProviderRecord[], context: SelectionContext): ProviderRecord[];
+  /** Sees every result the router records (strategies that keep their own measurements use it). */
+  observe?(record: ProviderRecord, result: ResultInput, now: number): void;
 }
 
 /** Stable sort of a copy by a numeric key, ascending; equal keys keep registration order. */
