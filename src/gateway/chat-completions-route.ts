@@ -47,6 +47,8 @@ interface Outcome {
   attempts?: number | undefined;
   errorCode?: string | null | undefined;
   usage?: ChatUsage | null | undefined;
+  /** The model the upstream answered with. */
+  responseModel?: string | undefined;
 }
 
 /**
@@ -97,6 +99,7 @@ function createServe(options: ChatCompletionsOptions) {
     outcome.provider = routed.provider;
     outcome.attempts = routed.attempts;
     outcome.usage = routed.completion.usage;
+    outcome.responseModel = routed.completion.model;
     if (sink.closed) {
       outcome.status = CLIENT_CLOSED_STATUS;
       return;
@@ -153,6 +156,7 @@ function createServe(options: ChatCompletionsOptions) {
           metrics?.observeTimeToFirstToken(routed.provider, request.model, performance.now() - started);
         }
         if (chunk.usage) outcome.usage = chunk.usage;
+        if (outcome.responseModel === undefined) outcome.responseModel = chunk.model;
         if (pending !== undefined) await pending;
       }
     } catch (error) {
@@ -263,6 +267,8 @@ function createServe(options: ChatCompletionsOptions) {
         if (outcome.provider !== undefined) fields.provider = outcome.provider;
         if (outcome.attempts !== undefined) fields.attempts = outcome.attempts;
         fields.errorCode = outcome.errorCode;
+        fields.usage = outcome.usage;
+        fields.responseModel = outcome.responseModel;
       }
     }
   };

@@ -20,6 +20,7 @@ import { modelsRoutes } from './models-routes.ts';
 import { DASHBOARD_HEADERS, DASHBOARD_HTML } from './dashboard-page.ts';
 import { createRouterEventStream } from './router-event-stream.ts';
 import { ServerLifecycle } from './server-lifecycle.ts';
+import { RequestTracer } from '../tracing/request-tracer.ts';
 import { statusRoutes } from './status-routes.ts';
 
 const CHAT_COMPLETIONS_PATH = '/v1/chat/completions';
@@ -90,18 +91,43 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   checks.push(limitDeclaredBodySize({ maxBytes: server.maxBodyBytes }));
   app.use('/v1/*', requestGuard(...checks));
 
-  app.post(
-    CHAT_COMPLETIONS_PATH,
-    chatCompletionsHandler({
-      router,
-      metrics,
-      logger,
-      maxBodyBytes: server.maxBodyBytes,
-      maxAttempts: config.router.maxAttempts,
-      requestTimeoutMs: config.router.requestTimeoutMs,
-      scrubber,
-    }),
-  );
+  const chatCompletions = chatCompletionsHandler({
+    router,
+    metrics,
+    logger,
+    maxBodyBytes: server.maxBodyBytes,
+    maxAttempts: config.router.maxAttempts,
+    requestTimeoutMs: config.router.requestTimeoutMs,
+    scrubber,
+  });
+  // Spans only when the host registered an OpenTelemetry SDK; otherwise the handler runs as is.
+  const tracer = new RequestTracer({ router });
+  app.post(CHAT_COMPLETIONS_PATH, (context, next) => {
+    if (!tracer.enabled) return chatCompletions(context, next);
+    return tracer.run(
+      {
+        operation: 'chat',
+        method: 'POST',
+        route: CHAT_COMPLETIONS_PATH,
+        requestId: context.get('requestId'),
+        headers: traceHeaders(context.req.header('traceparent'), context.req.header('tracestate')),
+      },
+      async () => chatCompletions(context, next),
+      () => {
+        const fields = context.get('logFields');
+        return {
+          status: fields?.status ?? context.res.status,
+          requestModel: fields?.model,
+          responseModel: fields?.responseModel,
+          provider: fields?.provider,
+          attempts: fields?.attempts,
+          errorCode: fields?.errorCode,
+          stream: fields?.stream,
+          usage: fields?.usage,
+        };
+      },
+    );
+  });
   app.route('/', modelsRoutes({ router }));
   app.route('/', statusRoutes({ router, metrics }));
   if (server.adminToken !== undefined) {
@@ -168,6 +194,12 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   });
 
   return app;
+}
+
+/** The W3C trace-context headers of a request, when it sent them (for the host's propagator). */
+function traceHeaders(parent: string | undefined, state: string | undefined): Record<string, string> | undefined {
+  if (parent === undefined) return undefined;
+  return state === undefined ? { traceparent: parent } : { traceparent: parent, tracestate: state };
 }
 
 function toGatewayError(error: unknown): GatewayError {

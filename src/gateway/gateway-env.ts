@@ -11,6 +11,10 @@ export interface RequestLogFields {
   status?: number;
   /** The error code sent, when the answer was an error. */
   errorCode?: string | null;
+  /** Token usage the upstream reported (for traces). */
+  usage?: { prompt_tokens?: number | undefined; completion_tokens?: number | undefined } | null | undefined;
+  /** The model the upstream answered with (for traces). */
+  responseModel?: string | undefined;
 }
 
 /** Hono environment of the gateway: Node bindings (absent under `app.request()`) and per-request variables. */

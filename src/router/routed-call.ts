@@ -192,6 +192,7 @@ function recordFailure(
     countsAsFailure: providerError.isProviderFault,
     retryAfterMs: providerError.status === 429 || providerError.status === 529 ? providerError.retryAfterMs : undefined,
     model,
+    error: providerError,
   });
   return providerError;
 }
@@ -292,6 +293,7 @@ class RecordedStream implements ChatStream, ChunkTextSource, AsyncIterator<ChatC
       latencyMs: providerError.isLocal ? undefined : this.#timeToFirstChunkMs,
       countsAsFailure: providerError.isProviderFault,
       model: this.#model,
+      error: providerError,
     });
     return providerError;
   }

@@ -76,6 +76,11 @@ export interface ResultInput {
   retryAfterMs?: number;
   /** The model of the request, passed through to the `result` event. */
   model?: string;
+  /**
+   * For a failure: what failed (a `ProviderError` from routed calls), for observers of the `result`
+   * event (logs, traces). The router itself ignores it.
+   */
+  error?: unknown;
   /** Token usage the answer reported (a successful call), passed through to the `result` event. */
   usage?: UsageTokens | null;
 }
