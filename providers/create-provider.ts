@@ -3,11 +3,11 @@
  */
 import { createAnthropicProvider, type AnthropicProviderOptions } from './anthropic/anthropic-provider.ts';
 import type { ProviderAdapter } from '../src/contract/provider-adapter.ts';
+import { PROVIDER_TYPES, type ProviderType } from '../src/contract/provider-types.ts';
 import { createMockProvider, type MockProviderOptions } from './mock/mock-provider.ts';
 import { createOpenAIProvider, type OpenAIProviderOptions } from './openai/openai-provider.ts';
 
-/** Adapter types a config entry can name. */
-export type ProviderType = 'openai' | 'anthropic' | 'mock';
+export { PROVIDER_TYPES, type ProviderType };
 
 /** Fields every config entry has (`weight` is the router's, ignored here). */
 interface ProviderEntryBase {
@@ -76,8 +76,9 @@ export function createProvider(
       return createMockProvider({ ...options, name: entry.name, models });
     }
     default:
+      entry satisfies never;
       throw new Error(
-        `provider '${String((config as { name?: unknown }).name)}': unknown type '${String((config as { type?: unknown }).type)}' (expected openai, anthropic or mock)`,
+        `provider '${String((config as { name?: unknown }).name)}': unknown type '${String((config as { type?: unknown }).type)}' (expected one of ${PROVIDER_TYPES.join(', ')})`,
       );
   }
 }

@@ -43,6 +43,7 @@ export { createMockProvider, mockReply, type MockProviderOptions } from './mock/
 export {
   createProvider,
   OPENAI_DEFAULT_BASE_URL,
+  PROVIDER_TYPES,
   type AnthropicProviderEntry,
   type MockProviderEntry,
   type OpenAIProviderEntry,
@@ -55,4 +56,6 @@ export { toChatCompletion, finishReasonOf } from './anthropic/anthropic-translat
 export { SseParser, type SseEvent } from './http/sse-parser.ts';
 export { parseDurationMs, parseRetryAfterHeaderMs, retryAfterMsFromHeaders } from './http/retry-after.ts';
 export { createSeededRandom } from '../src/contract/seeded-random.ts';
+export { SwitchboardError, type SwitchboardErrorCode } from '../src/contract/switchboard-error.ts';
+export { ConfigurationError, type ConfigIssue } from '../src/contract/configuration-error.ts';
 export { SecretScrubber, PATTERN_SCRUBBER, REDACTED, scrubProviderError } from '../src/contract/secret-scrubber.ts';

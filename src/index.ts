@@ -10,15 +10,21 @@
 export { Router, type RegisteredModel, type SelectContext } from './router/router.ts';
 export {
   RouterError,
-  ConfigurationError,
   NoProviderAvailableError,
   ModelNotFoundError,
   RoutingFailedError,
   type SkipReason,
 } from './router/errors.ts';
-export { DEFAULT_CIRCUIT_BREAKER_CONFIG, resolveCircuitConfig } from './router/circuit-config.ts';
+export {
+  CIRCUIT_BREAKER_RANGES,
+  DEFAULT_CIRCUIT_BREAKER_CONFIG,
+  resolveCircuitConfig,
+  type SettingRange,
+} from './router/circuit-config.ts';
 export { shouldOpen, type FailureSignal } from './router/breaker-policy.ts';
 export { STRATEGY_NAMES } from './router/strategies/create-strategy.ts';
+export type { SelectionContext, SelectionStrategy } from './router/strategies/selection-strategy.ts';
+export type { ProviderRecord } from './router/provider-record.ts';
 export type { ModelPrice, ProviderPricing, UsageTokens } from './router/pricing.ts';
 export type * from './router/types.ts';
 export * from './contract/index.ts';

@@ -112,6 +112,21 @@ describe('admin API', () => {
     const invalid = await admin('POST', '/providers', { name: 'broken', type: 'openai', baseURL: 'nope' });
     expect(invalid.status).toBe(400);
     expect((await json(invalid)).error.param).toBe('baseURL');
+    const manyBad = await admin('POST', '/providers', {
+      name: 'has spaces',
+      type: 'openai',
+      baseURL: 'nope',
+      models: [],
+      latencyMs: 5,
+    });
+    expect(manyBad.status).toBe(400);
+    const manyBadError = (await json(manyBad)).error as {
+      message: string;
+      issues: { path: string; message: string }[];
+    };
+    expect(manyBadError.issues.map((issue) => issue.path).sort()).toEqual(['baseURL', 'latencyMs', 'models', 'name']);
+    expect(manyBadError.message).toContain("latencyMs: unknown key for type 'openai'");
+    expect(manyBadError.message).toContain('models: must list at least one model');
 
     const models = await harness.client.models.list();
     expect(models.data.map((model) => model.id)).toEqual(['gpt-4.1', 'gpt-4o-mini']);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bootstrap, parseCommandLine } from '../bootstrap.ts';
+import { bootstrap } from '../bootstrap.ts';
+import { parseCommandLine } from '../cli/command-line.ts';
 import { ConfigError } from '../src/config/config-error.ts';
 
 describe('bootstrap', () => {
@@ -58,8 +59,10 @@ describe('parseCommandLine', () => {
       port: 0,
       host: '0.0.0.0',
       help: false,
+      version: false,
     });
-    expect(parseCommandLine(['--config=b.json'])).toEqual({ configPath: 'b.json', help: false });
+    expect(parseCommandLine(['--config=b.json'])).toEqual({ configPath: 'b.json', help: false, version: false });
+    expect(parseCommandLine(['--version'])).toMatchObject({ version: true });
   });
 
   it('refuses unknown flags, missing values and bad ports', () => {

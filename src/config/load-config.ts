@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError, formatPath, type ConfigIssue } from './config-error.ts';
-import { configSchema, type SwitchboardConfig } from './config-schema.ts';
+import { ConfigError } from './config-error.ts';
+import { configSchema, providerEntrySchema, type ProviderEntry, type SwitchboardConfig } from './config-schema.ts';
 import { interpolateEnv } from './interpolate-env.ts';
+import { toConfigIssues } from './schema-issues.ts';
 
 /** Options of `parseConfig` and `loadConfigFile`. */
 export interface ParseConfigOptions {
@@ -15,7 +16,7 @@ export interface ParseConfigOptions {
 
 /**
  * Validates an already parsed config object: `${ENV}` interpolation first, then the zod
- * schema with its defaults. Throws a `ConfigError` listing every bad field by path.
+ * schema with its defaults. Throws a `ConfigurationError` listing every bad field by path (an unknown key too).
  *
  * @example
  * ```ts
@@ -32,7 +33,7 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions = {}): Swi
 /**
  * Validates a config object against the schema and applies defaults, without `${ENV}`
  * interpolation (for configs built in code, or already validated ones: validation is
- * idempotent). Throws a `ConfigError` listing every bad field by path.
+ * idempotent). Throws a `ConfigurationError` listing every bad field by path (an unknown key too).
  *
  * @example
  * ```ts
@@ -40,20 +41,30 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions = {}): Swi
  * ```
  */
 export function validateConfig(value: unknown, source?: string): SwitchboardConfig {
-  const result = configSchema.safeParse(value ?? {});
-  if (!result.success) {
-    const schemaIssues: ConfigIssue[] = result.error.issues.map((issue) => ({
-      path: formatPath(issue.path),
-      message: issue.message,
-    }));
-    throw new ConfigError(schemaIssues, source);
-  }
+  const input = value ?? {};
+  const result = configSchema.safeParse(input);
+  if (!result.success) throw new ConfigError(toConfigIssues(configSchema, input, result.error.issues), source);
+  return result.data;
+}
+
+/**
+ * Validates one `providers[]` entry on its own (the admin API's add-provider body), defaults
+ * applied, without `${ENV}` interpolation. Throws a `ConfigurationError` listing every bad field.
+ *
+ * @example
+ * ```ts
+ * parseProviderEntry({ name: 'extra', type: 'mock', latencyMs: 5 }).models; // ['*']
+ * ```
+ */
+export function parseProviderEntry(value: unknown): ProviderEntry {
+  const result = providerEntrySchema.safeParse(value);
+  if (!result.success) throw new ConfigError(toConfigIssues(providerEntrySchema, value, result.error.issues));
   return result.data;
 }
 
 /**
  * Reads a config file — YAML (`.yaml`, `.yml`) or JSON (`.json`), chosen by extension —
- * and validates it with `parseConfig`. Every failure is a `ConfigError`.
+ * and validates it with `parseConfig`. Every failure is a `ConfigurationError`.
  *
  * @example
  * ```ts

@@ -1,6 +1,6 @@
 /**
  * The adapter contract: what a provider adapter implements and what the router, the gateway and
- * every adapter agree on (chat types, the error root of upstream failures, the abort signal type).
+ * every adapter agree on (chat types, the error roots, the abort signal type).
  * No runtime dependencies.
  *
  * @example
@@ -28,5 +28,8 @@ export {
   type ProviderErrorKind,
   type ProviderErrorOptions,
 } from './provider-error.ts';
+export { SwitchboardError, type SwitchboardErrorCode, type SwitchboardErrorOptions } from './switchboard-error.ts';
+export { ConfigurationError, formatIssue, formatPath, type ConfigIssue } from './configuration-error.ts';
+export { PROVIDER_TYPES, type ProviderType } from './provider-types.ts';
 export { createSeededRandom } from './seeded-random.ts';
 export { SecretScrubber, PATTERN_SCRUBBER, REDACTED, scrubProviderError } from './secret-scrubber.ts';

@@ -23,8 +23,16 @@ export interface ProviderErrorOptions {
   retryAfterMs?: number;
   /** The upstream's error body, parsed when it was JSON, in OpenAI's `{ error: {...} }` shape when it can be. */
   body?: unknown;
+  /**
+   * Whether another attempt (a fallback provider, a retry) may succeed. Default: from `kind` and
+   * `status` (408, 409, 425, 429, 5xx, 529, timeouts, connection and protocol failures).
+   */
+  retryable?: boolean;
   cause?: unknown;
 }
+
+/** Symbol under which a `ProviderError` is branded, so copies of the package recognise each other's. */
+const PROVIDER_ERROR_BRAND = Symbol.for('switchboard.ProviderError');
 
 const RETRYABLE_STATUSES = new Set([408, 409, 425, 429, 500, 502, 503, 504, 529]);
 
@@ -33,6 +41,8 @@ const RETRYABLE_STATUSES = new Set([408, 409, 425, 429, 500, 502, 503, 504, 529]
  * `isProviderFault` says whether the failure counts against the provider's health
  * (a 400 for a malformed request does not, nor does a 429, which is a cool-down, nor a
  * `local` failure, which never reached the upstream).
+ * Its `code` is the upstream's error code, so it is not a `SwitchboardError` (whose `code` is
+ * the SDK's own); `ProviderError.isInstance` is its brand check across package copies.
  *
  * @example
  * ```ts
@@ -49,7 +59,7 @@ export class ProviderError extends Error {
   readonly code: string | undefined;
   readonly retryAfterMs: number | undefined;
   readonly body: unknown;
-  /** True for 408, 409, 425, 429, 5xx, 529, timeouts and connection errors. */
+  /** True for 408, 409, 425, 429, 5xx, 529, timeouts and connection errors, unless `retryable` said otherwise. */
   readonly isRetryable: boolean;
   /** True when the failure should count against the provider's health and circuit. */
   readonly isProviderFault: boolean;
@@ -64,9 +74,18 @@ export class ProviderError extends Error {
     this.code = options.code;
     this.retryAfterMs = options.retryAfterMs;
     this.body = options.body;
-    this.isRetryable = isRetryableFailure(options.kind, options.status);
+    this.isRetryable = options.retryable ?? isRetryableFailure(options.kind, options.status);
     this.isProviderFault = this.isRetryable && options.status !== 429 && options.kind !== 'aborted';
     this.isLocal = options.kind === 'local';
+    Object.defineProperty(this, PROVIDER_ERROR_BRAND, { value: true, enumerable: false });
+  }
+
+  /** True for a `ProviderError`, also one made by a duplicate copy of the package. */
+  static isInstance(value: unknown): value is ProviderError {
+    return (
+      value instanceof ProviderError ||
+      (value !== null && typeof value === 'object' && (value as Record<symbol, unknown>)[PROVIDER_ERROR_BRAND] === true)
+    );
   }
 }
 

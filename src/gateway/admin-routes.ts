@@ -1,28 +1,52 @@
 import { Hono, type Handler } from 'hono';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { ConfigurationError, formatIssue, formatPath, type ConfigIssue } from '../contract/configuration-error.ts';
 import type { ProviderAdapter } from '../contract/provider-adapter.ts';
-import { formatPath } from '../config/config-error.ts';
-import { providerEntrySchema, type ProviderEntry } from '../config/config-schema.ts';
-import { providerSecrets } from '../config/provider-secrets.ts';
+import { circuitBreakerSettingsSchema } from '../config/schema/circuit-breaker-schema.ts';
+import type { ProviderPricing } from '../router/pricing.ts';
 import type { Router } from '../router/router.ts';
 import { SecretScrubber } from '../contract/secret-scrubber.ts';
 import type { FailedAuthLimiter } from './failed-auth-limiter.ts';
-import { isAllowedUpstream, upstreamHostOf } from './upstream-allowlist.ts';
+import { isAllowedUpstream } from './upstream-allowlist.ts';
 import { bearerAuth } from './bearer-auth.ts';
 import { readBody } from './body-limit.ts';
 import type { GatewayContext, GatewayEnv } from './gateway-env.ts';
 import { GatewayError } from './openai-error.ts';
 
-/** Makes an adapter from a config-shaped provider entry (providers' `createProvider`). */
-export type ProviderFactory = (entry: ProviderEntry) => ProviderAdapter;
+/** What `ProviderFactory.parse` returns: a checked provider entry, opaque to the gateway but for these fields. */
+export interface ProviderDefinition {
+  readonly name: string;
+  /** Relative weight for the `weighted` strategy. Default 1. */
+  readonly weight?: number;
+  /** Prices for the `cost` strategy and the cost metric. */
+  readonly pricing?: ProviderPricing | undefined;
+}
+
+/**
+ * How `POST /admin/providers` turns a request body into an adapter; bootstrap supplies one
+ * built from the config schema and `createProvider`, so the gateway knows neither.
+ */
+export interface ProviderFactory<Definition extends ProviderDefinition = ProviderDefinition> {
+  /** Checks a body; throws a `ConfigurationError` listing every bad field. */
+  parse(body: unknown): Definition;
+  /** Builds the adapter of a parsed definition; may throw an `Error` saying why it cannot. */
+  create(definition: Definition): ProviderAdapter;
+  /** The definition's secrets (API key, credential headers), scrubbed from everything the gateway sends or logs. */
+  secrets?(definition: Definition): readonly string[];
+  /**
+   * The host the definition's adapter would call, or null when it calls none (a mock): checked
+   * against `allowedUpstreams`. Without it, no provider can be added while `allowedUpstreams` is set.
+   */
+  upstreamHost?(definition: Definition): string | null;
+}
 
 /** Options of `adminRoutes`. */
 export interface AdminRoutesOptions {
   router: Router;
   /** The bearer token the admin API requires. */
   adminToken: string;
-  /** Builds adapters for `POST /admin/providers`; without it that route answers 501. */
-  createProvider?: ProviderFactory | undefined;
+  /** Checks and builds adapters for `POST /admin/providers`; without it that route answers 501. */
+  providerFactory?: ProviderFactory | undefined;
   /** Largest accepted request body in bytes (counted while read). Default 1 MiB. */
   maxBodyBytes?: number;
   /** Scrubs secrets from every view; an added provider's key and credential headers are added to it. */
@@ -35,31 +59,22 @@ export interface AdminRoutesOptions {
   events?: Handler<GatewayEnv> | undefined;
 }
 
-const circuitBreakerPatchSchema = z.strictObject({
-  failureRateThreshold: z.number().min(0).max(1).optional(),
-  consecutiveFailureLimit: z.number().int().positive().optional(),
-  halfOpenSuccessThreshold: z.number().int().positive().optional(),
-  openTimeoutMs: z.number().int().nonnegative().optional(),
-  halfOpenMaxProbes: z.number().int().positive().optional(),
-  maxOpenTimeoutMultiplier: z.number().min(1).optional(),
-});
-
 /**
  * The admin API, mounted under `/admin` only when `server.adminToken` is set, guarded by
  * `Authorization: Bearer <adminToken>` (constant-time):
  * `GET /providers`, `GET /providers/:name`, `POST /providers/:name/enable`, `POST /providers/:name/disable`
  * (an operator's switch: a disabled provider takes no traffic), `POST /providers/:name/reset` (close its circuit),
- * `POST /providers` (a config-shaped entry), `DELETE /providers/:name`,
+ * `POST /providers` (a config-shaped entry; a 400 lists every bad field), `DELETE /providers/:name`,
  * `GET /circuit-breaker`, `PUT` (or `PATCH`) `/circuit-breaker` with the keys to change,
  * `GET /events` (router events as SSE, when `events` is given).
  *
  * @example
  * ```ts
- * app.route('/admin', adminRoutes({ router, adminToken: 'secret', createProvider }));
+ * app.route('/admin', adminRoutes({ router, adminToken: 'secret', providerFactory }));
  * ```
  */
 export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
-  const { router, createProvider } = options;
+  const { router, providerFactory } = options;
   const scrubber = options.scrubber ?? new SecretScrubber();
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   const app = new Hono<GatewayEnv>();
@@ -122,12 +137,19 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
   });
 
   app.post('/providers', async (context) => {
-    if (createProvider === undefined)
+    if (providerFactory === undefined)
       throw new GatewayError(501, 'Adding providers is not supported by this gateway.', {
         type: 'server_error',
         code: 'not_implemented',
       });
-    const entry = parseWith(providerEntrySchema, await readJson(context, maxBodyBytes));
+    const body = await readJson(context, maxBodyBytes);
+    let entry: ProviderDefinition;
+    try {
+      entry = providerFactory.parse(body);
+    } catch (error) {
+      if (ConfigurationError.isInstance(error)) throw invalidFields(error.issues);
+      throw error;
+    }
     if (router.provider(entry.name) !== undefined) {
       throw new GatewayError(409, `A provider named '${entry.name}' already exists.`, {
         type: 'invalid_request_error',
@@ -137,8 +159,8 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
     }
     const allowed = options.allowedUpstreams;
     if (allowed !== undefined) {
-      const host = upstreamHostOf(entry);
-      if (entry.type !== 'mock' && (host === undefined || !isAllowedUpstream(host, allowed))) {
+      const host = providerFactory.upstreamHost === undefined ? undefined : providerFactory.upstreamHost(entry);
+      if (host !== null && (host === undefined || !isAllowedUpstream(host, allowed))) {
         throw new GatewayError(403, `The upstream host '${host ?? ''}' is not in server.admin.allowedUpstreams.`, {
           type: 'invalid_request_error',
           code: 'upstream_not_allowed',
@@ -146,10 +168,10 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
         });
       }
     }
-    for (const secret of providerSecrets(entry)) scrubber.add(secret);
+    for (const secret of providerFactory.secrets?.(entry) ?? []) scrubber.add(secret);
     let adapter: ProviderAdapter;
     try {
-      adapter = createProvider(entry);
+      adapter = providerFactory.create(entry);
     } catch (error) {
       throw new GatewayError(400, `Cannot create the provider: ${(error as Error).message}`, {
         type: 'invalid_request_error',
@@ -176,7 +198,7 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
   if (options.events !== undefined) app.get('/events', options.events);
 
   app.on(['PUT', 'PATCH'], '/circuit-breaker', async (context) => {
-    const patch = parseWith(circuitBreakerPatchSchema, await readJson(context, maxBodyBytes));
+    const patch = parseWith(circuitBreakerSettingsSchema, await readJson(context, maxBodyBytes));
     router.setCircuitConfig(patch);
     return context.json(router.circuitConfig());
   });
@@ -199,11 +221,35 @@ async function readJson(context: GatewayContext, maxBodyBytes: number): Promise<
 function parseWith<Schema extends z.ZodType>(schema: Schema, value: unknown): z.output<Schema> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const param = formatPath(issue.path);
-  throw new GatewayError(400, param === '' ? issue.message : `${param}: ${issue.message}`, {
+  throw invalidFields(
+    result.error.issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: 'unknown key' }))
+        : [{ path: formatPath(issue.path), message: issue.message }],
+    ),
+  );
+}
+
+/**
+ * A 400 naming every bad field: the message lists them all (`a: …; b: …`), `param` is the first
+ * one's path, and `error.issues` carries each as `{ path, message }`.
+ */
+function invalidFields(issues: readonly ConfigIssue[]): GatewayError {
+  const first = issues[0];
+  const message = issues.length === 0 ? 'Invalid request body.' : issues.map(formatIssue).join('; ');
+  const param = first === undefined || first.path === '' ? null : first.path;
+  return new GatewayError(400, message, {
     type: 'invalid_request_error',
     code: 'invalid_value',
-    param: param === '' ? null : param,
+    param,
+    body: {
+      error: {
+        message,
+        type: 'invalid_request_error',
+        param,
+        code: 'invalid_value',
+        issues: issues.map(({ path, message: text }) => ({ path, message: text })),
+      },
+    },
   });
 }

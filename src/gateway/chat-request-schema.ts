@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ChatCompletionRequest } from '../contract/chat-types.ts';
 import { keepRawJson } from '../contract/provider-adapter.ts';
-import { formatPath } from '../config/config-error.ts';
+import { formatPath } from '../contract/configuration-error.ts';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../contract/json-depth.ts';
 import { GatewayError } from './openai-error.ts';
 

@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../config/load-config.ts';
 import { createMetrics, type GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { Router } from '../router/router.ts';
 import { scriptedAdapter } from '../router/test-support/scripted-adapter.ts';
-import { createGateway } from './create-gateway.ts';
+import { createGateway, type GatewayOptions } from './create-gateway.ts';
 import type { RequestLogRecord } from './request-log.ts';
 
 let metrics: GatewayMetrics | undefined;
@@ -12,7 +11,7 @@ afterEach(() => {
   metrics = undefined;
 });
 
-function build(serverConfig: Record<string, unknown> = {}) {
+function build(gatewayOptions: Partial<GatewayOptions> = {}) {
   const router = new Router({ strategy: 'round_robin' });
   const primary = scriptedAdapter('primary', ['gpt-4o-mini']);
   const secondary = scriptedAdapter('secondary', ['gpt-4o-mini']);
@@ -20,8 +19,7 @@ function build(serverConfig: Record<string, unknown> = {}) {
   router.registerProvider(secondary);
   metrics = createMetrics({ router });
   const records: RequestLogRecord[] = [];
-  const config = parseConfig({ server: serverConfig, router: { healthCheck: { intervalMs: 0 } } }, { env: {} });
-  const app = createGateway({ router, config, metrics, logger: (record) => records.push(record) });
+  const app = createGateway({ router, metrics, logger: (record) => records.push(record), ...gatewayOptions });
   return { app, router, primary, secondary, records };
 }
 

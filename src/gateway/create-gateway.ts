@@ -1,9 +1,8 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import type { SwitchboardConfig } from '../config/config-schema.ts';
+import { ConfigurationError } from '../contract/configuration-error.ts';
 import { SecretScrubber } from '../contract/secret-scrubber.ts';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
-import { ConfigurationError } from '../router/errors.ts';
 import type { Router } from '../router/router.ts';
 import { adminRoutes, type ProviderFactory } from './admin-routes.ts';
 import { requireBearerToken } from './bearer-auth.ts';
@@ -25,26 +24,52 @@ import { statusRoutes } from './status-routes.ts';
 
 const CHAT_COMPLETIONS_PATH = '/v1/chat/completions';
 
-/** Options of `createGateway`. */
+/** Default of `GatewayOptions.failedAuthLimit.perMinute`. */
+export const DEFAULT_FAILED_AUTH_PER_MINUTE = 30;
+
+/** Default of `GatewayOptions.maxBodyBytes`: 10 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Options of `createGateway`: plain values, so the gateway knows nothing of the config file
+ * (bootstrap maps `server.*` and `router.*` onto these).
+ */
 export interface GatewayOptions {
   /** The router every chat completion goes through. */
   router: Router;
-  /** The validated config; only `server` and `router.maxAttempts`/`requestTimeoutMs` are read here. */
-  config: Pick<SwitchboardConfig, 'server' | 'router'>;
   /** Metrics to feed and to serve on `/metrics`; without them `/metrics` is a 404. */
   metrics?: GatewayMetrics | undefined;
   /** Request log sink. Default: JSON lines on stdout (silent under vitest). */
   logger?: RequestLogger | undefined;
-  /** Builds adapters for `POST /admin/providers` (providers' `createProvider`). */
-  createProvider?: ProviderFactory | undefined;
   /** Clock of the rate limiter, in ms. Default `Date.now`. */
   clock?: (() => number) | undefined;
+  /** Gateway keys: when non-empty, `/v1/*` requires `Authorization: Bearer <one of them>`. */
+  apiKeys?: readonly string[] | undefined;
+  /** Token of the admin API; `/admin/*` exists only when it is set. */
+  adminToken?: string | undefined;
+  /** Largest accepted request body in bytes; larger ones get 413. Default 10 MiB. */
+  maxBodyBytes?: number | undefined;
+  /** A token bucket per gateway key (or client address); none when unset. */
+  rateLimit?: { requestsPerMinute: number; burst?: number | undefined } | undefined;
+  /** Providers tried per chat completion, the first included. Default 3. */
+  maxAttempts?: number | undefined;
+  /** Per-attempt timeout in ms (a stream: its first chunk, then any silent gap). Default 120000. */
+  requestTimeoutMs?: number | undefined;
+  /** Checks and builds adapters for `POST /admin/providers`; without it that route answers 501. */
+  providerFactory?: ProviderFactory | undefined;
   /**
    * The secret scrubber of upstream text (error answers, stream error events, log lines, admin
    * views), holding the configured upstream keys; providers added through the admin API add theirs.
    * Default: one holding the gateway's own keys, scrubbing credential patterns.
    */
   scrubber?: SecretScrubber | undefined;
+  /**
+   * Wrong gateway keys or admin tokens allowed per client address per minute; past it, 429 with
+   * `retry-after` whatever key is sent. Default 30.
+   */
+  failedAuthLimit?: { perMinute: number } | undefined;
+  /** Host patterns a provider added through the admin API may point at (`*.openai.com`); absent = any. */
+  allowedUpstreams?: readonly string[] | undefined;
   /** Shutdown phases of the server serving the app: open event streams end when it begins. */
   lifecycle?: ServerLifecycle | undefined;
   /** Interval of the keep-alive comment on `GET /admin/events`. Default 15000 ms. */
@@ -54,50 +79,48 @@ export interface GatewayOptions {
 /**
  * Builds the gateway's Hono app: OpenAI-compatible `/v1/chat/completions` and `/v1/models`,
  * `/health`, `/ready`, `/metrics`, and `/admin/*` (with `GET /admin/events`, router events as SSE) and
- * `GET /dashboard` when `server.adminToken` is set. Request
- * ids on every response, bearer auth on `/v1/*` when `server.apiKeys` is set, a per-key rate
- * limit after auth when `server.rateLimit` is set, a body limit, OpenAI-shaped errors.
- * The app does not listen: serve `app.fetch` (see `startServer` in bootstrap.ts).
+ * `GET /dashboard` when `adminToken` is set. Request ids on every response, bearer auth on `/v1/*`
+ * when `apiKeys` is set, a per-key rate limit after auth when `rateLimit` is set, a body limit,
+ * OpenAI-shaped errors. The app does not listen: serve `app.fetch` (see `startServer` in
+ * `switchboard/bootstrap`).
  *
  * @example
  * ```ts
  * import { serve } from '@hono/node-server';
- * const app = createGateway({ router, config: parseConfig({}), metrics: createMetrics({ router }) });
+ * const app = createGateway({ router, metrics: createMetrics({ router }), apiKeys: ['sk-gateway'] });
  * serve({ fetch: app.fetch, port: 8787 });
  * ```
  */
 export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
-  const { router, config, metrics } = options;
-  const server = config.server;
-  const scrubber = options.scrubber ?? new SecretScrubber([...(server.apiKeys ?? []), server.adminToken]);
+  const { router, metrics, apiKeys, adminToken, rateLimit } = options;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const scrubber = options.scrubber ?? new SecretScrubber([...(apiKeys ?? []), adminToken]);
   const logger = scrubbingLogger(options.logger ?? (process.env.VITEST ? silentLogger : jsonLineLogger()), scrubber);
   const app = new Hono<GatewayEnv>();
 
   app.use('*', requestContext({ logger }));
 
-  const failedAuth = new FailedAuthLimiter({ perMinute: server.failedAuthLimit.perMinute, clock: options.clock });
+  const failedAuth = new FailedAuthLimiter({
+    perMinute: options.failedAuthLimit?.perMinute ?? DEFAULT_FAILED_AUTH_PER_MINUTE,
+    clock: options.clock,
+  });
   const checks: RequestCheck[] = [];
-  if (server.apiKeys !== undefined && server.apiKeys.length > 0)
-    checks.push(requireBearerToken({ tokens: server.apiKeys, failedAuth }));
-  if (server.rateLimit !== undefined) {
+  if (apiKeys !== undefined && apiKeys.length > 0) checks.push(requireBearerToken({ tokens: apiKeys, failedAuth }));
+  if (rateLimit !== undefined) {
     checks.push(
-      limitRate({
-        requestsPerMinute: server.rateLimit.requestsPerMinute,
-        burst: server.rateLimit.burst,
-        clock: options.clock,
-      }),
+      limitRate({ requestsPerMinute: rateLimit.requestsPerMinute, burst: rateLimit.burst, clock: options.clock }),
     );
   }
-  checks.push(limitDeclaredBodySize({ maxBytes: server.maxBodyBytes }));
+  checks.push(limitDeclaredBodySize({ maxBytes: maxBodyBytes }));
   app.use('/v1/*', requestGuard(...checks));
 
   const chatCompletions = chatCompletionsHandler({
     router,
     metrics,
     logger,
-    maxBodyBytes: server.maxBodyBytes,
-    maxAttempts: config.router.maxAttempts,
-    requestTimeoutMs: config.router.requestTimeoutMs,
+    maxBodyBytes,
+    maxAttempts: options.maxAttempts ?? 3,
+    requestTimeoutMs: options.requestTimeoutMs ?? 120_000,
     scrubber,
   });
   // Spans only when the host registered an OpenTelemetry SDK; otherwise the handler runs as is.
@@ -130,7 +153,7 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   });
   app.route('/', modelsRoutes({ router }));
   app.route('/', statusRoutes({ router, metrics }));
-  if (server.adminToken !== undefined) {
+  if (adminToken !== undefined) {
     const events = createRouterEventStream({
       router,
       scrubber,
@@ -138,16 +161,16 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
     });
     (options.lifecycle ?? new ServerLifecycle()).on('shutdown', () => events.close());
     app.get('/dashboard', (context) => context.body(DASHBOARD_HTML, 200, DASHBOARD_HEADERS));
-    app.use('/admin/*', bodyLimit({ maxBytes: server.maxBodyBytes }));
+    app.use('/admin/*', bodyLimit({ maxBytes: maxBodyBytes }));
     app.route(
       '/admin',
       adminRoutes({
         router,
-        adminToken: server.adminToken,
-        createProvider: options.createProvider,
-        maxBodyBytes: server.maxBodyBytes,
+        adminToken,
+        providerFactory: options.providerFactory,
+        maxBodyBytes,
         scrubber,
-        allowedUpstreams: server.admin.allowedUpstreams,
+        allowedUpstreams: options.allowedUpstreams,
         failedAuth,
         events: events.handler,
       }),
@@ -204,7 +227,7 @@ function traceHeaders(parent: string | undefined, state: string | undefined): Re
 
 function toGatewayError(error: unknown): GatewayError {
   if (error instanceof GatewayError) return error;
-  if (error instanceof ConfigurationError)
+  if (ConfigurationError.isInstance(error))
     return new GatewayError(400, error.message, { type: 'invalid_request_error', code: 'invalid_configuration' });
   if (error instanceof HTTPException) {
     const type = error.status >= 500 ? 'server_error' : 'invalid_request_error';

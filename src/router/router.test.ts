@@ -17,7 +17,7 @@ describe('Router: registration and selection (Go cases 1–3)', () => {
   it('starts empty, refuses to select, then serves a registered provider', () => {
     const router = new Router();
     expect(Object.keys(router.healthStatus())).toEqual([]);
-    expect(() => router.selectProvider('gpt-4')).toThrow(NoProviderAvailableError);
+    expect(() => router.selectProvider('gpt-4')).toThrow(ModelNotFoundError);
     router.registerProvider(scriptedAdapter('test', ['gpt-4']));
     expect(Object.keys(router.healthStatus())).toEqual(['test']);
     expect(router.healthStatus().test).toMatchObject({

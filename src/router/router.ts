@@ -14,7 +14,7 @@ import type { SelectionContext, SelectionStrategy } from './strategies/selection
 import type {
   CircuitBreakerConfig,
   CircuitState,
-  HealthSnapshot,
+  ProviderStatus,
   RegisterOptions,
   ResultInput,
   RoutedCallOptions,
@@ -22,7 +22,6 @@ import type {
   RoutedStream,
   RouterEvents,
   RouterOptions,
-  StrategyName,
 } from './types.ts';
 
 /** Options of `selectProvider`. */
@@ -62,8 +61,8 @@ const defaultClock = (): number => performance.timeOrigin + performance.now();
  * ```
  */
 export class Router {
-  /** The strategy in use. */
-  readonly strategy: StrategyName;
+  /** The name of the strategy in use. */
+  readonly strategy: string;
   private readonly records = new Map<string, ProviderRecord>();
   private readonly index = new ModelIndex();
   private readonly events = new EventHub<RouterEvents>();
@@ -252,11 +251,10 @@ export class Router {
   }
 
   /** Every field of every provider's health, circuit included. */
-  healthStatus(): Record<string, HealthSnapshot & { enabled: boolean; type: string; models: string[] }> {
+  healthStatus(): Record<string, ProviderStatus> {
     const now = this.clock();
     // No prototype: a provider named like an Object property (`__proto__`, `constructor`) is an ordinary key.
-    const status: Record<string, HealthSnapshot & { enabled: boolean; type: string; models: string[] }> =
-      Object.create(null);
+    const status: Record<string, ProviderStatus> = Object.create(null);
     for (const record of this.records.values()) {
       this.advanceCircuit(record, now);
       const { health, circuit } = record;
@@ -410,7 +408,7 @@ export class Router {
     model: string,
     now: number,
     exclude: ReadonlySet<string> | undefined,
-  ): NoProviderAvailableError {
+  ): NoProviderAvailableError | ModelNotFoundError {
     const providers = this.index.providersFor(model);
     if (providers.length === 0) return new ModelNotFoundError(model);
     const skipped: Record<string, SkipReason> = Object.create(null);

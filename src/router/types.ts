@@ -1,6 +1,7 @@
 import type { ChatCompletion, ChatCompletionRequest } from '../contract/chat-types.ts';
 import type { AbortSignalLike } from '../contract/abort-latch.ts';
 import type { ChatStream, ProviderAdapter } from '../contract/provider-adapter.ts';
+import type { SelectionStrategy } from './strategies/selection-strategy.ts';
 import type { ProviderPricing, UsageTokens } from './pricing.ts';
 
 /** A circuit's state; the strings double as metric label values. */
@@ -36,8 +37,8 @@ export type StrategyName = 'latency' | 'round_robin' | 'weighted' | 'availabilit
 
 /** Options of `new Router()`. */
 export interface RouterOptions {
-  /** Selection strategy. Default `latency`. Unknown names throw `ConfigurationError`. */
-  strategy?: StrategyName;
+  /** Selection strategy: a built-in's name or your own `SelectionStrategy`. Default `latency`. Unknown names throw `ConfigurationError`. */
+  strategy?: StrategyName | SelectionStrategy;
   /** Overrides of the circuit-breaker defaults. */
   circuitBreaker?: Partial<CircuitBreakerConfig>;
   /** Current time in ms; inject a fake one in tests. Default `Date.now`. */
@@ -107,6 +108,16 @@ export interface HealthSnapshot {
   /** Requests currently in flight (selected and not yet recorded). */
   inFlight: number;
 }
+
+/** One provider's entry in `router.healthStatus()`: its health, plus its switch, type and models. */
+export type ProviderStatus = HealthSnapshot & {
+  /** The operator's switch (`setEnabled`): false = takes no traffic whatever its circuit says. */
+  enabled: boolean;
+  /** The adapter's type, e.g. `openai`. */
+  type: string;
+  /** The model ids the provider lists. */
+  models: string[];
+};
 
 /** Payload of the `circuitStateChange` event. */
 export interface CircuitStateChangeEvent {

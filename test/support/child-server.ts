@@ -21,11 +21,11 @@ export interface ChildServer {
 
 /**
  * Spawns a command in the repository root and watches its output for the listening line.
- * `command` defaults to `node <tsx cli> bootstrap.ts`.
+ * `command` defaults to `node <tsx cli> cli/switchboard.ts`.
  */
 export function spawnGateway(
   args: string[],
-  command: { file: string; args: string[] } = { file: process.execPath, args: [TSX_CLI, 'bootstrap.ts'] },
+  command: { file: string; args: string[] } = { file: process.execPath, args: [TSX_CLI, 'cli/switchboard.ts'] },
 ): ChildServer {
   const child = spawn(command.file, [...command.args, ...args], {
     cwd: REPOSITORY_ROOT,

@@ -23,11 +23,20 @@ const FACTORIES: Record<StrategyName, (options: LatencyStrategyOptions) => Selec
 export const STRATEGY_NAMES = Object.freeze(Object.keys(FACTORIES) as StrategyName[]);
 
 /**
- * The strategy for `name`.
+ * The strategy for `name`; a strategy object is returned as it is.
  *
- * @throws ConfigurationError for an unknown name (the Go original silently used latency).
+ * @throws ConfigurationError for an unknown name (the Go original silently used latency) or an
+ *   object without `choose` and `rank` methods.
  */
-export function createStrategy(name: string, options: LatencyStrategyOptions = {}): SelectionStrategy {
+export function createStrategy(
+  name: string | SelectionStrategy,
+  options: LatencyStrategyOptions = {},
+): SelectionStrategy {
+  if (typeof name === 'object' && name !== null) {
+    if (typeof name.choose !== 'function' || typeof name.rank !== 'function')
+      throw new ConfigurationError('A strategy object needs choose() and rank() methods');
+    return name;
+  }
   const factory = Object.hasOwn(FACTORIES, name) ? FACTORIES[name as StrategyName] : undefined;
   if (factory === undefined) {
     throw new ConfigurationError(`Unknown strategy '${name}'; expected one of: ${STRATEGY_NAMES.join(', ')}`);

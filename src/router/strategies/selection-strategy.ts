@@ -1,5 +1,5 @@
 import type { ProviderRecord } from '../provider-record.ts';
-import type { ResultInput, StrategyName } from '../types.ts';
+import type { ResultInput } from '../types.ts';
 
 /** What a strategy may read besides the candidates. */
 export interface SelectionContext {
@@ -11,11 +11,24 @@ export interface SelectionContext {
 }
 
 /**
- * A selection strategy. Candidates are never empty, are all able to take traffic, and come
- * in registration order, so "earliest registered" is the lowest index.
+ * A selection strategy: one of the built-ins by name, or your own object passed as
+ * `new Router({ strategy })`. Candidates are never empty, are all able to take traffic, and come
+ * in registration order, so "earliest registered" is the lowest index. Read candidates, never
+ * write them: they are the router's records.
+ *
+ * @example
+ * ```ts
+ * const firstRegistered: SelectionStrategy = {
+ *   name: 'first_registered',
+ *   choose: () => 0,
+ *   rank: (candidates) => [...candidates],
+ * };
+ * const router = new Router({ strategy: firstRegistered });
+ * ```
  */
 export interface SelectionStrategy {
-  readonly name: StrategyName;
+  /** Shown as `router.strategy`; the built-ins use their `StrategyName`. */
+  readonly name: string;
   /** Index of the provider to use for this request; may update the strategy's own state. */
   choose(candidates: readonly ProviderRecord[], context: SelectionContext): number;
   /** The candidates best first, for fallbacks; has no side effects. */

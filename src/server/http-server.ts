@@ -7,7 +7,7 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createAdaptorServer } from '@hono/node-server';
-import { openAIErrorBody } from './openai-error.ts';
+import { openAIErrorBody } from '../gateway/openai-error.ts';
 
 /** Defaults of the listening limits (`server.*` in the config). */
 export const HTTP_SERVER_DEFAULTS = Object.freeze({
