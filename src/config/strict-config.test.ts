@@ -97,6 +97,12 @@ describe('strict config: unknown keys are start-up errors', () => {
         adminToken: 't',
         maxBodyBytes: 1024,
         rateLimit: { requestsPerMinute: 10, burst: 20 },
+        backlog: 1000,
+        maxConnections: 500,
+        headersTimeoutMs: 5000,
+        keepAliveTimeoutMs: 6000,
+        failedAuthLimit: { perMinute: 10 },
+        admin: { allowedUpstreams: ['*.openai.com', '127.0.0.1'] },
       },
       router: {
         strategy: 'round_robin',
@@ -113,7 +119,15 @@ describe('strict config: unknown keys are start-up errors', () => {
         requestTimeoutMs: 1000,
       },
       providers: [
-        { name: 'p', type: 'openai', baseURL: 'http://127.0.0.1:1/v1', apiKey: 'k', models: ['a'], weight: 2 },
+        {
+          name: 'p',
+          type: 'openai',
+          baseURL: 'http://127.0.0.1:1/v1',
+          apiKey: 'k',
+          models: ['a'],
+          weight: 2,
+          headers: { 'OpenAI-Organization': 'org-1' },
+        },
       ],
     };
     expect(validateConfig(full)).toEqual(full);
