@@ -66,7 +66,7 @@ export interface BearerAuthOptions {
 }
 
 /**
- * Check: requires `Authorization: Bearer <token>` with one of `tokens`, compared in
+ * Check: requires `Authorization: Bearer <token>` (or Anthropic's `x-api-key: <token>`) with one of `tokens`, compared in
  * constant time; otherwise 401 `invalid_api_key` in OpenAI's error shape. Stores which key
  * matched as `c.var.clientKey`.
  *
@@ -93,7 +93,8 @@ export function requireBearerToken(options: BearerAuthOptions): RequestCheck {
         });
       }
     }
-    const token = bearerToken(context.req.header('authorization'));
+    // Anthropic clients send their key as `x-api-key`; OpenAI clients as a bearer token.
+    const token = bearerToken(context.req.header('authorization')) ?? nonEmpty(context.req.header('x-api-key'));
     const index = token === undefined ? -1 : matcher.match(token);
     if (index === -1) {
       failedAuth?.recordFailure(address);
@@ -122,6 +123,10 @@ export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler<Gatewa
 /** The client's address as the socket sees it (`unknown` without a Node request). */
 export function clientAddress(context: GatewayContext): string {
   return context.env?.incoming?.socket.remoteAddress ?? 'unknown';
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.length === 0 ? undefined : value;
 }
 
 function digest(value: string): Buffer {
