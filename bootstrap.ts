@@ -3,7 +3,7 @@
  * has no side effects; `startServer` also listens. The command line lives in `cli/`.
  */
 import type { Hono } from 'hono';
-import { createProvider } from './providers/index.ts';
+import { ANTHROPIC_DEFAULT_BASE_URL, createProvider, OPENAI_DEFAULT_BASE_URL } from './providers/index.ts';
 import { ConfigurationError } from './src/contract/configuration-error.ts';
 import type { ProviderAdapter } from './src/contract/provider-adapter.ts';
 import type { ProviderEntry, SwitchboardConfig, SwitchboardConfigInput } from './src/config/config-schema.ts';
@@ -144,6 +144,11 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
     parse: parseProviderEntry,
     create: buildProvider,
     secrets: providerSecrets,
+    upstreamHost: (entry) =>
+      entry.type === 'mock'
+        ? null
+        : new URL(entry.baseURL ?? (entry.type === 'anthropic' ? ANTHROPIC_DEFAULT_BASE_URL : OPENAI_DEFAULT_BASE_URL))
+            .hostname,
   };
   const scrubber = new SecretScrubber([
     ...config.providers.flatMap(providerSecrets),
@@ -164,6 +169,8 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
     providerFactory: providerFactory as ProviderFactory,
     logLevel: config.server.logLevel,
     lifecycle,
+    failedAuthLimit: config.server.failedAuthLimit,
+    allowedUpstreams: config.server.admin.allowedUpstreams,
   });
 
   let closed: Promise<void> | undefined;
@@ -202,7 +209,15 @@ export interface RunningServer extends SwitchboardApp, ServingGateway {
  */
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
   const built = await bootstrap(options);
+  const { server: serverConfig } = built.config;
   const serving = await serveGateway(built, {
+    backlog: serverConfig.backlog,
+    limits: {
+      maxConnections: serverConfig.maxConnections,
+      headersTimeoutMs: serverConfig.headersTimeoutMs,
+      keepAliveTimeoutMs: serverConfig.keepAliveTimeoutMs,
+      maxBodyBytes: serverConfig.maxBodyBytes,
+    },
     host: options.host ?? built.config.server.host,
     port: options.port ?? built.config.server.port,
     ...(options.drainTimeoutMs !== undefined ? { drainTimeoutMs: options.drainTimeoutMs } : {}),

@@ -26,7 +26,14 @@ export function interpolateEnv(value: unknown, env: Readonly<Record<string, stri
     if (Array.isArray(node)) return node.map((item, index) => walk(item, [...path, index]));
     if (node !== null && typeof node === 'object') {
       const result: Record<string, unknown> = {};
-      for (const [key, child] of Object.entries(node)) result[key] = walk(child, [...path, key]);
+      // defineProperty: a `__proto__` key stays an ordinary (and then refused) key, never the prototype.
+      for (const [key, child] of Object.entries(node))
+        Object.defineProperty(result, key, {
+          value: walk(child, [...path, key]),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       return result;
     }
     return node;

@@ -20,7 +20,17 @@ function issuesOf(action: () => unknown): string[] {
 describe('parseConfig', () => {
   it('applies the documented defaults', () => {
     const config = parseConfig({}, { env: {} });
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 8787, maxBodyBytes: 10_485_760 });
+    expect(config.server).toEqual({
+      host: '127.0.0.1',
+      port: 8787,
+      maxBodyBytes: 10_485_760,
+      backlog: 4096,
+      maxConnections: 10_000,
+      headersTimeoutMs: 10_000,
+      keepAliveTimeoutMs: 65_000,
+      failedAuthLimit: { perMinute: 30 },
+      admin: {},
+    });
     expect(config.router).toEqual({
       strategy: 'latency',
       circuitBreaker: {

@@ -97,6 +97,12 @@ describe('strict config: unknown keys are start-up errors', () => {
         adminToken: 't',
         maxBodyBytes: 1024,
         rateLimit: { requestsPerMinute: 10, burst: 20 },
+        backlog: 1000,
+        maxConnections: 500,
+        headersTimeoutMs: 5000,
+        keepAliveTimeoutMs: 6000,
+        failedAuthLimit: { perMinute: 10 },
+        admin: { allowedUpstreams: ['*.openai.com', '127.0.0.1'] },
       },
       router: {
         strategy: 'round_robin',
@@ -127,6 +133,7 @@ describe('strict config: unknown keys are start-up errors', () => {
           apiKey: 'k',
           models: ['a', { name: 'b', upstream: 'real-b' }],
           weight: 2,
+          headers: { 'OpenAI-Organization': 'org-1' },
         },
       ],
     };

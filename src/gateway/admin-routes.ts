@@ -6,6 +6,8 @@ import { circuitBreakerSettingsSchema } from '../config/schema/circuit-breaker-s
 import type { ProviderPricing } from '../router/pricing.ts';
 import type { Router } from '../router/router.ts';
 import { SecretScrubber } from '../contract/secret-scrubber.ts';
+import type { FailedAuthLimiter } from './failed-auth-limiter.ts';
+import { isAllowedUpstream } from './upstream-allowlist.ts';
 import { bearerAuth } from './bearer-auth.ts';
 import { readBody } from './body-limit.ts';
 import type { GatewayContext, GatewayEnv } from './gateway-env.ts';
@@ -34,6 +36,11 @@ export interface ProviderFactory<Definition extends ProviderDefinition = Provide
   create(definition: Definition): ProviderAdapter;
   /** The definition's secrets (API key, credential headers), scrubbed from everything the gateway sends or logs. */
   secrets?(definition: Definition): readonly string[];
+  /**
+   * The host the definition's adapter would call, or null when it calls none (a mock): checked
+   * against `allowedUpstreams`. Without it, no provider can be added while `allowedUpstreams` is set.
+   */
+  upstreamHost?(definition: Definition): string | null;
 }
 
 /** Options of `adminRoutes`. */
@@ -47,6 +54,10 @@ export interface AdminRoutesOptions {
   maxBodyBytes?: number;
   /** Scrubs secrets from every view; an added provider's key and credential headers are added to it. */
   scrubber?: SecretScrubber | undefined;
+  /** Host patterns an added provider's upstream must match (`server.admin.allowedUpstreams`); absent = any. */
+  allowedUpstreams?: readonly string[] | undefined;
+  /** Limits wrong admin tokens per client address (shared with the API keys' limiter). */
+  failedAuth?: FailedAuthLimiter | undefined;
   /** `GET /events`: the router's events as SSE (see `createRouterEventStream`); absent = 404. */
   events?: Handler<GatewayEnv> | undefined;
 }
@@ -72,7 +83,12 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
   app.use(
     '*',
-    bearerAuth({ tokens: [options.adminToken], keyPrefix: 'admin', message: 'Incorrect or missing admin token.' }),
+    bearerAuth({
+      tokens: [options.adminToken],
+      keyPrefix: 'admin',
+      message: 'Incorrect or missing admin token.',
+      failedAuth: options.failedAuth,
+    }),
   );
 
   const describe = (adapter: ProviderAdapter) => scrubber.scrubValue(view(adapter));
@@ -143,6 +159,17 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
         code: 'provider_exists',
         param: 'name',
       });
+    }
+    const allowed = options.allowedUpstreams;
+    if (allowed !== undefined) {
+      const host = providerFactory.upstreamHost === undefined ? undefined : providerFactory.upstreamHost(entry);
+      if (host !== null && (host === undefined || !isAllowedUpstream(host, allowed))) {
+        throw new GatewayError(403, `The upstream host '${host ?? ''}' is not in server.admin.allowedUpstreams.`, {
+          type: 'invalid_request_error',
+          code: 'upstream_not_allowed',
+          param: 'baseURL',
+        });
+      }
     }
     for (const secret of providerFactory.secrets?.(entry) ?? []) scrubber.add(secret);
     let adapter: ProviderAdapter;

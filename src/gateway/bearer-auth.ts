@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import type { GatewayEnv } from './gateway-env.ts';
+import type { FailedAuthLimiter } from './failed-auth-limiter.ts';
+import type { GatewayContext, GatewayEnv } from './gateway-env.ts';
 import { GatewayError } from './openai-error.ts';
 import { requestGuard, type RequestCheck } from './request-guard.ts';
 
@@ -60,6 +61,8 @@ export interface BearerAuthOptions {
   keyPrefix?: string;
   /** Message of the 401. */
   message?: string;
+  /** Limits wrong keys per client address: over it, 429 before the key is even looked at. */
+  failedAuth?: FailedAuthLimiter | undefined;
 }
 
 /**
@@ -77,11 +80,24 @@ export function requireBearerToken(options: BearerAuthOptions): RequestCheck {
   const prefix = options.keyPrefix ?? 'key';
   const message = options.message ?? 'Incorrect or missing API key. Send it as "Authorization: Bearer <key>".';
   const clientKeys = options.tokens.map((_token, index) => `${prefix}#${index}`);
+  const failedAuth = options.failedAuth;
   return (context) => {
+    const address = failedAuth === undefined ? '' : clientAddress(context);
+    if (failedAuth !== undefined) {
+      const retryAfter = failedAuth.retryAfterSeconds(address);
+      if (retryAfter > 0) {
+        throw new GatewayError(429, 'Too many failed authentication attempts from this address; retry later.', {
+          type: 'rate_limit_error',
+          code: 'too_many_failed_auth_attempts',
+          headers: { 'retry-after': String(retryAfter) },
+        });
+      }
+    }
     // Anthropic clients send their key as `x-api-key`; OpenAI clients as a bearer token.
     const token = bearerToken(context.req.header('authorization')) ?? nonEmpty(context.req.header('x-api-key'));
     const index = token === undefined ? -1 : matcher.match(token);
     if (index === -1) {
+      failedAuth?.recordFailure(address);
       throw new GatewayError(401, message, {
         type: 'invalid_request_error',
         code: 'invalid_api_key',
@@ -102,6 +118,11 @@ export function requireBearerToken(options: BearerAuthOptions): RequestCheck {
  */
 export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler<GatewayEnv> {
   return requestGuard(requireBearerToken(options));
+}
+
+/** The client's address as the socket sees it (`unknown` without a Node request). */
+export function clientAddress(context: GatewayContext): string {
+  return context.env?.incoming?.socket.remoteAddress ?? 'unknown';
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

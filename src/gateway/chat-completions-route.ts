@@ -2,6 +2,7 @@ import type { Handler } from 'hono';
 import type { ChatCompletionRequest, ChatUsage } from '../contract/chat-types.ts';
 import { AbortLatch, type AbortSignalLike } from '../contract/abort-latch.ts';
 import { chunkTextOf, rawJson } from '../contract/provider-adapter.ts';
+import { ProviderError } from '../contract/provider-error.ts';
 import { PATTERN_SCRUBBER, type SecretScrubber } from '../contract/secret-scrubber.ts';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { ModelNotFoundError, RoutingFailedError } from '../router/errors.ts';
@@ -14,7 +15,7 @@ import type { GatewayContext, GatewayEnv, RequestLogFields } from './gateway-env
 import { upstreamHeadersOf } from './loop-guard.ts';
 import { CLIENT_CLOSED_STATUS, mapRoutingError } from './map-routing-error.ts';
 import { GatewayError, openAIErrorBody } from './openai-error.ts';
-import type { RequestLogger } from './request-log.ts';
+import type { RequestLogger, RequestLogRecord } from './request-log.ts';
 import type { ServerLifecycle } from './server-lifecycle.ts';
 import { NodeResponseSink, WebResponseSink, type ResponseSink } from './response-sink.ts';
 
@@ -198,7 +199,7 @@ function createServe(options: ChatCompletionsOptions) {
       const mapped = mapRoutingError(error, scrubber);
       outcome.status = mapped.status;
       outcome.errorCode = mapped.code;
-      if (mapped.status === 500) reportUnexpected(error, requestId);
+      reportFailure(error, mapped.status, requestId);
       sink.write(`data: ${JSON.stringify(mapped.toBody())}\n\n`);
       sink.end();
       return;
@@ -214,7 +215,31 @@ function createServe(options: ChatCompletionsOptions) {
     sink.end();
   };
 
-  const reportUnexpected = (error: unknown, requestId: string) => {
+  /**
+   * Logs why a request failed: an upstream's failure at `warn` with its cause (provider, kind,
+   * status, code, the scrubbed message), when the answer is a 5xx or 429; anything else that ended
+   * in a 500 (a local failure, a bug) at `error`.
+   */
+  const reportFailure = (error: unknown, status: number, requestId: string) => {
+    const upstream =
+      error instanceof RoutingFailedError ? error.lastError : error instanceof ProviderError ? error : undefined;
+    if (upstream !== undefined && !upstream.isLocal && upstream.kind !== 'aborted') {
+      if (status < 500 && status !== 429) return;
+      const record: RequestLogRecord = {
+        time: new Date().toISOString(),
+        level: 'warn',
+        msg: 'upstream failure',
+        id: requestId,
+        provider: upstream.provider,
+        kind: upstream.kind,
+        error: scrubber.scrub(upstream.message).slice(0, 200),
+      };
+      if (upstream.status !== undefined) record.upstreamStatus = upstream.status;
+      if (upstream.code !== undefined) record.errorCode = scrubber.scrub(upstream.code);
+      logger(record);
+      return;
+    }
+    if (status !== 500) return;
     const description = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     logger({
       time: new Date().toISOString(),
@@ -242,7 +267,7 @@ function createServe(options: ChatCompletionsOptions) {
       else await serveCompletion(request, sink, controller, requestId, outcome, headers);
     } catch (error) {
       const mapped = mapRoutingError(error, scrubber);
-      if (mapped.status === 500 && !(error instanceof GatewayError)) reportUnexpected(error, requestId);
+      if (!(error instanceof GatewayError)) reportFailure(error, mapped.status, requestId);
       if (error instanceof ModelNotFoundError) outcome.model = undefined;
       if (error instanceof RoutingFailedError) {
         outcome.provider = error.lastError.provider;

@@ -6,6 +6,7 @@ import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import type { Router } from '../router/router.ts';
 import { adminRoutes, type ProviderFactory } from './admin-routes.ts';
 import { requireBearerToken } from './bearer-auth.ts';
+import { FailedAuthLimiter } from './failed-auth-limiter.ts';
 import { bodyLimit, limitDeclaredBodySize } from './body-limit.ts';
 import { chatCompletionsHandler } from './chat-completions-route.ts';
 import { countTokensHandler } from './count-tokens-route.ts';
@@ -44,6 +45,9 @@ const ROUTED_PATHS = new Set([
   '/v1/responses',
   '/v1/embeddings',
 ]);
+
+/** Default of `GatewayOptions.failedAuthLimit.perMinute`. */
+export const DEFAULT_FAILED_AUTH_PER_MINUTE = 30;
 
 /** Default of `GatewayOptions.maxBodyBytes`: 10 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -89,6 +93,13 @@ export interface GatewayOptions {
    * Default: one holding the gateway's own keys, scrubbing credential patterns.
    */
   scrubber?: SecretScrubber | undefined;
+  /**
+   * Wrong gateway keys or admin tokens allowed per client address per minute; past it, 429 with
+   * `retry-after` whatever key is sent. Default 30.
+   */
+  failedAuthLimit?: { perMinute: number } | undefined;
+  /** Host patterns a provider added through the admin API may point at (`*.openai.com`); absent = any. */
+  allowedUpstreams?: readonly string[] | undefined;
   /** Shutdown phases of the server serving the app: open event streams end when it begins. */
   lifecycle?: ServerLifecycle | undefined;
   /** Interval of the keep-alive comment on `GET /admin/events`. Default 15000 ms. */
@@ -125,9 +136,13 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
 
   app.use('*', requestContext({ logger }));
 
+  const failedAuth = new FailedAuthLimiter({
+    perMinute: options.failedAuthLimit?.perMinute ?? DEFAULT_FAILED_AUTH_PER_MINUTE,
+    clock: options.clock,
+  });
   // First: a request coming back through one of our own providers is refused before anything else.
   const checks: RequestCheck[] = [guardAgainstLoops(options.instanceId ?? createInstanceId())];
-  if (apiKeys !== undefined && apiKeys.length > 0) checks.push(requireBearerToken({ tokens: apiKeys }));
+  if (apiKeys !== undefined && apiKeys.length > 0) checks.push(requireBearerToken({ tokens: apiKeys, failedAuth }));
   if (rateLimit !== undefined) {
     checks.push(
       limitRate({ requestsPerMinute: rateLimit.requestsPerMinute, burst: rateLimit.burst, clock: options.clock }),
@@ -205,6 +220,8 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
         providerFactory: options.providerFactory,
         maxBodyBytes,
         scrubber,
+        allowedUpstreams: options.allowedUpstreams,
+        failedAuth,
         events: events.handler,
       }),
     );

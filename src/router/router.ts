@@ -314,7 +314,8 @@ export class Router {
   /** Every field of every provider's health: the provider-wide circuit, and each deployment's under `deployments`. */
   healthStatus(): Record<string, ProviderStatus> {
     const now = this.clock();
-    const status: Record<string, ProviderStatus> = {};
+    // No prototype: a provider named like an Object property (`__proto__`, `constructor`) is an ordinary key.
+    const status: Record<string, ProviderStatus> = Object.create(null);
     for (const record of this.records.values()) {
       this.advance(record, '*', record.circuit, now);
       const { health, circuit } = record;
@@ -698,7 +699,7 @@ export class Router {
   ): NoProviderAvailableError | ModelNotFoundError {
     const deployments = this.table.deploymentsFor(model, now);
     if (deployments.length === 0) return new ModelNotFoundError(model);
-    const skipped: Record<string, SkipReason> = {};
+    const skipped: Record<string, SkipReason> = Object.create(null);
     let shortestCoolDown = Number.POSITIVE_INFINITY;
     let allCoolingDown = true;
     for (const deployment of deployments) {

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAdaptorServer } from '@hono/node-server';
 import { trackConnections } from '../gateway/connection-drainer.ts';
+import { createHttpServer, HTTP_SERVER_DEFAULTS, type HttpServerOptions } from './http-server.ts';
 
 /** Default listen address of `startServer` and the `switchboard` command. */
 export const DEFAULT_HOST = '127.0.0.1';
@@ -26,6 +26,10 @@ export interface ServeOptions {
   host?: string;
   /** Bound of the graceful drain on `close()`. Default 10000 ms. */
   drainTimeoutMs?: number;
+  /** Listen queue length (`server.backlog`). Default 4096. */
+  backlog?: number;
+  /** Connection, header and keep-alive limits of the HTTP server (`server.*`); see `createHttpServer`. */
+  limits?: Omit<HttpServerOptions, 'fetch'>;
 }
 
 /** A listening gateway server. */
@@ -43,8 +47,8 @@ export interface ServingGateway {
 }
 
 /**
- * Listens with a built gateway on a Node HTTP server whose connections are tracked for a bounded
- * drain. When listening fails (port taken), closes the gateway and throws.
+ * Listens with a built gateway on a hardened Node HTTP server (see `createHttpServer`) whose
+ * connections are tracked for a bounded drain. When listening fails (port taken), closes the gateway and throws.
  *
  * @example
  * ```ts
@@ -55,12 +59,16 @@ export interface ServingGateway {
 export async function serveGateway(gateway: ServableGateway, options: ServeOptions = {}): Promise<ServingGateway> {
   const host = options.host ?? DEFAULT_HOST;
   const requestedPort = options.port ?? DEFAULT_PORT;
-  const server = createAdaptorServer({ fetch: gateway.app.fetch as (request: Request) => Response }) as Server;
+  const server = createHttpServer({
+    maxBodyBytes: 10 * 1024 * 1024,
+    ...options.limits,
+    fetch: gateway.app.fetch as (request: Request) => Response,
+  });
   const drainer = trackConnections(server);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(requestedPort, host, () => {
+      server.listen({ port: requestedPort, host, backlog: options.backlog ?? HTTP_SERVER_DEFAULTS.backlog }, () => {
         server.off('error', reject);
         resolve();
       });

@@ -4,12 +4,25 @@ import { nonEmptyString, numeric, positiveInteger } from './numeric.ts';
 import { modelEntrySchema } from './model-schema.ts';
 import { pricingSchema } from './pricing-schema.ts';
 
+/** Longest provider name: it is a metric label, a header value and a log field. */
+export const MAX_PROVIDER_NAME_LENGTH = 64;
+
+/**
+ * Names that clash with JavaScript objects' own properties (`__proto__`, `constructor`, …): a
+ * provider so named would vanish from, or corrupt, any plain object keyed by provider name.
+ */
+export function isReservedName(name: string): boolean {
+  return name === '__proto__' || name === 'prototype' || name in Object.prototype;
+}
+
 /** Keys every `providers[]` entry has, whatever its type. Add a key all providers share here. */
 export const providerBaseShape = {
   name: z
     .string()
     .min(1, 'must not be empty')
-    .regex(/^[A-Za-z0-9_.:-]+$/, 'only letters, digits, _ . : - are allowed'),
+    .max(MAX_PROVIDER_NAME_LENGTH, `at most ${MAX_PROVIDER_NAME_LENGTH} characters`)
+    .regex(/^[A-Za-z0-9_.:-]+$/, 'only letters, digits, _ . : - are allowed')
+    .refine((name) => !isReservedName(name), 'is a reserved word (e.g. __proto__, constructor, prototype)'),
   /** Public names, `{ name, upstream }` aliases, or `"*"` (any name, sent as asked). */
   models: z.array(modelEntrySchema).min(1, 'must list at least one model').default(['*']),
   weight: numeric(z.number().nonnegative()).default(1),
@@ -23,8 +36,13 @@ export const providerBaseShape = {
 
 /** Keys of providers that call an upstream over HTTP (`openai`, `anthropic`). */
 const upstreamShape = {
-  /** Extra headers sent with every request. */
-  headers: z.record(z.string(), z.string()).optional(),
+  /** Extra headers sent with every request: names are HTTP tokens, values have no CR, LF or NUL. */
+  headers: z
+    .record(
+      z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'header names are HTTP tokens'),
+      z.string().regex(/^[^\r\n\0]*$/, 'header values must not contain CR, LF or NUL'),
+    )
+    .optional(),
   /** Maximum open sockets to the upstream. */
   connections: positiveInteger.optional(),
   keepAliveTimeoutMs: positiveInteger.optional(),

@@ -9,6 +9,26 @@ export const rateLimitSchema = z.strictObject({
   burst: positiveInteger.optional(),
 });
 
+/** `server.failedAuthLimit`: wrong keys per client address, then 429 with `retry-after`. */
+export const failedAuthLimitSchema = z.strictObject({
+  /** Failed authentications an address may make per minute. Default 30. */
+  perMinute: positiveInteger.default(30),
+});
+
+/** A host pattern: a host name (`api.openai.com`), `*.` and a domain (`*.openai.com`), or an IP literal. */
+const HOST_PATTERN = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[[0-9A-Fa-f:.]+\]$/;
+
+/** `server.admin`: limits of the admin API. */
+export const adminSchema = z.strictObject({
+  /**
+   * Hosts a provider added through `POST /admin/providers` may point at: exact names, `*.domain`
+   * (any subdomain) or IP literals. Absent: any host.
+   */
+  allowedUpstreams: z
+    .array(z.string().regex(HOST_PATTERN, 'must be a host name, *.domain or an IP literal'))
+    .optional(),
+});
+
 /** The `server` block: where the gateway listens, who may call it, how much it accepts. Add a server key here. */
 export const serverSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
@@ -19,4 +39,14 @@ export const serverSchema = z.strictObject({
   rateLimit: rateLimitSchema.optional(),
   /** Records below this level are not logged: `debug` adds the access lines of `/health` and `/metrics`. */
   logLevel: z.enum(['debug', 'info', 'warn', 'error']).optional(),
+  /** Listen queue length (connections accepted by the kernel, not yet by Node). */
+  backlog: positiveInteger.default(4096),
+  /** Most open client connections; more are closed at once. */
+  maxConnections: positiveInteger.default(10_000),
+  /** A client must send its whole header block within this (slowloris); else 408 and the connection is closed. */
+  headersTimeoutMs: positiveInteger.default(10_000),
+  /** An idle keep-alive client connection is closed after this. */
+  keepAliveTimeoutMs: positiveInteger.default(65_000),
+  failedAuthLimit: failedAuthLimitSchema.prefault({}),
+  admin: adminSchema.prefault({}),
 });
