@@ -23,7 +23,17 @@ import { AnthropicChunkTranslator } from './anthropic-stream-translator.ts';
 import { toAnthropicRequest } from './anthropic-translate-request.ts';
 import { toChatCompletion } from './anthropic-translate-response.ts';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../../src/contract/chat-types.ts';
-import type { CallOptions, ChatStream, ProviderAdapter } from '../../src/contract/provider-adapter.ts';
+import type { MessagesRequest, MessagesResponse } from '../../src/contract/messages-types.ts';
+import {
+  rawJson,
+  type CallOptions,
+  type ChatStream,
+  type ProviderAdapter,
+} from '../../src/contract/provider-adapter.ts';
+import type { WireEvent } from '../../src/contract/wire-event.ts';
+import { WireEventTranslator } from '../http/wire-event-translator.ts';
+import { anthropicWireProtocol } from './anthropic-wire-protocol.ts';
+import { MODEL_LIST_MAX_BYTES, parseModelList } from '../http/model-list.ts';
 import { beforeUpstream, ProviderError } from '../../src/contract/provider-error.ts';
 import { SseChunkStream } from '../http/sse-chunk-stream.ts';
 import { UpstreamClient, type UpstreamConnectionOptions } from '../http/upstream-client.ts';
@@ -56,6 +66,8 @@ export interface AnthropicProviderOptions extends UpstreamConnectionOptions {
   anthropicVersion?: string;
   /** Extra headers sent with every request (e.g. `anthropic-beta`). */
   headers?: Record<string, string>;
+  /** Drop OpenAI parameters Anthropic cannot honour (`logprobs`…) instead of answering 400 `unsupported_parameter`. */
+  dropUnsupportedParams?: boolean;
 }
 
 /**
@@ -94,7 +106,21 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     connectTimeoutMs: options.connectTimeoutMs,
   });
   const messagesPath = client.resolvePath('/v1/messages');
+  const countTokensPath = client.resolvePath('/v1/messages/count_tokens');
   const modelsPath = client.resolvePath('/v1/models');
+  let upstreamModels: readonly string[] | undefined;
+  const probeModels = async (signal: AbortSignal): Promise<boolean> => {
+    const text = await client.probeText(modelsPath, signal, MODEL_LIST_MAX_BYTES);
+    if (text === undefined) return false;
+    if (models.includes('*')) upstreamModels = parseModelList(text) ?? upstreamModels;
+    return true;
+  };
+  /** The body as the client sent it, unless the model had to change (an alias) or `stream` must be set. */
+  const passThroughBody = (request: MessagesRequest, stream: boolean): string => {
+    const raw = rawJson(request);
+    if (raw !== undefined && (request.stream === true) === stream) return raw;
+    return JSON.stringify({ ...request, stream: stream ? true : undefined });
+  };
   const models = Object.freeze([...options.models]);
   const chatSettings = { provider: name, defaultMaxTokens, stream: false };
   const streamSettings = { provider: name, defaultMaxTokens, stream: true };
@@ -129,8 +155,40 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
       return new SseChunkStream<ChatCompletionChunk>(response.call, response.body, translator);
     },
 
+    async messages(request: MessagesRequest, callOptions?: CallOptions): Promise<MessagesResponse> {
+      const body = beforeUpstream(name, () => passThroughBody(request, false));
+      const message = await client.postJson(messagesPath, body, callOptions);
+      if (message === null || typeof message !== 'object' || !Array.isArray((message as Message).content)) {
+        throw new ProviderError(`${name}: upstream answered 2xx without a \`content\` array`, {
+          kind: 'protocol',
+          provider: name,
+          body: message,
+        });
+      }
+      return message as MessagesResponse;
+    },
+
+    async messagesStream(request: MessagesRequest, callOptions?: CallOptions) {
+      const body = beforeUpstream(name, () => passThroughBody(request, true));
+      const response = await client.postForStream(messagesPath, body, callOptions);
+      return new SseChunkStream<WireEvent>(
+        response.call,
+        response.body,
+        new WireEventTranslator(name, anthropicWireProtocol),
+      ) as AsyncIterable<WireEvent<never>>;
+    },
+
+    countTokens(request: MessagesRequest, callOptions?: CallOptions): Promise<unknown> {
+      return client.postJson(countTokensPath, rawJson(request) ?? JSON.stringify(request), callOptions);
+    },
+
+    async listModels(signal?: AbortSignal): Promise<readonly string[]> {
+      if (upstreamModels === undefined) await probeModels(signal ?? AbortSignal.timeout(5_000));
+      return upstreamModels ?? [];
+    },
+
     healthCheck(signal: AbortSignal): Promise<boolean> {
-      return client.probe(modelsPath, signal);
+      return probeModels(signal);
     },
 
     close(): Promise<void> {

@@ -16,6 +16,9 @@ import { StreamingResponseHandler } from './streaming-response-handler.ts';
 import type { UpstreamBodySource } from './upstream-body.ts';
 import { UpstreamCall } from './upstream-call.ts';
 
+/** Headers a call's extra headers may never replace: the adapter's own credentials. */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'x-api-key', 'api-key']);
+
 /** Connection settings shared by the HTTP adapters' options. */
 export interface UpstreamConnectionOptions {
   /** Maximum open sockets to the upstream. Default: unlimited (undici's default). */
@@ -194,9 +197,44 @@ export class UpstreamClient {
     if (outcome === 'grace over') await this.pool.destroy();
   }
 
+  /**
+   * GETs a path and resolves with its body text on 2xx (read up to `maxBytes`, then cut off),
+   * undefined on any other status or failure: a health probe that also reads what it probed
+   * (an upstream's model list).
+   */
+  async probeText(path: string, signal: AbortSignal, maxBytes: number): Promise<string | undefined> {
+    if (signal.aborted) return undefined;
+    try {
+      const response = await this.pool.request({ path, method: 'GET', headers: this.#headers, signal });
+      if (response.statusCode < 200 || response.statusCode >= 300) {
+        await response.body.dump();
+        return undefined;
+      }
+      const parts: Buffer[] = [];
+      let received = 0;
+      for await (const part of response.body as AsyncIterable<Buffer>) {
+        received += part.length;
+        if (received > maxBytes) {
+          response.body.destroy();
+          return undefined;
+        }
+        parts.push(part);
+      }
+      return Buffer.concat(parts).toString('utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
   #headersFor(options: CallOptions | undefined): Record<string, string> {
     const requestId = options?.requestId;
-    return requestId === undefined ? this.#postHeaders : { ...this.#postHeaders, 'x-request-id': requestId };
+    const extra = options?.headers;
+    if (extra === undefined)
+      return requestId === undefined ? this.#postHeaders : { ...this.#postHeaders, 'x-request-id': requestId };
+    const headers: Record<string, string> = { ...this.#postHeaders };
+    for (const name in extra) if (!CREDENTIAL_HEADERS.has(name)) headers[name] = extra[name] as string;
+    if (requestId !== undefined) headers['x-request-id'] = requestId;
+    return headers;
   }
 }
 

@@ -21,6 +21,10 @@ export {
 } from './provider-adapter.ts';
 export { AbortLatch, type AbortListener, type AbortSignalLike } from './abort-latch.ts';
 export type * from './chat-types.ts';
+export type * from './messages-types.ts';
+export type * from './responses-types.ts';
+export type * from './embeddings-types.ts';
+export type * from './wire-event.ts';
 export {
   ProviderError,
   beforeUpstream,
@@ -33,3 +37,8 @@ export { ConfigurationError, formatIssue, formatPath, type ConfigIssue } from '.
 export { PROVIDER_TYPES, type ProviderType } from './provider-types.ts';
 export { createSeededRandom } from './seeded-random.ts';
 export { SecretScrubber, PATTERN_SCRUBBER, REDACTED, scrubProviderError } from './secret-scrubber.ts';
+export {
+  applyUnsupportedParameters,
+  unsupportedParameter,
+  type UnsupportedParameterPolicy,
+} from './unsupported-parameters.ts';

@@ -1,5 +1,9 @@
 import type { AbortSignalLike } from './abort-latch.ts';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from './chat-types.ts';
+import type { EmbeddingsRequest, EmbeddingsResponse } from './embeddings-types.ts';
+import type { MessagesRequest, MessagesResponse, MessagesStreamEvent } from './messages-types.ts';
+import type { ResponsesRequest, ResponsesResponse, ResponsesStreamEvent } from './responses-types.ts';
+import type { WireEventStream } from './wire-event.ts';
 
 /** Options every upstream call takes. */
 export interface CallOptions {
@@ -12,6 +16,16 @@ export interface CallOptions {
   timeoutMs?: number;
   /** The request id, forwarded upstream as `x-request-id` where the upstream accepts headers. */
   requestId?: string;
+  /**
+   * Extra request headers for the upstream (`x-switchboard-via`, a client's `anthropic-version` /
+   * `anthropic-beta`); they win over the adapter's defaults but never over its credentials.
+   */
+  headers?: Record<string, string>;
+  /**
+   * Called by an adapter that dropped request parameters its upstream cannot honour (the provider
+   * entry's `dropUnsupportedParams`), with the provider's name and the parameters' names.
+   */
+  reportDroppedParams?: (provider: string, names: readonly string[]) => void;
   /**
    * Streams: how long to wait, from the start of the attempt, for the first chunk carrying content (text, a
    * tool-call delta or a finish_reason); role-only chunks, keep-alive events and comments do not count. Bounded
@@ -113,6 +127,8 @@ export interface ProviderAdapter {
   readonly type: string;
   /** Model ids this provider serves; `'*'` matches any model. Exact and case-sensitive. */
   readonly models: readonly string[];
+  /** Drop parameters the upstream cannot honour instead of refusing them (see `applyUnsupportedParameters`). */
+  readonly dropUnsupportedParams?: boolean;
   /**
    * True when the upstream continues a request whose last message is from the assistant (a prefill), as
    * Anthropic does: a stream cut mid-answer can then go on from the partial text. Absent means false.
@@ -122,6 +138,23 @@ export interface ProviderAdapter {
   chat(request: ChatCompletionRequest, options?: CallOptions): Promise<ChatCompletion>;
   /** A streamed completion; see `ChatStream`. Rejects with a `ProviderError`. */
   stream(request: ChatCompletionRequest, options?: CallOptions): Promise<ChatStream>;
+  /** Anthropic Messages, the body passed through as sent (only `anthropic` adapters). Rejects with a `ProviderError`. */
+  messages?(request: MessagesRequest, options?: CallOptions): Promise<MessagesResponse>;
+  /** Anthropic Messages streamed, each event as the upstream sent it. */
+  messagesStream?(request: MessagesRequest, options?: CallOptions): Promise<WireEventStream<MessagesStreamEvent>>;
+  /** Anthropic `POST /v1/messages/count_tokens`, passed through; resolves with the upstream's JSON. */
+  countTokens?(request: MessagesRequest, options?: CallOptions): Promise<unknown>;
+  /** OpenAI Responses, the body passed through as sent (only `openai` adapters). */
+  responses?(request: ResponsesRequest, options?: CallOptions): Promise<ResponsesResponse>;
+  /** OpenAI Responses streamed, each event as the upstream sent it. */
+  responsesStream?(request: ResponsesRequest, options?: CallOptions): Promise<WireEventStream<ResponsesStreamEvent>>;
+  /** OpenAI Embeddings. Adapters without it are skipped for `/v1/embeddings`. */
+  embeddings?(request: EmbeddingsRequest, options?: CallOptions): Promise<EmbeddingsResponse>;
+  /**
+   * The model ids the upstream itself lists (its models endpoint), for a provider serving `'*'`:
+   * the last list a health probe read, or read now when none was; bounded in count.
+   */
+  listModels?(signal?: AbortSignal): Promise<readonly string[]>;
   /** Active health probe: resolves true when the provider can take traffic. Must honour `signal`. */
   healthCheck?(signal: AbortSignal): Promise<boolean>;
   /** Releases pooled connections. */

@@ -31,6 +31,8 @@ export interface ProviderErrorOptions {
   cause?: unknown;
 }
 
+/** The status a Switchboard gateway answers a request that looped back to it with. */
+const LOOP_DETECTED_STATUS = 508;
 /** Symbol under which a `ProviderError` is branded, so copies of the package recognise each other's. */
 const PROVIDER_ERROR_BRAND = Symbol.for('switchboard.ProviderError');
 
@@ -59,7 +61,7 @@ export class ProviderError extends Error {
   readonly code: string | undefined;
   readonly retryAfterMs: number | undefined;
   readonly body: unknown;
-  /** True for 408, 409, 425, 429, 5xx, 529, timeouts and connection errors, unless `retryable` said otherwise. */
+  /** True for 408, 409, 425, 429, 5xx (but 508, a loop), 529, timeouts and connection errors, unless `retryable` said otherwise. */
   readonly isRetryable: boolean;
   /** True when the failure should count against the provider's health and circuit. */
   readonly isProviderFault: boolean;
@@ -132,6 +134,9 @@ function isRetryableFailure(kind: ProviderErrorKind, status: number | undefined)
     case 'local':
       return false;
     case 'http':
-      return status !== undefined && (RETRYABLE_STATUSES.has(status) || status >= 500);
+      // 508: the upstream is this gateway (or a loop through it); another try loops again.
+      return (
+        status !== undefined && status !== LOOP_DETECTED_STATUS && (RETRYABLE_STATUSES.has(status) || status >= 500)
+      );
   }
 }

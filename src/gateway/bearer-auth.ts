@@ -63,7 +63,7 @@ export interface BearerAuthOptions {
 }
 
 /**
- * Check: requires `Authorization: Bearer <token>` with one of `tokens`, compared in
+ * Check: requires `Authorization: Bearer <token>` (or Anthropic's `x-api-key: <token>`) with one of `tokens`, compared in
  * constant time; otherwise 401 `invalid_api_key` in OpenAI's error shape. Stores which key
  * matched as `c.var.clientKey`.
  *
@@ -78,7 +78,8 @@ export function requireBearerToken(options: BearerAuthOptions): RequestCheck {
   const message = options.message ?? 'Incorrect or missing API key. Send it as "Authorization: Bearer <key>".';
   const clientKeys = options.tokens.map((_token, index) => `${prefix}#${index}`);
   return (context) => {
-    const token = bearerToken(context.req.header('authorization'));
+    // Anthropic clients send their key as `x-api-key`; OpenAI clients as a bearer token.
+    const token = bearerToken(context.req.header('authorization')) ?? nonEmpty(context.req.header('x-api-key'));
     const index = token === undefined ? -1 : matcher.match(token);
     if (index === -1) {
       throw new GatewayError(401, message, {
@@ -101,6 +102,10 @@ export function requireBearerToken(options: BearerAuthOptions): RequestCheck {
  */
 export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler<GatewayEnv> {
   return requestGuard(requireBearerToken(options));
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.length === 0 ? undefined : value;
 }
 
 function digest(value: string): Buffer {

@@ -10,6 +10,7 @@ import { ALREADY_SENT_RESPONSE } from './already-sent-response.ts';
 import { readBody } from './body-limit.ts';
 import { parseChatRequest } from './chat-request-schema.ts';
 import type { GatewayContext, GatewayEnv, RequestLogFields } from './gateway-env.ts';
+import { upstreamHeadersOf } from './loop-guard.ts';
 import { CLIENT_CLOSED_STATUS, mapRoutingError } from './map-routing-error.ts';
 import { GatewayError } from './openai-error.ts';
 import type { RequestLogger } from './request-log.ts';
@@ -88,12 +89,14 @@ function createServe(options: ChatCompletionsOptions) {
     signal: AbortSignalLike,
     requestId: string,
     outcome: Outcome,
+    headers: Record<string, string> | undefined,
   ) => {
     const routed = await router.chatCompletion(request, {
       signal,
       maxAttempts,
       timeoutMs: requestTimeoutMs,
       requestId,
+      headers,
     });
     outcome.provider = routed.provider;
     outcome.attempts = routed.attempts;
@@ -121,12 +124,14 @@ function createServe(options: ChatCompletionsOptions) {
     requestId: string,
     outcome: Outcome,
     started: number,
+    headers: Record<string, string> | undefined,
   ) => {
     const routed = await router.chatCompletionStream(request, {
       signal,
       maxAttempts,
       timeoutMs: requestTimeoutMs,
       requestId,
+      headers,
     });
     outcome.provider = routed.provider;
     outcome.attempts = routed.attempts;
@@ -203,8 +208,9 @@ function createServe(options: ChatCompletionsOptions) {
       const request = parseChatRequest(await readBody(context, maxBodyBytes));
       outcome.model = request.model;
       outcome.stream = request.stream === true;
-      if (outcome.stream) await serveStream(request, sink, controller, requestId, outcome, started);
-      else await serveCompletion(request, sink, controller, requestId, outcome);
+      const headers = upstreamHeadersOf(context);
+      if (outcome.stream) await serveStream(request, sink, controller, requestId, outcome, started, headers);
+      else await serveCompletion(request, sink, controller, requestId, outcome, headers);
     } catch (error) {
       const mapped = mapRoutingError(error, scrubber);
       if (mapped.status === 500 && !(error instanceof GatewayError)) reportUnexpected(error, requestId);

@@ -8,8 +8,13 @@ import { adminRoutes, type ProviderFactory } from './admin-routes.ts';
 import { requireBearerToken } from './bearer-auth.ts';
 import { bodyLimit, limitDeclaredBodySize } from './body-limit.ts';
 import { chatCompletionsHandler } from './chat-completions-route.ts';
+import { countTokensHandler } from './count-tokens-route.ts';
+import type { EndpointSettings } from './endpoint-handler.ts';
+import { errorBodyIn, errorShapeOf } from './error-shape.ts';
+import { createInstanceId, guardAgainstLoops } from './loop-guard.ts';
+import { messagesHandler } from './messages-route.ts';
 import type { GatewayEnv } from './gateway-env.ts';
-import { GatewayError, internalError, openAIErrorBody } from './openai-error.ts';
+import { GatewayError, internalError } from './openai-error.ts';
 import { limitRate } from './rate-limit.ts';
 import { requestContext } from './request-context.ts';
 import { requestGuard, type RequestCheck } from './request-guard.ts';
@@ -22,6 +27,14 @@ import { RequestTracer } from '../tracing/request-tracer.ts';
 import { statusRoutes } from './status-routes.ts';
 
 const CHAT_COMPLETIONS_PATH = '/v1/chat/completions';
+/** The POST endpoints routed to providers, counted in the request metrics even when refused before routing. */
+const ROUTED_PATHS = new Set([
+  CHAT_COMPLETIONS_PATH,
+  '/v1/messages',
+  '/v1/messages/count_tokens',
+  '/v1/responses',
+  '/v1/embeddings',
+]);
 
 /** Default of `GatewayOptions.maxBodyBytes`: 10 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -53,6 +66,11 @@ export interface GatewayOptions {
   requestTimeoutMs?: number | undefined;
   /** Checks and builds adapters for `POST /admin/providers`; without it that route answers 501. */
   providerFactory?: ProviderFactory | undefined;
+  /**
+   * This gateway's id in `x-switchboard-via` (the loop guard). Default: a random id per gateway;
+   * set the same one on replicas behind one address only if they must refuse each other's hops.
+   */
+  instanceId?: string | undefined;
   /**
    * The secret scrubber of upstream text (error answers, stream error events, log lines, admin
    * views), holding the configured upstream keys; providers added through the admin API add theirs.
@@ -89,7 +107,8 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
 
   app.use('*', requestContext({ logger }));
 
-  const checks: RequestCheck[] = [];
+  // First: a request coming back through one of our own providers is refused before anything else.
+  const checks: RequestCheck[] = [guardAgainstLoops(options.instanceId ?? createInstanceId())];
   if (apiKeys !== undefined && apiKeys.length > 0) checks.push(requireBearerToken({ tokens: apiKeys }));
   if (rateLimit !== undefined) {
     checks.push(
@@ -136,6 +155,17 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
       },
     );
   });
+  const endpointSettings: EndpointSettings = {
+    router,
+    metrics,
+    logger,
+    maxBodyBytes,
+    maxAttempts: options.maxAttempts ?? 3,
+    requestTimeoutMs: options.requestTimeoutMs ?? 120_000,
+    scrubber,
+  };
+  app.post('/v1/messages', messagesHandler(endpointSettings));
+  app.post('/v1/messages/count_tokens', countTokensHandler(endpointSettings));
   app.route('/', modelsRoutes({ router }));
   app.route('/', statusRoutes({ router, metrics }));
   if (adminToken !== undefined) {
@@ -162,10 +192,12 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
 
   app.notFound((context) =>
     context.json(
-      openAIErrorBody(
-        `Unknown request URL: ${context.req.method} ${context.req.path}.`,
-        'invalid_request_error',
-        'unknown_url',
+      errorBodyIn(
+        errorShapeOf(context.req.path),
+        new GatewayError(404, `Unknown request URL: ${context.req.method} ${context.req.path}.`, {
+          type: 'invalid_request_error',
+          code: 'unknown_url',
+        }),
       ),
       404,
     ),
@@ -184,19 +216,24 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
     }
     const fields = context.get('logFields');
     if (fields !== undefined) fields.errorCode = gatewayError.code;
-    // A chat completion refused by a check (key, rate, declared size) never reached its handler, which counts the rest.
+    // A request refused by a check (key, rate, declared size, loop) never reached its handler, which counts the rest.
     if (
       metrics !== undefined &&
       fields?.status === undefined &&
       context.req.method === 'POST' &&
-      context.req.path === CHAT_COMPLETIONS_PATH
+      ROUTED_PATHS.has(context.req.path)
     ) {
       metrics.requestRefused({
         status: gatewayError.status,
         durationMs: performance.now() - (context.get('startedAt') ?? performance.now()),
+        endpoint: context.req.path,
       });
     }
-    return context.json(gatewayError.toBody(), gatewayError.status as 400, gatewayError.headers);
+    return context.json(
+      errorBodyIn(errorShapeOf(context.req.path), gatewayError),
+      gatewayError.status as 400,
+      gatewayError.headers,
+    );
   });
 
   return app;

@@ -29,6 +29,8 @@ export interface GatewayEnv {
     clientKey: string;
     /** Fields for the request log. */
     logFields: RequestLogFields;
+    /** The `x-switchboard-via` value sent upstream (set by the loop guard). */
+    via: string;
   };
 }
 

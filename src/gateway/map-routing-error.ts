@@ -1,6 +1,7 @@
 import { ProviderError } from '../contract/provider-error.ts';
 import { PATTERN_SCRUBBER, type SecretScrubber } from '../contract/secret-scrubber.ts';
 import { ModelNotFoundError, NoProviderAvailableError, RoutingFailedError } from '../router/errors.ts';
+import { loopDetected } from './loop-guard.ts';
 import { GatewayError, internalError, isOpenAIErrorBody, openAIErrorBody } from './openai-error.ts';
 
 /** Upstream statuses that are the client's fault and are passed through with the upstream's body. */
@@ -88,6 +89,8 @@ function mapProviderError(error: ProviderError, attempts: number, scrubber: Secr
       break;
   }
   const status = error.status ?? 502;
+  // A provider pointing back at a Switchboard that saw this request already: the loop is the answer.
+  if (status === 508) return loopDetected();
   // Adapters scrub what they pass on; any adapter's text is scrubbed once more here, at the edge.
   const scrubbedBody = scrubber.scrubValue(error.body);
   const body = isOpenAIErrorBody(scrubbedBody) ? scrubbedBody : undefined;

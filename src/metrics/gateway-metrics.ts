@@ -55,7 +55,12 @@ export interface RequestObservation {
   durationMs: number;
   /** Providers tried, when any. */
   attempts?: number | undefined;
+  /** The API path served (`/v1/messages`…); default `/v1/chat/completions`. */
+  endpoint?: string | undefined;
 }
+
+/** The `endpoint` label of chat completions, the default of every observation. */
+export const CHAT_COMPLETIONS_ENDPOINT = '/v1/chat/completions';
 
 /** What `requestRefused` records. */
 export interface RefusedRequestObservation {
@@ -63,6 +68,8 @@ export interface RefusedRequestObservation {
   status: number;
   /** Time from receiving the request to the answer, in ms. */
   durationMs: number;
+  /** The API path refused; default `/v1/chat/completions`. */
+  endpoint?: string | undefined;
 }
 
 /** Token counts of one response (OpenAI's `usage`). */
@@ -144,6 +151,12 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     labelNames: ['provider', 'model', 'status', 'stream'] as const,
     buckets: DURATION_BUCKETS,
     maxSeries: SERIES_CAPS.requestDuration,
+    registers,
+  });
+  const endpointRequests = new LabelledCounter({
+    name: 'switchboard_endpoint_requests_total',
+    help: 'Requests answered per API endpoint (/v1/chat/completions, /v1/messages, /v1/responses, /v1/embeddings…), by serving provider, HTTP status and streaming.',
+    labelNames: ['endpoint', 'provider', 'status', 'stream'] as const,
     registers,
   });
   const timeToFirstToken = new LabelledHistogram({
@@ -317,9 +330,17 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
   router.on('result', onResult);
   router.on('attempt', onAttempt);
 
-  const countAnswer = (provider: string, model: string, status: string, stream: string, durationMs: number) => {
+  const countAnswer = (
+    endpoint: string | undefined,
+    provider: string,
+    model: string,
+    status: string,
+    stream: string,
+    durationMs: number,
+  ) => {
     requests.labels(provider, model, status, stream).inc();
     requestDuration.labels(provider, model, status, stream).observe(durationMs / 1000);
+    endpointRequests.labels(endpoint ?? CHAT_COMPLETIONS_ENDPOINT, provider, status, stream).inc();
   };
 
   return {
@@ -333,6 +354,7 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
       const provider = observation.provider ?? NO_PROVIDER_LABEL;
       const model = observation.model === undefined ? '' : modelLabel(observation.model);
       countAnswer(
+        observation.endpoint,
         provider,
         model,
         String(observation.status),
@@ -344,7 +366,14 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
       }
     },
     requestRefused(observation) {
-      countAnswer(NO_PROVIDER_LABEL, '', String(observation.status), 'false', observation.durationMs);
+      countAnswer(
+        observation.endpoint,
+        NO_PROVIDER_LABEL,
+        '',
+        String(observation.status),
+        'false',
+        observation.durationMs,
+      );
     },
     observeTimeToFirstToken(provider, model, milliseconds) {
       timeToFirstToken.labels(provider, modelLabel(model)).observe(milliseconds / 1000);

@@ -1,16 +1,20 @@
 import type { ChatCompletionChunk, ChatCompletionRequest } from '../contract/chat-types.ts';
 import type { AbortSignalLike } from '../contract/abort-latch.ts';
-import {
-  chunkTextOf,
-  type CallOptions,
-  type ChatStream,
-  type ChunkTextSource,
-  type ProviderAdapter,
-} from '../contract/provider-adapter.ts';
+import { chunkTextOf, type CallOptions, type ProviderAdapter } from '../contract/provider-adapter.ts';
 import { localProviderError, ProviderError } from '../contract/provider-error.ts';
 import { RoutingFailedError } from './errors.ts';
 import type { EventHub } from './event-hub.ts';
-import type { ResultInput, RoutedCallOptions, RoutedCompletion, RoutedStream, RouterEvents } from './types.ts';
+import type {
+  ResultInput,
+  RoutedCallOptions,
+  RoutedCompletion,
+  RoutedItemStream,
+  RoutedOperation,
+  RoutedResult,
+  RoutedStream,
+  RouterEvents,
+} from './types.ts';
+import type { UsageTokens } from './pricing.ts';
 
 /** What a routed call needs from the router: selection, bookkeeping and events. */
 export interface RoutingHost {
@@ -22,6 +26,8 @@ export interface RoutingHost {
   recordResult(name: string, result: ResultInput): void;
   /** Adjusts a provider's in-flight count by `delta`. */
   trackInFlight(name: string, delta: 1 | -1): void;
+  /** Every provider registered for `model`, whatever its health (for `RoutedCallOptions.supports`). */
+  providersOf(model: string): readonly ProviderAdapter[];
 }
 
 const DEFAULT_MAX_ATTEMPTS = 3;
@@ -87,6 +93,67 @@ export function routeChatCompletionStream(
       first,
       timeToFirstChunkMs,
       options.signal,
+      chunkUsage,
+    );
+    return { stream, provider: adapter.name, attempts: 0 };
+  });
+}
+
+/**
+ * Select → call → record → fall back for any non-streamed operation (Anthropic Messages,
+ * Responses, embeddings…): the same attempts, health bookkeeping and events as a chat completion.
+ */
+export function routeCall<Result>(
+  host: RoutingHost,
+  model: string,
+  operation: RoutedOperation<Result>,
+  options: RoutedCallOptions = {},
+  usageOf?: (result: Result) => UsageTokens | null | undefined,
+): Promise<RoutedResult<Result>> {
+  return withFallback(host, model, options, false, async (adapter, callOptions, started) => {
+    const result = await operation(adapter, callOptions);
+    host.trackInFlight(adapter.name, -1);
+    host.recordResult(adapter.name, {
+      success: true,
+      latencyMs: host.now() - started,
+      model,
+      usage: usageOf?.(result),
+    });
+    return { result, provider: adapter.name, attempts: 0 };
+  });
+}
+
+/**
+ * Select → call → record → fall back for any streamed operation: resolves once the first item
+ * is in hand (a provider failing before it is replaced by the next one), and records the result
+ * when the stream ends, fails or is abandoned, as `routeChatCompletionStream` does.
+ */
+export function routeItemStream<Item>(
+  host: RoutingHost,
+  model: string,
+  open: RoutedOperation<AsyncIterable<Item>>,
+  options: RoutedCallOptions = {},
+  usageOf?: (item: Item) => UsageTokens | null | undefined,
+): Promise<RoutedItemStream<Item>> {
+  return withFallback(host, model, options, true, async (adapter, callOptions, started) => {
+    const upstream = await open(adapter, callOptions);
+    const iterator = upstream[Symbol.asyncIterator]();
+    let first: IteratorResult<Item>;
+    try {
+      first = await iterator.next();
+    } catch (error) {
+      void iterator.return?.().catch(() => undefined);
+      throw error;
+    }
+    const stream = new RecordedStream<Item>(
+      host,
+      adapter.name,
+      model,
+      iterator,
+      first,
+      host.now() - started,
+      options.signal,
+      usageOf ?? noUsage,
     );
     return { stream, provider: adapter.name, attempts: 0 };
   });
@@ -105,9 +172,15 @@ async function withFallback<Result extends { attempts: number }>(
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     requestId: options.requestId,
   };
+  if (options.headers !== undefined) callOptions.headers = options.headers;
+  if (options.reportDroppedParams !== undefined) callOptions.reportDroppedParams = options.reportDroppedParams;
   let attempts = 0;
   let previousError: ProviderError | undefined;
   const tried = new Set<string>();
+  const supports = options.supports;
+  if (supports !== undefined) {
+    for (const adapter of host.providersOf(model)) if (!supports(adapter)) tried.add(adapter.name);
+  }
   for (;;) {
     const adapter = nextProvider(host, model, tried, previousError, options, attempts, streaming);
     attempts += 1;
@@ -146,7 +219,10 @@ function nextProvider(
   }
   let adapter: ProviderAdapter;
   try {
-    adapter = host.selectProvider(model, previousError === undefined ? FIRST_SELECTION : { exclude: tried });
+    adapter = host.selectProvider(
+      model,
+      previousError === undefined && tried.size === 0 ? FIRST_SELECTION : { exclude: tried },
+    );
   } catch (error) {
     if (previousError === undefined) throw error;
     throw new RoutingFailedError(model, attemptsSoFar, previousError);
@@ -214,32 +290,38 @@ function asProviderError(error: unknown, provider: string, signal: AbortSignalLi
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
+const chunkUsage = (chunk: ChatCompletionChunk): UsageTokens | null | undefined => chunk.usage;
+const noUsage = (): undefined => undefined;
+
 /**
  * The stream a routed call hands out: the provider's chunks, the first one replayed, and the
  * result recorded exactly once: success when the upstream ends, a failure when it throws, and
  * neither when the consumer stops early (`return()`, e.g. a `break` or a client gone). A plain
  * iterator rather than an async generator: one promise per chunk instead of several.
  */
-class RecordedStream implements ChatStream, ChunkTextSource, AsyncIterator<ChatCompletionChunk, undefined> {
+class RecordedStream<Item = ChatCompletionChunk> implements AsyncIterable<Item>, AsyncIterator<Item, undefined> {
   readonly #host: RoutingHost;
   readonly #provider: string;
   readonly #model: string;
-  readonly #iterator: AsyncIterator<ChatCompletionChunk>;
+  readonly #iterator: AsyncIterator<Item>;
   readonly #timeToFirstChunkMs: number;
   readonly #signal: AbortSignalLike | undefined;
-  #first: IteratorResult<ChatCompletionChunk> | undefined;
-  #usage: ChatCompletionChunk['usage'];
+  #first: IteratorResult<Item> | undefined;
+  readonly #usageOf: (item: Item) => UsageTokens | null | undefined;
+  #usage: UsageTokens | null | undefined;
   #settled = false;
 
   constructor(
     host: RoutingHost,
     provider: string,
     model: string,
-    iterator: AsyncIterator<ChatCompletionChunk>,
-    first: IteratorResult<ChatCompletionChunk>,
+    iterator: AsyncIterator<Item>,
+    first: IteratorResult<Item>,
     timeToFirstChunkMs: number,
     signal: AbortSignalLike | undefined,
+    usageOf: (item: Item) => UsageTokens | null | undefined,
   ) {
+    this.#usageOf = usageOf;
     this.#host = host;
     this.#provider = provider;
     this.#model = model;
@@ -253,7 +335,7 @@ class RecordedStream implements ChatStream, ChunkTextSource, AsyncIterator<ChatC
     return this;
   }
 
-  async next(): Promise<IteratorResult<ChatCompletionChunk, undefined>> {
+  async next(): Promise<IteratorResult<Item, undefined>> {
     if (this.#settled) return DONE;
     let result = this.#first;
     this.#first = undefined;
@@ -268,13 +350,14 @@ class RecordedStream implements ChatStream, ChunkTextSource, AsyncIterator<ChatC
       this.#settle({ success: true, latencyMs: this.#timeToFirstChunkMs, model: this.#model, usage: this.#usage });
       return DONE;
     }
-    if (result.value.usage) this.#usage = result.value.usage;
+    const usage = this.#usageOf(result.value);
+    if (usage) this.#usage = usage;
     return result;
   }
 
   /** The provider stream's upstream text of `chunk` (the chunk handed out last), when it keeps one. */
-  chunkText(chunk: ChatCompletionChunk): string | undefined {
-    return chunkTextOf(this.#iterator, chunk);
+  chunkText(chunk: Item): string | undefined {
+    return chunkTextOf(this.#iterator, chunk as ChatCompletionChunk);
   }
 
   async return(): Promise<IteratorReturnResult<undefined>> {

@@ -6,9 +6,15 @@ import { ConfigurationError, ModelNotFoundError, NoProviderAvailableError, type 
 import { EventHub, type Listener } from './event-hub.ts';
 import { HealthChecker } from './health-checker.ts';
 import { ModelIndex } from './model-index.ts';
-import { PricingTable } from './pricing.ts';
+import { PricingTable, type UsageTokens } from './pricing.ts';
 import { ProviderRecord } from './provider-record.ts';
-import { routeChatCompletion, routeChatCompletionStream, type RoutingHost } from './routed-call.ts';
+import {
+  routeCall,
+  routeChatCompletion,
+  routeChatCompletionStream,
+  routeItemStream,
+  type RoutingHost,
+} from './routed-call.ts';
 import { createStrategy } from './strategies/create-strategy.ts';
 import type { SelectionContext, SelectionStrategy } from './strategies/selection-strategy.ts';
 import type {
@@ -19,6 +25,9 @@ import type {
   ResultInput,
   RoutedCallOptions,
   RoutedCompletion,
+  RoutedItemStream,
+  RoutedOperation,
+  RoutedResult,
   RoutedStream,
   RouterEvents,
   RouterOptions,
@@ -101,6 +110,7 @@ export class Router {
         const record = this.records.get(name);
         if (record !== undefined) record.inFlight = Math.max(0, record.inFlight + delta);
       },
+      providersOf: (model) => this.providersOf(model),
     };
   }
 
@@ -137,6 +147,11 @@ export class Router {
   /** The adapter registered under `name`, if any. */
   provider(name: string): ProviderAdapter | undefined {
     return this.records.get(name)?.adapter;
+  }
+
+  /** The adapters registered for `model` (listing it or `'*'`), in registration order, whatever their health. */
+  providersOf(model: string): ProviderAdapter[] {
+    return this.index.providersFor(model).map((record) => record.adapter);
   }
 
   /** Every registered adapter, in registration order. */
@@ -373,6 +388,41 @@ export class Router {
    */
   chatCompletionStream(request: ChatCompletionRequest, options?: RoutedCallOptions): Promise<RoutedStream> {
     return routeChatCompletionStream(this.host, request, options);
+  }
+
+  /**
+   * Any non-streamed operation routed like a chat completion (select, call, record, fall back):
+   * `operation` runs once per attempt with the chosen adapter. The gateway serves Anthropic
+   * Messages, Responses and embeddings through it.
+   *
+   * @example
+   * ```ts
+   * const { result, provider } = await router.call('text-embedding-3-small', (adapter, callOptions) =>
+   *   adapter.embeddings!({ model: 'text-embedding-3-small', input: 'hello' }, callOptions),
+   *   { supports: (adapter) => adapter.embeddings !== undefined });
+   * ```
+   */
+  call<Result>(
+    model: string,
+    operation: RoutedOperation<Result>,
+    options?: RoutedCallOptions,
+    usageOf?: (result: Result) => UsageTokens | null | undefined,
+  ): Promise<RoutedResult<Result>> {
+    return routeCall(this.host, model, operation, options, usageOf);
+  }
+
+  /**
+   * Any streamed operation routed like a streamed chat completion: falls back while no item has
+   * arrived, resolves with the stream once its first item is in hand; iterate it to the end (or
+   * break) so the result is recorded.
+   */
+  callStream<Item>(
+    model: string,
+    open: RoutedOperation<AsyncIterable<Item>>,
+    options?: RoutedCallOptions,
+    usageOf?: (item: Item) => UsageTokens | null | undefined,
+  ): Promise<RoutedItemStream<Item>> {
+    return routeItemStream(this.host, model, open, options, usageOf);
   }
 
   private fillCandidates(model: string, now: number, exclude: ReadonlySet<string> | undefined): ProviderRecord[] {

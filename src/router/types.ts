@@ -1,6 +1,6 @@
 import type { ChatCompletion, ChatCompletionRequest } from '../contract/chat-types.ts';
 import type { AbortSignalLike } from '../contract/abort-latch.ts';
-import type { ChatStream, ProviderAdapter } from '../contract/provider-adapter.ts';
+import type { CallOptions, ChatStream, ProviderAdapter } from '../contract/provider-adapter.ts';
 import type { SelectionStrategy } from './strategies/selection-strategy.ts';
 import type { ProviderPricing, UsageTokens } from './pricing.ts';
 
@@ -171,6 +171,39 @@ export interface RoutedCallOptions {
   /** Per-attempt timeout in ms (see `CallOptions.timeoutMs`). Default 120000. */
   timeoutMs?: number;
   requestId?: string;
+  /** Extra upstream request headers for every attempt (see `CallOptions.headers`). */
+  headers?: Record<string, string>;
+  /** See `CallOptions.reportDroppedParams`. */
+  reportDroppedParams?: CallOptions['reportDroppedParams'];
+  /**
+   * Only providers for which this returns true are selected (e.g. those whose adapter can serve
+   * embeddings); the others are skipped as if excluded.
+   */
+  supports?: (adapter: ProviderAdapter) => boolean;
+}
+
+/**
+ * One attempt of a routed call on one provider (see `Router.call`): resolves with what the
+ * caller gets or rejects with the upstream's error. `callOptions` carry the signal, timeout and
+ * headers of the attempt.
+ */
+export type RoutedOperation<Result> = (adapter: ProviderAdapter, callOptions: CallOptions) => Promise<Result>;
+
+/** Result of a routed generic call (`Router.call`). */
+export interface RoutedResult<Result> {
+  result: Result;
+  /** Name of the provider that served it. */
+  provider: string;
+  /** Providers tried, the serving one included. */
+  attempts: number;
+}
+
+/** Result of a routed generic stream (`Router.callStream`): resolved once the first item is in hand. */
+export interface RoutedItemStream<Item> {
+  /** Items, the first included. Ending, failing or breaking out records the result. */
+  stream: AsyncIterable<Item>;
+  provider: string;
+  attempts: number;
 }
 
 /** Result of a routed non-streamed call. */

@@ -1,0 +1,238 @@
+import type { Handler } from 'hono';
+import { AbortLatch } from '../contract/abort-latch.ts';
+import { PATTERN_SCRUBBER, type SecretScrubber } from '../contract/secret-scrubber.ts';
+import type { GatewayMetrics, TokenUsage } from '../metrics/gateway-metrics.ts';
+import { ModelNotFoundError, RoutingFailedError } from '../router/errors.ts';
+import type { Router } from '../router/router.ts';
+import type { RoutedCallOptions } from '../router/types.ts';
+import { ALREADY_SENT_RESPONSE } from './already-sent-response.ts';
+import { readBody } from './body-limit.ts';
+import { errorBodyIn, type ErrorShape } from './error-shape.ts';
+import type { GatewayContext, GatewayEnv, RequestLogFields } from './gateway-env.ts';
+import { upstreamHeadersOf } from './loop-guard.ts';
+import { CLIENT_CLOSED_STATUS, mapRoutingError } from './map-routing-error.ts';
+import { GatewayError } from './openai-error.ts';
+import type { RequestLogger } from './request-log.ts';
+import { NodeResponseSink, WebResponseSink, type ResponseSink } from './response-sink.ts';
+
+/** Settings shared by the non-chat endpoints (`/v1/messages`, `/v1/responses`, `/v1/embeddings`…). */
+export interface EndpointSettings {
+  router: Router;
+  metrics?: GatewayMetrics | undefined;
+  logger: RequestLogger;
+  maxBodyBytes: number;
+  maxAttempts: number;
+  requestTimeoutMs: number;
+  /** Scrubs secrets from upstream text before it reaches a client or the log. Default: credential patterns. */
+  scrubber?: SecretScrubber | undefined;
+}
+
+/** What one request did, gathered while serving it, for metrics and the log. */
+export interface EndpointOutcome {
+  status: number;
+  stream: boolean;
+  model?: string | undefined;
+  provider?: string | undefined;
+  attempts?: number | undefined;
+  errorCode?: string | null | undefined;
+  usage?: TokenUsage | null | undefined;
+  /** Parameters dropped by the serving provider, for `x-switchboard-dropped-params`. */
+  droppedParams?: readonly string[] | undefined;
+}
+
+/** One request being served by an endpoint. */
+export interface EndpointRequest {
+  context: GatewayContext;
+  /** The body parsed as a JSON object. */
+  body: Record<string, unknown>;
+  /** The body's text as received. */
+  text: string;
+  sink: ResponseSink;
+  requestId: string;
+  outcome: EndpointOutcome;
+  /** When the request arrived (`performance.now()`). */
+  started: number;
+  /** Options for `router.call` / `router.callStream`: signal, limits, upstream headers, dropped-params report. */
+  routedOptions: RoutedCallOptions;
+  /** The scrubber the endpoint's error events go through. */
+  scrubber: SecretScrubber;
+}
+
+/** How an endpoint serves a parsed request; throws `GatewayError`s or routing errors for the handler to render. */
+export type EndpointServe = (request: EndpointRequest) => Promise<void>;
+
+/** Identity of an endpoint: its metrics label and error shape. */
+export interface EndpointIdentity {
+  /** The path, used as the `endpoint` metrics label. */
+  endpoint: string;
+  shape: ErrorShape;
+}
+
+/**
+ * The frame of every routed endpoint besides chat: reads the body under the size limit, parses
+ * it as a JSON object (400 in the endpoint's error shape otherwise), runs `serve`, renders any
+ * error in the endpoint's shape (OpenAI or Anthropic), aborts the upstream call when the client
+ * goes away, and reports metrics (with the `endpoint` label), token usage and the request log.
+ *
+ * @example
+ * ```ts
+ * app.post('/v1/embeddings', endpointHandler(settings, { endpoint: '/v1/embeddings', shape: 'openai' }, serveEmbeddings));
+ * ```
+ */
+export function endpointHandler(
+  settings: EndpointSettings,
+  identity: EndpointIdentity,
+  serve: EndpointServe,
+): Handler<GatewayEnv> {
+  const run = createRun(settings, identity, serve);
+  return async (context) => {
+    const outgoing = context.env?.outgoing;
+    if (outgoing !== undefined) {
+      await run(context, new NodeResponseSink(outgoing));
+      return ALREADY_SENT_RESPONSE;
+    }
+    const sink = new WebResponseSink((body, status, headers) => context.body(body, status as 200, headers));
+    const served = run(context, sink);
+    return Promise.race([sink.response, served.then(() => sink.response)]);
+  };
+}
+
+function createRun(settings: EndpointSettings, identity: EndpointIdentity, serve: EndpointServe) {
+  const { metrics, logger, maxBodyBytes, maxAttempts, requestTimeoutMs } = settings;
+  const scrubber = settings.scrubber ?? PATTERN_SCRUBBER;
+  return async (context: GatewayContext, sink: ResponseSink): Promise<void> => {
+    const started = context.get('startedAt') ?? performance.now();
+    const requestId = context.get('requestId') ?? '';
+    const outcome: EndpointOutcome = { status: 500, stream: false };
+    const controller = new AbortLatch();
+    sink.onClientGone(() => controller.abort(new Error('The client disconnected.')));
+    metrics?.requestStarted();
+    try {
+      const text = (await readBody(context, maxBodyBytes)).toString('utf8');
+      const body = parseJsonObject(text);
+      const routedOptions: RoutedCallOptions = {
+        signal: controller,
+        maxAttempts,
+        timeoutMs: requestTimeoutMs,
+        requestId,
+        reportDroppedParams: (provider, names) => {
+          if (outcome.provider === undefined || outcome.provider === provider) outcome.droppedParams = names;
+        },
+      };
+      const headers = upstreamHeadersOf(context);
+      if (headers !== undefined) routedOptions.headers = headers;
+      await serve({ context, body, text, sink, requestId, outcome, started, routedOptions, scrubber });
+    } catch (error) {
+      const mapped = mapRoutingError(error, scrubber);
+      if (mapped.status === 500 && !(error instanceof GatewayError)) reportUnexpected(logger, error, requestId);
+      if (error instanceof ModelNotFoundError) outcome.model = undefined;
+      if (error instanceof RoutingFailedError) {
+        outcome.provider = error.lastError.provider;
+        outcome.attempts = error.attempts;
+      }
+      outcome.errorCode = mapped.code;
+      if (sink.closed || controller.aborted) outcome.status = CLIENT_CLOSED_STATUS;
+      else {
+        outcome.status = mapped.status;
+        if (!sink.headersSent) writeError(sink, mapped, identity.shape, outcome);
+        else sink.end();
+      }
+    } finally {
+      if (outcome.provider !== undefined && outcome.model !== undefined)
+        metrics?.observeTokenUsage(outcome.provider, outcome.model, outcome.usage);
+      metrics?.requestFinished({
+        provider: outcome.provider,
+        model: outcome.model,
+        status: outcome.status,
+        stream: outcome.stream,
+        durationMs: performance.now() - started,
+        attempts: outcome.attempts,
+        endpoint: identity.endpoint,
+      });
+      const fields: RequestLogFields | undefined = context.get('logFields');
+      if (fields !== undefined) {
+        fields.status = outcome.status;
+        fields.stream = outcome.stream;
+        if (outcome.model !== undefined) fields.model = outcome.model;
+        if (outcome.provider !== undefined) fields.provider = outcome.provider;
+        if (outcome.attempts !== undefined) fields.attempts = outcome.attempts;
+        fields.errorCode = outcome.errorCode;
+      }
+    }
+  };
+}
+
+/** Parses a request body that must be a JSON object: 400 `invalid_request_error` otherwise. */
+export function parseJsonObject(text: string): Record<string, unknown> {
+  if (text.length === 0) throw invalidRequest('The request body is empty; send a JSON object.', null, 'empty_body');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw invalidRequest('We could not parse the JSON body of your request.', null, 'invalid_json');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw invalidRequest('The request body must be a JSON object.', null, 'invalid_json');
+  return value as Record<string, unknown>;
+}
+
+/** A 400 `invalid_request_error` naming `param`. */
+export function invalidRequest(message: string, param: string | null, code = 'invalid_value'): GatewayError {
+  return new GatewayError(400, message, { type: 'invalid_request_error', param, code });
+}
+
+/** Requires `body[name]` to be a non-empty string (e.g. `model`); returns it. */
+export function requireString(body: Record<string, unknown>, name: string): string {
+  const value = body[name];
+  if (value === undefined)
+    throw invalidRequest(`Missing required parameter: '${name}'.`, name, 'missing_required_parameter');
+  if (typeof value !== 'string' || value.length === 0)
+    throw invalidRequest(`Invalid '${name}': expected a non-empty string.`, name);
+  return value;
+}
+
+/** The headers of a proxied answer: who served it, how many attempts, what was dropped. */
+export function servedHeaders(outcome: EndpointOutcome, model: string): Record<string, string> {
+  const headers: Record<string, string> = {
+    'x-switchboard-provider': outcome.provider ?? '',
+    'x-switchboard-attempts': String(outcome.attempts ?? 1),
+    'x-switchboard-model': model,
+  };
+  if (outcome.droppedParams !== undefined && outcome.droppedParams.length > 0)
+    headers['x-switchboard-dropped-params'] = outcome.droppedParams.join(',');
+  return headers;
+}
+
+/** Writes a whole JSON answer. */
+export function writeJson(sink: ResponseSink, status: number, json: string, headers: Record<string, string>): void {
+  sink.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(json)),
+  });
+  sink.end(json);
+}
+
+/** Response headers of an SSE stream. */
+export const SSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  'x-accel-buffering': 'no',
+});
+
+function writeError(sink: ResponseSink, error: GatewayError, shape: ErrorShape, outcome: EndpointOutcome): void {
+  const headers: Record<string, string> = { ...error.headers };
+  if (outcome.provider !== undefined) headers['x-switchboard-provider'] = outcome.provider;
+  if (outcome.attempts !== undefined) headers['x-switchboard-attempts'] = String(outcome.attempts);
+  writeJson(sink, error.status, JSON.stringify(errorBodyIn(shape, error)), headers);
+}
+
+function reportUnexpected(logger: RequestLogger, error: unknown, requestId: string): void {
+  logger({
+    time: new Date().toISOString(),
+    level: 'error',
+    msg: 'unexpected error in a routed endpoint',
+    id: requestId,
+    error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+  });
+}
