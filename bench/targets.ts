@@ -201,8 +201,8 @@ export function writeGatewayConfig(mockPort: number, fileName = 'gateway-config.
 }
 
 /**
- * Our gateway, as `npm start -- --config FILE --port N` runs it (`npm run build`, which bundles
- * `bootstrap.ts` into `dist/switchboard.mjs`, then node on that file), without npm in front of
+ * Our gateway, as `npm start -- --config FILE --port N` runs it (`npm run bundle`, which bundles
+ * `cli/switchboard.ts` into `dist/switchboard.mjs`, then node on that file), without npm in front of
  * the server so the PID is the server's. Request logs go to /dev/null.
  */
 export async function startSwitchboardGateway(
@@ -212,7 +212,7 @@ export async function startSwitchboardGateway(
 ): Promise<RunningTarget> {
   const port = await findFreePort();
   const configPath = writeGatewayConfig(mockPort, configFileName);
-  await runToCompletion('npm run build', 'npm', ['run', '-s', 'build'], 60_000);
+  await runToCompletion('npm run bundle', 'npm', ['run', '-s', 'bundle'], 60_000);
   const managed = startProcess({
     name: 'switchboard',
     command: process.execPath,

@@ -23,7 +23,10 @@ describe('README SDK example', () => {
     try {
       const file = join(directory, 'example.ts');
       await writeFile(file, await readmeSdkExample());
-      const { stdout } = await run(process.execPath, ['--import', 'tsx', file], { cwd: root, timeout: 30_000 });
+      const { stdout } = await run(process.execPath, ['--conditions=switchboard-source', '--import', 'tsx', file], {
+        cwd: root,
+        timeout: 30_000,
+      });
       expect(stdout).toMatch(/steady after \d attempt\(s\): Echo: Hello/);
       expect(stdout).toMatch(/steady streamed: Echo: Hello/);
       expect(stdout).toContain("id: 'gpt-4o-mini', ownedBy: 'flaky'");
