@@ -103,7 +103,7 @@ describe('createGateway under app.request()', () => {
     expect(unknownModel.status).toBe(404);
     expect(((await unknownModel.json()) as { error: { code: string } }).error.code).toBe('model_not_found');
 
-    const unknownRoute = await app.request('/v1/embeddings', { method: 'POST' });
+    const unknownRoute = await app.request('/v1/no-such-route', { method: 'POST' });
     expect(unknownRoute.status).toBe(404);
     expect(unknownRoute.headers.get('x-request-id')).toBeTruthy();
 
