@@ -51,12 +51,14 @@ describe('POST /v1/embeddings', () => {
   });
 
   it('falls back to the next provider when the first fails', async () => {
+    // The first try and its same-provider retry both fail, then the next provider serves.
+    gateway.openaiUpstream.enqueue(errorScript(503, 'down for maintenance'));
     gateway.openaiUpstream.enqueue(errorScript(503, 'down for maintenance'));
     const { data, response } = await client.embeddings
       .create({ model: 'text-embedding-3-small', input: ['one', 'two'] })
       .withResponse();
     expect(response.headers.get('x-switchboard-provider')).toBe('backup');
-    expect(response.headers.get('x-switchboard-attempts')).toBe('2');
+    expect(response.headers.get('x-switchboard-attempts')).toBe('3');
     expect(data.data.map((entry) => entry.index)).toEqual([0, 1]);
     expect(data.data[0]!.embedding).toHaveLength(8);
     expect(data.usage.prompt_tokens).toBeGreaterThan(0);

@@ -111,7 +111,8 @@ describe.each(ENDPOINTS)('errors of $path in its own shape', (endpoint) => {
   });
 
   it('upstream failure → the upstream status (500)', async () => {
-    gateway.openaiUpstream.enqueue(errorScript(500, 'boom'));
+    // Every attempt fails: the first try and the same-provider retries (router.retry.sameProvider).
+    for (let attempt = 0; attempt < 3; attempt += 1) gateway.openaiUpstream.enqueue(errorScript(500, 'boom'));
     const answer = await post(gateway.url, endpoint.path, valid('gpt-4o-mini'), endpoint.auth(GATEWAY_KEY));
     expect(answer.status).toBe(500);
     expectShape(endpoint, answer.body, 'api_error');
@@ -120,10 +121,13 @@ describe.each(ENDPOINTS)('errors of $path in its own shape', (endpoint) => {
 
 describe('Anthropic-specific statuses on /v1/messages', () => {
   it('an overloaded anthropic upstream (529) → 529 overloaded_error', async () => {
-    gateway.anthropicUpstream.enqueue({
-      status: 529,
-      body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
-    });
+    // 529 is retryable: the same-provider retries see it too.
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      gateway.anthropicUpstream.enqueue({
+        status: 529,
+        body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
+      });
+    }
     const answer = await post(
       gateway.url,
       '/v1/messages',

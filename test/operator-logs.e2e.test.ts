@@ -23,6 +23,8 @@ describe('operator logs', () => {
   it('an upstream 500: status, the start of its body (scrubbed), at warn, even when a fallback served', async () => {
     const { harness, logs } = await start({ upstreams: [{ name: 'primary' }, { name: 'secondary' }] });
     const longMessage = `primary is down; key sk-upstream-primary leaked; ${'x'.repeat(400)}`;
+    // The first try and its same-provider retry fail, so the secondary serves.
+    harness.upstreams.primary!.enqueue(errorScript(500, longMessage));
     harness.upstreams.primary!.enqueue(errorScript(500, longMessage));
     const completion = await harness.client.chat.completions.create(userRequest());
     expect(completion.choices[0]?.message.content).toBe('hello from secondary');
