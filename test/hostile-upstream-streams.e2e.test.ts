@@ -135,13 +135,12 @@ describe('issue 12 item 5: a line without a newline is bounded and parsed in lin
     });
     harness.upstreams.secondary!.enqueue(streamScript(['from ', 'secondary']));
     const healthChecks: Array<Promise<number>> = [];
-    const checker = setInterval(() => {
-      healthChecks.push(fetch(`${harness!.url}/health`).then((response) => response.status));
-    }, 25);
+    const checkHealth = () => healthChecks.push(fetch(`${harness!.url}/health`).then((response) => response.status));
+    const checker = setInterval(checkHealth, 25);
     try {
-      const { data: stream, response } = await harness.client.chat.completions
-        .create({ ...userRequest(), stream: true })
-        .withResponse();
+      const answer = harness.client.chat.completions.create({ ...userRequest(), stream: true }).withResponse();
+      checkHealth(); // at least one check while the line is read, however fast the fallback answers
+      const { data: stream, response } = await answer;
       expect(await collect(stream)).toBe('from secondary');
       expect(response.headers.get('x-switchboard-provider')).toBe('secondary');
     } finally {

@@ -41,6 +41,20 @@ describe('reliability under load and bad upstreams', () => {
     expect(text).toBe('fine');
   });
 
+  it('skips a malformed event in a healthy stream, forwards nothing of it and counts it', async () => {
+    harness = await startHarness({ upstreams: [{ name: 'primary' }] });
+    const script = streamScript(['one ', 'two']);
+    if (script.kind !== 'stream') throw new Error('expected a stream script');
+    script.steps.splice(1, 0, { raw: 'data: {"this is not json\n\n' });
+    harness.upstreams.primary!.enqueue(script);
+    const stream = await harness.client.chat.completions.create({ ...userRequest(), stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe('one two');
+    const metrics = await (await fetch(`${harness.url}/metrics`)).text();
+    expect(metrics).toContain('switchboard_stream_malformed_events_total{provider="primary"} 1');
+  });
+
   it('answers 502 when a non-streamed upstream answer is not JSON', async () => {
     harness = await startHarness({ upstreams: [{ name: 'primary' }] });
     harness.upstreams.primary!.enqueue({

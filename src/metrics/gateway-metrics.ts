@@ -1,5 +1,11 @@
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { AttemptEvent, CircuitState, CircuitStateChangeEvent, ResultEvent } from '../router/types.ts';
+import type {
+  AttemptEvent,
+  CircuitState,
+  CircuitStateChangeEvent,
+  ResultEvent,
+  StreamMalformedEventEvent,
+} from '../router/types.ts';
 import { LabelledCounter } from './labelled-counter.ts';
 import { LabelledHistogram } from './labelled-histogram.ts';
 import type { RouterEventSource } from './router-event-source.ts';
@@ -211,6 +217,12 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     maxSeries: SERIES_CAPS.fallbacks,
     registers,
   });
+  const malformedEvents = new LabelledCounter({
+    name: 'switchboard_stream_malformed_events_total',
+    help: 'Malformed events skipped in otherwise healthy upstream streams (not forwarded), by provider.',
+    labelNames: ['provider'] as const,
+    registers,
+  });
   const results = new LabelledCounter({
     name: 'switchboard_provider_results_total',
     help: 'Results recorded for a provider: success, failure (counts against health) or ignored (client error, 429 cool-down, abort).',
@@ -352,6 +364,8 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
   router.on('circuitStateChange', onCircuitStateChange);
   router.on('result', onResult);
   router.on('attempt', onAttempt);
+  const onMalformedEvent = (event: StreamMalformedEventEvent) => malformedEvents.labels(event.provider).inc();
+  router.on('streamMalformedEvent', onMalformedEvent);
 
   const countAnswer = (
     endpoint: string | undefined,
@@ -416,6 +430,7 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     close() {
       router.off('circuitStateChange', onCircuitStateChange);
       router.off('result', onResult);
+      router.off('streamMalformedEvent', onMalformedEvent);
       router.off('attempt', onAttempt);
     },
   };

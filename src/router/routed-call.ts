@@ -180,6 +180,8 @@ export class RoutedCall<Result> {
   #firstModel: string | undefined;
   /** Why the call first left its first choice. */
   #reason: FallbackReason | undefined;
+  /** Re-emits the adapter's malformed-event reports as router events (made once per call, when someone listens). */
+  #onMalformedEvent: CallOptions['onMalformedEvent'];
   /** The earliest short `retry-after` seen, to wait out when nothing else can serve. */
   #pendingWait: { model: string; provider: string | undefined; at: number } | undefined;
   /** Requests with `model` rewritten, by upstream name (aliases and fallback models). */
@@ -279,6 +281,13 @@ export class RoutedCall<Result> {
       firstTokenTimeoutMs: settings.firstTokenTimeoutMs,
       streamIdleTimeoutMs: settings.streamIdleTimeoutMs,
     };
+    if (this.streaming && this.host.events.has('streamMalformedEvent'))
+      callOptions.onMalformedEvent = this.#onMalformedEvent ??= (event) =>
+        this.host.events.emit('streamMalformedEvent', {
+          provider: event.provider,
+          model: this.request.model,
+          reason: event.reason,
+        });
     if (this.options.headers !== undefined) callOptions.headers = this.options.headers;
     if (this.options.reportDroppedParams !== undefined)
       callOptions.reportDroppedParams = this.options.reportDroppedParams;

@@ -291,9 +291,19 @@ export interface HealthCheckEvent {
   error?: string | undefined;
 }
 
+/** Payload of the `streamMalformedEvent` event: an adapter skipped a malformed event in a healthy stream. */
+export interface StreamMalformedEventEvent {
+  provider: string;
+  /** The model the request asked for. */
+  model: string;
+  /** Why the event was skipped (at most 200 characters, scrubbed by the adapter). */
+  reason: string;
+}
+
 /** Map of router event names to their payloads. */
 export interface RouterEvents {
   healthCheck: HealthCheckEvent;
+  streamMalformedEvent: StreamMalformedEventEvent;
   circuitStateChange: CircuitStateChangeEvent;
   result: ResultEvent;
   attempt: AttemptEvent;
