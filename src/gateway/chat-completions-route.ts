@@ -11,7 +11,7 @@ import type { RoutedCallOptions, RoutedOutcome } from '../router/types.ts';
 import { ALREADY_SENT_RESPONSE } from './already-sent-response.ts';
 import { readBody } from './body-limit.ts';
 import { parseChatRequest } from './chat-request-schema.ts';
-import type { GatewayContext, GatewayEnv, RequestLogFields } from './gateway-env.ts';
+import { noteOutcome, type GatewayContext, type GatewayEnv, type RequestLogFields } from './gateway-env.ts';
 import { upstreamHeadersOf } from './loop-guard.ts';
 import { CLIENT_CLOSED_STATUS, mapRoutingError } from './map-routing-error.ts';
 import { GatewayError, openAIErrorBody } from './openai-error.ts';
@@ -295,13 +295,8 @@ function createServe(options: ChatCompletionsOptions) {
         attempts: outcome.attempts,
       });
       const fields: RequestLogFields | undefined = context.get('logFields');
+      noteOutcome(fields, outcome);
       if (fields !== undefined) {
-        fields.status = outcome.status;
-        fields.stream = outcome.stream;
-        if (outcome.model !== undefined) fields.model = outcome.model;
-        if (outcome.provider !== undefined) fields.provider = outcome.provider;
-        if (outcome.attempts !== undefined) fields.attempts = outcome.attempts;
-        fields.errorCode = outcome.errorCode;
         fields.usage = outcome.usage;
         fields.responseModel = outcome.responseModel;
       }

@@ -8,7 +8,7 @@ import type { RoutedCallOptions } from '../router/types.ts';
 import { ALREADY_SENT_RESPONSE } from './already-sent-response.ts';
 import { readBody } from './body-limit.ts';
 import { errorBodyIn, type ErrorShape } from './error-shape.ts';
-import type { GatewayContext, GatewayEnv, RequestLogFields } from './gateway-env.ts';
+import { noteOutcome, type GatewayContext, type GatewayEnv } from './gateway-env.ts';
 import { upstreamHeadersOf } from './loop-guard.ts';
 import { CLIENT_CLOSED_STATUS, mapRoutingError } from './map-routing-error.ts';
 import { GatewayError } from './openai-error.ts';
@@ -149,15 +149,7 @@ function createRun(settings: EndpointSettings, identity: EndpointIdentity, serve
         attempts: outcome.attempts,
         endpoint: identity.endpoint,
       });
-      const fields: RequestLogFields | undefined = context.get('logFields');
-      if (fields !== undefined) {
-        fields.status = outcome.status;
-        fields.stream = outcome.stream;
-        if (outcome.model !== undefined) fields.model = outcome.model;
-        if (outcome.provider !== undefined) fields.provider = outcome.provider;
-        if (outcome.attempts !== undefined) fields.attempts = outcome.attempts;
-        fields.errorCode = outcome.errorCode;
-      }
+      noteOutcome(context.get('logFields'), outcome);
     }
   };
 }

@@ -17,6 +17,27 @@ export interface RequestLogFields {
   responseModel?: string | undefined;
 }
 
+/** What a finished request handler knows of how it was served (both the chat and the generic endpoint handlers). */
+export interface ServedOutcome {
+  status: number;
+  stream: boolean;
+  model?: string | undefined;
+  provider?: string | undefined;
+  attempts?: number | undefined;
+  errorCode?: string | null | undefined;
+}
+
+/** Copies a finished request's outcome into its log fields, when the request is being logged. */
+export function noteOutcome(fields: RequestLogFields | undefined, outcome: ServedOutcome): void {
+  if (fields === undefined) return;
+  fields.status = outcome.status;
+  fields.stream = outcome.stream;
+  if (outcome.model !== undefined) fields.model = outcome.model;
+  if (outcome.provider !== undefined) fields.provider = outcome.provider;
+  if (outcome.attempts !== undefined) fields.attempts = outcome.attempts;
+  fields.errorCode = outcome.errorCode;
+}
+
 /** Hono environment of the gateway: Node bindings (absent under `app.request()`) and per-request variables. */
 export interface GatewayEnv {
   Bindings: Partial<HttpBindings>;
