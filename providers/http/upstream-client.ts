@@ -231,8 +231,8 @@ export class UpstreamClient {
   }
 
   /**
-   * GETs a path and resolves with its body text on 2xx (read up to `maxBytes`, then cut off),
-   * undefined on any other status or failure: a health probe that also reads what it probed
+   * GETs a path and resolves with its body text on 2xx (`''` when larger than `maxBytes`: cut
+   * off unread), undefined on any other status or failure: a health probe that also reads what it probed
    * (an upstream's model list).
    */
   async probeText(path: string, signal: AbortSignal, maxBytes: number): Promise<string | undefined> {
@@ -248,8 +248,9 @@ export class UpstreamClient {
       for await (const part of response.body as AsyncIterable<Buffer>) {
         received += part.length;
         if (received > maxBytes) {
+          // Answered 2xx: the probe succeeds, the body is just too large to read.
           response.body.destroy();
-          return undefined;
+          return '';
         }
         parts.push(part);
       }

@@ -13,6 +13,7 @@ import {
 import { OpenAIChunkTranslator } from './openai-chunk-translator.ts';
 import { beforeUpstream, ProviderError } from '../../src/contract/provider-error.ts';
 import { setTopLevelField } from '../http/json-top-level-field.ts';
+import { MODEL_LIST_MAX_BYTES, parseModelList } from '../http/model-list.ts';
 import { chatChunkHasContent } from '../http/chat-chunk-content.ts';
 import { SseChunkStream } from '../http/sse-chunk-stream.ts';
 import { UpstreamClient, type UpstreamConnectionOptions } from '../http/upstream-client.ts';
@@ -35,7 +36,8 @@ export interface OpenAIProviderOptions extends UpstreamConnectionOptions {
 /**
  * Creates an adapter for an OpenAI-compatible upstream. It POSTs `{baseURL}/chat/completions`
  * through its own keep-alive undici pool, forwarding the request body as is (unknown fields
- * included) with only `stream` set by the method called; health is `GET {baseURL}/models`.
+ * included) with only `stream` set by the method called; health is `GET {baseURL}/models`, whose
+ * list (when the provider serves `'*'`) is what `listModels` returns.
  *
  * @example
  * ```ts
@@ -69,6 +71,16 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ProviderAd
   const modelsPath = client.resolvePath('/models');
   const embeddingsPath = client.resolvePath('/embeddings');
   const models = Object.freeze([...options.models]);
+  const servesAnyModel = models.includes('*');
+  /** The upstream's own model list, for `/v1/models` when this provider serves `'*'`. */
+  let upstreamModels: readonly string[] | undefined;
+  const probeModels = async (signal: AbortSignal): Promise<boolean> => {
+    if (!servesAnyModel) return client.probe(modelsPath, signal);
+    const text = await client.probeText(modelsPath, signal, MODEL_LIST_MAX_BYTES);
+    if (text === undefined) return false;
+    upstreamModels = parseModelList(text) ?? upstreamModels;
+    return true;
+  };
 
   return {
     name,
@@ -123,8 +135,14 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ProviderAd
       return response as EmbeddingsResponse;
     },
 
+    async listModels(signal?: AbortSignal): Promise<readonly string[]> {
+      if (!servesAnyModel) return [];
+      if (upstreamModels === undefined) await probeModels(signal ?? AbortSignal.timeout(5_000));
+      return upstreamModels ?? [];
+    },
+
     healthCheck(signal: AbortSignal): Promise<boolean> {
-      return client.probe(modelsPath, signal);
+      return probeModels(signal);
     },
 
     close(): Promise<void> {

@@ -1,6 +1,9 @@
 import { Hono } from 'hono';
-import type { Router } from '../router/router.ts';
+import type { RegisteredModel, Router } from '../router/router.ts';
 import type { GatewayEnv } from './gateway-env.ts';
+
+/** Longest wait for the upstream lists of `"*"` providers not yet read by a health probe. */
+const LIST_TIMEOUT_MS = 5_000;
 
 /** Options of `modelsRoutes`. */
 export interface ModelsRoutesOptions {
@@ -10,24 +13,24 @@ export interface ModelsRoutesOptions {
 }
 
 /**
- * `GET /v1/models` in OpenAI's list shape: every registered model id, `owned_by` the first
- * provider (by name) that lists it.
+ * `GET /v1/models` in OpenAI's list shape: every public model name (aliases included) and, for
+ * providers serving `"*"`, the models their upstream lists (read by the health probe, or now
+ * when none was read yet); `owned_by` is the provider that lists the model.
  */
 export function modelsRoutes(options: ModelsRoutesOptions): Hono<GatewayEnv> {
   const { router } = options;
   const created = options.createdSeconds ?? Math.floor(Date.now() / 1000);
   const app = new Hono<GatewayEnv>();
-  app.get('/v1/models', (context) =>
+  const listed = (): Promise<RegisteredModel[]> => router.listedModels(AbortSignal.timeout(LIST_TIMEOUT_MS));
+  app.get('/v1/models', async (context) =>
     context.json({
       object: 'list',
-      data: router
-        .registeredModels()
-        .map((model) => ({ id: model.id, object: 'model', created, owned_by: model.ownedBy })),
+      data: (await listed()).map((model) => ({ id: model.id, object: 'model', created, owned_by: model.ownedBy })),
     }),
   );
-  app.get('/v1/models/:model', (context) => {
+  app.get('/v1/models/:model', async (context) => {
     const id = context.req.param('model');
-    const model = router.registeredModels().find((candidate) => candidate.id === id);
+    const model = (await listed()).find((candidate) => candidate.id === id);
     if (model === undefined) {
       return context.json(
         {

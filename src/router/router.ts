@@ -375,6 +375,35 @@ export class Router {
   }
 
   /**
+   * `registeredModels()` plus, for each provider serving `'*'`, the ids its upstream lists (its
+   * adapter's `listModels`: the last list a health probe read, bounded in count and length), each
+   * owned by the provider listing it in its entries, else the first wildcard one by name. A provider whose list cannot be read
+   * (down, or `signal` aborted first) adds nothing.
+   */
+  async listedModels(signal?: AbortSignal): Promise<RegisteredModel[]> {
+    const registered = this.registeredModels();
+    const wildcards = [...this.records.values()]
+      .filter((record) => record.servesAnyModel && record.adapter.listModels !== undefined)
+      .sort((left, right) => (left.adapter.name < right.adapter.name ? -1 : 1));
+    if (wildcards.length === 0) return registered;
+    const lists = await Promise.all(
+      wildcards.map((record) =>
+        (record.adapter.listModels as (signal?: AbortSignal) => Promise<readonly string[]>)
+          .call(record.adapter, signal)
+          .catch((): readonly string[] => []),
+      ),
+    );
+    const owners = new Map(registered.map((model) => [model.id, model.ownedBy]));
+    wildcards.forEach((record, index) => {
+      for (const id of lists[index] as readonly string[])
+        if (typeof id === 'string' && id !== '' && id !== '*' && !owners.has(id)) owners.set(id, record.adapter.name);
+    });
+    return [...owners]
+      .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))
+      .map(([id, ownedBy]) => ({ id, ownedBy }));
+  }
+
+  /**
    * A provider's provider-wide circuit state, or with `model` that deployment's (moving open →
    * half-open when the timeout has passed); undefined for unknown names.
    */

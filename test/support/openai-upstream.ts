@@ -61,6 +61,10 @@ export interface OpenAIUpstream {
   setDefault(script: UpstreamScript | ((call: UpstreamCall) => UpstreamScript)): void;
   /** Answer of `GET /v1/models` (the adapters' health check): default 200. */
   setHealthy(healthy: boolean): void;
+  /** Model ids `GET /v1/models` lists (default none). */
+  setModels(ids: readonly string[]): void;
+  /** How many `GET /v1/models` requests arrived. */
+  readonly modelListRequests: number;
   close(): Promise<void>;
 }
 
@@ -144,6 +148,8 @@ export async function startOpenAIUpstream(name = 'upstream'): Promise<OpenAIUpst
     body: completionBody(`hello from ${name}`),
   };
   let healthy = true;
+  let modelIds: readonly string[] = [];
+  let modelListRequests = 0;
 
   const sleep = (milliseconds: number) =>
     new Promise<void>((resolve) => {
@@ -224,10 +230,12 @@ export async function startOpenAIUpstream(name = 'upstream'): Promise<OpenAIUpst
         resolveClosed();
       });
       if (request.method === 'GET' && request.url?.endsWith('/models')) {
+        modelListRequests += 1;
         response.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
+        const data = modelIds.map((id) => ({ id, object: 'model', created: 1_763_000_000, owned_by: name }));
         response.end(
           JSON.stringify(
-            healthy ? { object: 'list', data: [] } : { error: { message: 'unhealthy', type: 'server_error' } },
+            healthy ? { object: 'list', data } : { error: { message: 'unhealthy', type: 'server_error' } },
           ),
         );
         return;
@@ -253,6 +261,12 @@ export async function startOpenAIUpstream(name = 'upstream'): Promise<OpenAIUpst
     },
     setHealthy: (value) => {
       healthy = value;
+    },
+    setModels: (ids) => {
+      modelIds = ids;
+    },
+    get modelListRequests() {
+      return modelListRequests;
     },
     close: () =>
       new Promise<void>((resolve) => {
