@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createProvider } from './create-provider.ts';
 import { openAICompletion } from './test-support/openai-fixtures.ts';
 import { failureOf } from './test-support/outcomes.ts';
-import { startTestServer } from './test-support/test-server.ts';
+import { startTestServer } from '../test/support/scripted-server.ts';
 
 describe('createProvider', () => {
   it('builds each adapter type from a config entry', async () => {

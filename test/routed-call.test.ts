@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChatCompletionRequest } from '../src/contract/chat-types.ts';
 import { chunkTextOf } from '../src/contract/provider-adapter.ts';
 import { createOpenAIProvider } from '../providers/openai/openai-provider.ts';
-import { sseData, startTestServer } from '../providers/test-support/test-server.ts';
+import { sseData, startTestServer } from './support/scripted-server.ts';
 import { ModelNotFoundError, NoProviderAvailableError, RoutingFailedError } from '../src/router/errors.ts';
 import { Router } from '../src/router/router.ts';
 import { manualClock, scriptedAdapter } from '../src/router/test-support/scripted-adapter.ts';

@@ -3,7 +3,7 @@ import { createAnthropicProvider } from './anthropic-provider.ts';
 import type { ChatCompletionChunk, ChatCompletionRequest } from '../../src/contract/chat-types.ts';
 import type { ProviderAdapter } from '../../src/contract/provider-adapter.ts';
 import { fixtureJson, fixtureText, splitBytes } from '../test-support/fixtures.ts';
-import { startTestServer, type ScriptedChunk, type TestServer } from '../test-support/test-server.ts';
+import { startTestServer, type ScriptedChunk, type TestServer } from '../../test/support/scripted-server.ts';
 import { collect, failureOf } from '../test-support/outcomes.ts';
 
 const API_KEY = 'sk-ant-test-0123456789abcdef';

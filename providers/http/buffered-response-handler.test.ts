@@ -2,7 +2,7 @@ import { Pool, type Dispatcher } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AbortLatch } from '../../src/contract/abort-latch.ts';
 import { BufferedResponseHandler, type BufferedResponseHandlerOptions } from './buffered-response-handler.ts';
-import { startTestServer, type ScriptedChunk, type TestServer } from '../test-support/test-server.ts';
+import { startTestServer, type ScriptedChunk, type TestServer } from '../../test/support/scripted-server.ts';
 
 let server: TestServer;
 let pool: Pool;

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProviderError } from '../../src/contract/provider-error.ts';
 import { failureOf } from '../test-support/outcomes.ts';
-import { sseData, startTestServer, type ScriptedChunk, type TestServer } from '../test-support/test-server.ts';
+import { sseData, startTestServer, type ScriptedChunk, type TestServer } from '../../test/support/scripted-server.ts';
 import type { CallOptions, MalformedStreamEvent } from '../../src/contract/provider-adapter.ts';
 import {
   SSE_CHUNK_HIGH_WATER_MARK,

@@ -2,7 +2,7 @@ import { Pool, type Dispatcher } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AbortLatch } from '../../src/contract/abort-latch.ts';
 import { StreamingResponseHandler, type StreamingResponseHandlerOptions } from './streaming-response-handler.ts';
-import { startTestServer, type TestServer } from '../test-support/test-server.ts';
+import { startTestServer, type TestServer } from '../../test/support/scripted-server.ts';
 import type { UpstreamBodySink } from './upstream-body.ts';
 
 let server: TestServer;

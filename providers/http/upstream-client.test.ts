@@ -5,7 +5,7 @@ import { OpenAIChunkTranslator } from '../openai/openai-chunk-translator.ts';
 import { SseChunkStream } from './sse-chunk-stream.ts';
 import { openAICompletion } from '../test-support/openai-fixtures.ts';
 import { failureOf } from '../test-support/outcomes.ts';
-import { sseData, startTestServer, type ScriptedChunk, type TestServer } from '../test-support/test-server.ts';
+import { sseData, startTestServer, type ScriptedChunk, type TestServer } from '../../test/support/scripted-server.ts';
 import { UpstreamClient } from './upstream-client.ts';
 
 const API_KEY = 'sk-test-secret-key-1234567890';

@@ -4,7 +4,7 @@ import type { ChatCompletionChunk, ChatCompletionRequest } from '../../src/contr
 import { chunkTextOf, type MalformedStreamEvent, type ProviderAdapter } from '../../src/contract/provider-adapter.ts';
 import { createOpenAIProvider } from './openai-provider.ts';
 import { openAIChunk, openAICompletion } from '../test-support/openai-fixtures.ts';
-import { sseData, startTestServer, type TestServer } from '../test-support/test-server.ts';
+import { sseData, startTestServer, type TestServer } from '../../test/support/scripted-server.ts';
 import { collect, failureOf } from '../test-support/outcomes.ts';
 
 const API_KEY = 'sk-test-secret-key-1234567890';

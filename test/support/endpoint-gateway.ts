@@ -9,12 +9,7 @@ import type { SwitchboardConfigInput } from '../../src/config/config-schema.ts';
 import { parseConfig } from '../../src/config/load-config.ts';
 import { silentLogger } from '../../src/gateway/request-log.ts';
 import { fixtureText } from '../../providers/test-support/fixtures.ts';
-import {
-  startTestServer,
-  type RecordedCall,
-  type ScriptedResponse,
-  type TestServer,
-} from '../../providers/test-support/test-server.ts';
+import { startTestServer, type RecordedCall, type ScriptedResponse, type TestServer } from './scripted-server.ts';
 import { startOpenAIUpstream, type OpenAIUpstream } from './openai-upstream.ts';
 
 /** The gateway key clients of `startEndpointGateway` send. */

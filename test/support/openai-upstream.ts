@@ -1,12 +1,12 @@
 /**
- * A scripted OpenAI-compatible upstream for end-to-end tests: a real `node:http` server on
- * 127.0.0.1 with an ephemeral port. Each request to `/v1/chat/completions` is answered by the
+ * A scripted OpenAI-compatible upstream for end-to-end tests, spoken over the shared scripted server
+ * (`scripted-server.ts`: a real `node:http` server on 127.0.0.1 with an ephemeral port). Each request to `/v1/chat/completions` is answered by the
  * next queued script (or the default one): a status with JSON, SSE chunks with delays, a
  * hang, a reset mid-stream, or a handler writing the response itself. Every request is recorded, with a promise that settles when
  * its socket closes.
  */
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { startTestServer, type RecordedCall, type ScriptedChunk, type ScriptedResponse } from './scripted-server.ts';
 
 /** One step of a scripted SSE body: a chunk object (sent as `data: {json}`), raw text, or a pause. */
 export type StreamStep = { chunk: unknown } | { raw: string } | { delayMs: number };
@@ -139,10 +139,9 @@ export function errorScript(
  * ```
  */
 export async function startOpenAIUpstream(name = 'upstream'): Promise<OpenAIUpstream> {
+  const server = await startTestServer();
   const calls: UpstreamCall[] = [];
   const queue: UpstreamScript[] = [];
-  const sockets = new Set<Socket>();
-  const timers = new Set<NodeJS.Timeout>();
   let fallback: UpstreamScript | ((call: UpstreamCall) => UpstreamScript) = {
     kind: 'json',
     body: completionBody(`hello from ${name}`),
@@ -151,109 +150,21 @@ export async function startOpenAIUpstream(name = 'upstream'): Promise<OpenAIUpst
   let modelIds: readonly string[] = [];
   let modelListRequests = 0;
 
-  const sleep = (milliseconds: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        resolve();
-      }, milliseconds);
-      timers.add(timer);
-    });
-
-  const play = async (script: UpstreamScript, response: ServerResponse, call: UpstreamCall) => {
-    switch (script.kind) {
-      case 'hang':
-        return;
-      case 'reset':
-        response.socket?.destroy();
-        return;
-      case 'handler':
-        await script.respond(response, call);
-        return;
-      case 'json': {
-        if (script.delayMs !== undefined) await sleep(script.delayMs);
-        if (response.destroyed) return;
-        const text = script.rawBody ?? JSON.stringify(script.body);
-        response.writeHead(script.status ?? 200, { 'content-type': 'application/json', ...script.headers });
-        response.end(text);
-        return;
-      }
-      case 'stream': {
-        response.writeHead(200, {
-          'content-type': 'text/event-stream',
-          'cache-control': 'no-cache',
-          ...script.headers,
-        });
-        response.flushHeaders();
-        for (const step of script.steps) {
-          if (response.destroyed) return;
-          if ('delayMs' in step) await sleep(step.delayMs);
-          else if ('raw' in step) response.write(step.raw);
-          else response.write(`data: ${JSON.stringify(step.chunk)}\n\n`);
-        }
-        if (response.destroyed) return;
-        const then = script.then ?? 'end';
-        if (then === 'reset') {
-          response.socket?.destroy();
-          return;
-        }
-        if (then === 'hang') return;
-        if (script.done !== false) response.write('data: [DONE]\n\n');
-        response.end();
-      }
+  server.fallback = (recorded) => {
+    if (recorded.method === 'GET' && recorded.url.endsWith('/models')) {
+      modelListRequests += 1;
+      const data = modelIds.map((id) => ({ id, object: 'model', created: 1_763_000_000, owned_by: name }));
+      return healthy
+        ? { headers: jsonHeaders, body: { object: 'list', data } }
+        : { status: 503, headers: jsonHeaders, body: { error: { message: 'unhealthy', type: 'server_error' } } };
     }
+    const call = upstreamCall(recorded);
+    calls.push(call);
+    return scriptedResponse(queue.shift() ?? (typeof fallback === 'function' ? fallback(call) : fallback), call);
   };
 
-  const server: Server = createServer((request, response) => {
-    const parts: Buffer[] = [];
-    request.on('data', (part: Buffer) => parts.push(part));
-    request.on('end', () => {
-      const text = Buffer.concat(parts).toString('utf8');
-      let body: unknown;
-      try {
-        body = text === '' ? undefined : JSON.parse(text);
-      } catch {
-        body = text;
-      }
-      let resolveClosed!: () => void;
-      const call: UpstreamCall = {
-        method: request.method ?? '',
-        url: request.url ?? '',
-        headers: request.headers,
-        body,
-        rawBody: text,
-        socketClosed: new Promise((resolve) => (resolveClosed = resolve)),
-        closedEarly: false,
-      };
-      response.once('close', () => {
-        if (!response.writableFinished) call.closedEarly = true;
-        resolveClosed();
-      });
-      if (request.method === 'GET' && request.url?.endsWith('/models')) {
-        modelListRequests += 1;
-        response.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
-        const data = modelIds.map((id) => ({ id, object: 'model', created: 1_763_000_000, owned_by: name }));
-        response.end(
-          JSON.stringify(
-            healthy ? { object: 'list', data } : { error: { message: 'unhealthy', type: 'server_error' } },
-          ),
-        );
-        return;
-      }
-      calls.push(call);
-      const script = queue.shift() ?? (typeof fallback === 'function' ? fallback(call) : fallback);
-      play(script, response, call).catch(() => response.destroy());
-    });
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-
   return {
-    baseURL: `http://127.0.0.1:${port}/v1`,
+    baseURL: `${server.origin}/v1`,
     calls,
     enqueue: (...scripts) => queue.push(...scripts),
     setDefault: (script) => {
@@ -268,12 +179,55 @@ export async function startOpenAIUpstream(name = 'upstream'): Promise<OpenAIUpst
     get modelListRequests() {
       return modelListRequests;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const timer of timers) clearTimeout(timer);
-        timers.clear();
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
+}
+
+const jsonHeaders = { 'content-type': 'application/json' };
+
+/** The OpenAI-flavoured view of a recorded call: the body parsed when it is JSON, else its text. */
+function upstreamCall(recorded: RecordedCall): UpstreamCall {
+  return {
+    method: recorded.method,
+    url: recorded.url,
+    headers: recorded.headers,
+    body: recorded.json ?? (recorded.body === '' ? undefined : recorded.body),
+    rawBody: recorded.body,
+    socketClosed: recorded.closed,
+    get closedEarly() {
+      return recorded.abortedByClient;
+    },
+  };
+}
+
+/** Translates an OpenAI script into the scripted server's terms. */
+function scriptedResponse(script: UpstreamScript, call: UpstreamCall): ScriptedResponse {
+  switch (script.kind) {
+    case 'hang':
+      return { hang: true };
+    case 'reset':
+      return { reset: true };
+    case 'handler':
+      return { respond: (response) => script.respond(response, call) };
+    case 'json':
+      return {
+        status: script.status ?? 200,
+        headers: { ...jsonHeaders, ...script.headers },
+        body: script.rawBody ?? JSON.stringify(script.body),
+        ...(script.delayMs !== undefined ? { delayMs: script.delayMs } : {}),
+      };
+    case 'stream': {
+      const chunks: ScriptedChunk[] = script.steps.map((step) =>
+        'delayMs' in step ? step : 'raw' in step ? step.raw : `data: ${JSON.stringify(step.chunk)}\n\n`,
+      );
+      const then = script.then ?? 'end';
+      if (then === 'end' && script.done !== false) chunks.push('data: [DONE]\n\n');
+      return {
+        headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...script.headers },
+        chunks,
+        ...(then === 'reset' ? { destroyAfterChunks: true } : {}),
+        ...(then === 'hang' ? { hangAfterChunks: true } : {}),
+      };
+    }
+  }
 }

@@ -1,7 +1,8 @@
 /**
- * A real HTTP upstream for adapter tests: `node:http` on 127.0.0.1 with an ephemeral port,
- * scripted per test (status, headers, body, chunks with delays, hang, reset mid-stream) and
- * recording every call it received, including when the client closed the request's socket.
+ * The one scripted upstream of the tests (adapter, router and gateway tests alike): `node:http` on
+ * 127.0.0.1 with an ephemeral port, scripted per request (status, headers, body, chunks with delays,
+ * hang, reset before or mid-stream, or a writer of its own) and recording every call it received,
+ * including when the client closed the request's socket. `openai-upstream.ts` speaks OpenAI over it.
  */
 import {
   createServer,
@@ -32,6 +33,10 @@ export interface ScriptedResponse {
   hangAfterChunks?: boolean;
   /** After the chunks, destroy the socket (a reset mid-stream). */
   destroyAfterChunks?: boolean;
+  /** Wait this long before answering at all (nothing is sent if the client went away meanwhile). */
+  delayMs?: number;
+  /** Writes the whole response itself (huge bodies, drips, other protocols); the other fields are ignored. */
+  respond?: (response: ServerResponse) => void | Promise<void>;
 }
 
 /** A request the server received. */
@@ -143,11 +148,14 @@ export class TestServer {
       this.calls.push(call);
       const next = this.#queue.shift() ?? this.fallback;
       const script = typeof next === 'function' ? next(call) : next;
-      void this.#respond(script, response);
+      this.#respond(script, response).catch(() => response.destroy());
     });
   }
 
   async #respond(script: ScriptedResponse, response: ServerResponse): Promise<void> {
+    if (script.delayMs !== undefined) await this.#sleep(script.delayMs);
+    if (response.destroyed) return;
+    if (script.respond !== undefined) return script.respond(response);
     if (script.hang === true) return;
     if (script.reset === true) {
       response.socket?.destroy();
@@ -170,17 +178,18 @@ export class TestServer {
       return;
     }
     response.flushHeaders();
+    let lastWrite: Promise<void> = Promise.resolve();
     for (const chunk of script.chunks) {
       if (response.destroyed) return;
       if (typeof chunk === 'object' && !(chunk instanceof Uint8Array)) {
         await this.#sleep(chunk.delayMs);
       } else {
-        response.write(chunk);
+        lastWrite = new Promise((resolve) => response.write(chunk, () => resolve()));
       }
     }
     if (script.destroyAfterChunks === true) {
-      // Let the written chunks reach the client first, then reset.
-      await this.#sleep(20);
+      // The written chunks reach the client first, then the reset (no timer: fake clocks stay usable).
+      await lastWrite;
       response.socket?.destroy();
       return;
     }
