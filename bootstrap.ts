@@ -18,6 +18,7 @@ import type { GatewayEnv } from './src/gateway/gateway-env.ts';
 import type { RequestLogger } from './src/gateway/request-log.ts';
 import { createMetrics, type GatewayMetrics } from './src/metrics/gateway-metrics.ts';
 import { Router } from './src/router/router.ts';
+import type { RouterTimers } from './src/router/types.ts';
 import { serveGateway, type ServeOptions, type ServingGateway } from './src/server/serve-gateway.ts';
 
 export { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_HOST, DEFAULT_PORT } from './src/server/serve-gateway.ts';
@@ -37,6 +38,8 @@ export interface BootstrapOptions {
   clock?: () => number;
   /** The router's random source in [0, 1). */
   random?: () => number;
+  /** The timers of the router's waits (retry back-off, a waited-out retry-after); inject virtual ones with a fake clock. */
+  timers?: RouterTimers;
   /** Request log sink; default JSON lines on stdout (silent under vitest). */
   logger?: RequestLogger;
   /** Builds an adapter from a provider entry. Default: `createProvider` of `switchboard/providers`, keyed by `type`. */
@@ -101,6 +104,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
       streamIdleTimeoutMs: routing.streamIdleTimeoutMs,
       ...(options.clock !== undefined ? { clock: options.clock } : {}),
       ...(options.random !== undefined ? { random: options.random } : {}),
+      ...(options.timers !== undefined ? { timers: options.timers } : {}),
     });
   } catch (error) {
     if (ConfigurationError.isInstance(error))
