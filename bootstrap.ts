@@ -175,6 +175,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
     lifecycle,
     failedAuthLimit: config.server.failedAuthLimit,
     allowedUpstreams: config.server.admin.allowedUpstreams,
+    cors: config.server.cors,
   });
 
   let closed: Promise<void> | undefined;

@@ -10,6 +10,7 @@ import { FailedAuthLimiter } from './failed-auth-limiter.ts';
 import { bodyLimit, limitDeclaredBodySize } from './body-limit.ts';
 import { chatCompletionsHandler } from './chat-completions-route.ts';
 import { countTokensHandler } from './count-tokens-route.ts';
+import { cors, type CorsOptions } from './cors.ts';
 import { embeddingsHandler } from './embeddings-route.ts';
 import type { EndpointSettings } from './endpoint-handler.ts';
 import { errorBodyIn, errorShapeOf } from './error-shape.ts';
@@ -106,6 +107,8 @@ export interface GatewayOptions {
   eventKeepAliveMs?: number | undefined;
   /** Records below this level are dropped (`server.logLevel`). Default `info`. */
   logLevel?: LogLevel | undefined;
+  /** Browser origins allowed to call the gateway (`server.cors`); absent: no CORS. */
+  cors?: CorsOptions | undefined;
 }
 
 /**
@@ -135,6 +138,8 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
 
   app.use('*', requestContext({ logger }));
+  // Before auth: a browser's preflight carries no key.
+  if (options.cors !== undefined) app.use('*', cors(options.cors));
 
   const failedAuth = new FailedAuthLimiter({
     perMinute: options.failedAuthLimit?.perMinute ?? DEFAULT_FAILED_AUTH_PER_MINUTE,

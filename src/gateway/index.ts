@@ -20,6 +20,7 @@ export { requestGuard, type RequestCheck } from './request-guard.ts';
 export { MAX_REQUEST_ID_LENGTH, sanitizeRequestId } from './request-id.ts';
 export { jsonLineLogger, silentLogger, type RequestLogger, type RequestLogRecord } from './request-log.ts';
 export { modelsRoutes, type ModelsRoutesOptions } from './models-routes.ts';
+export { cors, CORS_EXPOSED_HEADERS, type CorsOptions } from './cors.ts';
 export { statusRoutes, type StatusRoutesOptions } from './status-routes.ts';
 export {
   createTokenBucketLimiter,

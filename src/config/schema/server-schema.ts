@@ -29,6 +29,22 @@ export const adminSchema = z.strictObject({
     .optional(),
 });
 
+/** An origin as browsers send it: scheme, host and optional port, no path (`https://app.example`). */
+const ORIGIN_PATTERN = /^[a-z][a-z0-9+.-]*:\/\/[^/\s?#]+$/i;
+
+/** `server.cors`: browser origins allowed to call the gateway (preflights answered before auth). */
+export const corsSchema = z.strictObject({
+  /** Exact origins (`https://app.example`), or `"*"` for any. */
+  origins: z.union([
+    z.literal('*'),
+    z
+      .array(z.union([z.literal('*'), z.string().regex(ORIGIN_PATTERN, 'must be an origin like https://app.example')]))
+      .min(1, 'must list at least one origin'),
+  ]),
+  /** How long browsers may cache a preflight answer. Default 600 s. */
+  maxAgeSeconds: numeric(z.number().int().min(0).max(86_400)).optional(),
+});
+
 /** The `server` block: where the gateway listens, who may call it, how much it accepts. Add a server key here. */
 export const serverSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
@@ -49,4 +65,6 @@ export const serverSchema = z.strictObject({
   keepAliveTimeoutMs: positiveInteger.default(65_000),
   failedAuthLimit: failedAuthLimitSchema.prefault({}),
   admin: adminSchema.prefault({}),
+  /** CORS for browser apps; absent: no CORS headers, and preflights need a key like any request. */
+  cors: corsSchema.optional(),
 });
