@@ -1,22 +1,9 @@
 /**
  * The Anthropic Messages adapter.
  *
- * Transport decision: this adapter talks to `{baseURL}/v1/messages` with undici directly
- * (the same `UpstreamClient` as the OpenAI adapter: one keep-alive `Pool`, `pool.request()`,
- * our incremental SSE parser) and uses `@anthropic-ai/sdk` for its types only. The SDK
- * speaks the Fetch API: even given an undici-based `fetch`, every call goes through Web
- * `Request`/`Response`/`ReadableStream` objects, its own SSE decoder and retry/timeout
- * machinery, then our translation on top, while the house rules measure `fetch` at ~5× the
- * cost of `pool.request()` and ask for one pool per upstream and byte streaming. Going direct
- * Measured on loopback against a node:http mock (16 concurrent callers, same fixture bodies):
- * the SDK's `messages.create` (maxRetries 0, Node 20's undici-based fetch) ≈ 0.8–2.0k req/s
- * non-streamed and ≈ 1.0–1.4k streamed; this adapter ≈ 5.5–12k and ≈ 4.6–9k. Going direct
- * also gives both HTTP adapters one implementation of timeouts (first chunk and silent gaps),
- * aborts, keep-alive and error mapping, tested once. What the SDK would have added —
- * `maxRetries` (we want 0: the router falls back) and its error classes — maps one to one:
- * `APIError` with status/headers ↔ our `http` errors with `retryAfterMs`;
- * `APIConnectionError` ↔ `connection`; `APIConnectionTimeoutError` ↔ `timeout`;
- * `APIUserAbortError` ↔ `aborted`.
+ * It talks to `{baseURL}/v1/messages` through the shared `UpstreamClient` (undici `dispatch`, our
+ * SSE parser) and uses `@anthropic-ai/sdk` for its types only: the SDK's Fetch-based transport
+ * measured several times slower (docs/performance.md).
  */
 import type { Message } from '@anthropic-ai/sdk/resources/messages';
 import { PrefillJoiner, trimPrefill } from './anthropic-prefill.ts';

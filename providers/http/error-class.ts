@@ -4,7 +4,7 @@
  * own fallback lists instead of being retried or passed through.
  */
 import type { ProviderErrorClass } from '../../src/contract/provider-error.ts';
-import type { OpenAIErrorBody } from './http-error.ts';
+import type { OpenAIErrorBody } from '../../src/contract/openai-error-body.ts';
 
 const CONTEXT_LENGTH_CODES = new Set(['context_length_exceeded', 'string_above_max_length']);
 const CONTENT_POLICY_CODES = new Set(['content_policy_violation', 'content_filter']);

@@ -6,6 +6,7 @@
  * the headers, and secrets (the API key) scrubbed from anything that leaves the adapter.
  */
 import { exceedsJsonDepth } from '../../src/contract/json-depth.ts';
+import type { OpenAIErrorBody } from '../../src/contract/openai-error-body.ts';
 import { ProviderError } from '../../src/contract/provider-error.ts';
 import { errorClassOf } from './error-class.ts';
 import { SecretScrubber } from '../../src/contract/secret-scrubber.ts';
@@ -29,11 +30,6 @@ export interface HttpErrorInput {
   secrets?: readonly string[];
   /** The provider's scrubber (its keys and credential patterns); wins over `secrets`. */
   scrubber?: SecretScrubber;
-}
-
-/** The upstream error, in OpenAI's error shape. */
-export interface OpenAIErrorBody {
-  error: { message: string; type: string; param: string | null; code: string | number | null; [key: string]: unknown };
 }
 
 const HTML_TITLE = /<title[^>]*>([\s\S]*?)<\/title>/i;

@@ -14,7 +14,7 @@ const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'
  *
  * @example
  * ```ts
- * try { await pool.request(options) } catch (error) { throw transportProviderError(error, 'primary') }
+ * try { await sendRequest() } catch (error) { throw transportProviderError(error, 'primary') }
  * ```
  */
 export function transportProviderError(error: unknown, provider: string): ProviderError {

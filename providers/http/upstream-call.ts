@@ -32,7 +32,7 @@ type Phase = 'whole' | 'first_token' | 'idle';
  * ```ts
  * const call = new UpstreamCall('primary', options.signal, options.timeoutMs);
  * call.start();
- * try { return await pool.request({ ...request, signal: call.controller.signal }) }
+ * try { pool.dispatch({ ...request, signal: call.controller.signal }, handler) }
  * catch (error) { throw call.failure(error) }
  * finally { call.finish() }
  * ```

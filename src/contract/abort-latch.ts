@@ -1,7 +1,5 @@
 /**
- * A cheap stand-in for `AbortController` on the hot path. On Node 20 creating an
- * `AbortSignal` and adding/removing one listener costs several microseconds and GC work
- * (measured ~7 µs a request on the benchmark machine); a request used up to three. The latch
+ * A cheap stand-in for `AbortController` on the hot path (docs/performance.md). The latch
  * is its own signal: `aborted`, `reason`, `addEventListener`/`removeEventListener` for
  * `'abort'`, which is all undici and the adapters read, so it can be handed to undici's
  * `request({ signal })` and passed as `CallOptions.signal`.

@@ -36,6 +36,7 @@ export {
 export { modelEntryName, modelEntryUpstream, type ModelEntry } from './model-entry.ts';
 export { SwitchboardError, type SwitchboardErrorCode, type SwitchboardErrorOptions } from './switchboard-error.ts';
 export { ConfigurationError, formatIssue, formatPath, type ConfigIssue } from './configuration-error.ts';
+export { isOpenAIErrorBody, openAIErrorBody, type OpenAIErrorBody } from './openai-error-body.ts';
 export { PROVIDER_TYPES, type ProviderType } from './provider-types.ts';
 export { createSeededRandom } from './seeded-random.ts';
 export { SecretScrubber, PATTERN_SCRUBBER, REDACTED, scrubProviderError } from './secret-scrubber.ts';

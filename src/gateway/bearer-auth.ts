@@ -27,10 +27,8 @@ export interface TokenMatcher {
  */
 export function createTokenMatcher(tokens: readonly string[]): TokenMatcher {
   const digests = tokens.map(digest);
-  // A SHA-256 per request costs ~4 µs on Node 20. Tokens that matched are remembered, so a
-  // client's later requests skip it; the answer (200 or 401) already tells whether a token is
-  // valid, so remembering reveals nothing more. Unknown tokens always take the full path, and
-  // the map never holds more than the configured tokens.
+  // Tokens that matched skip the digest next time; unknown ones always take the full path, and the
+  // map holds at most the configured tokens (docs/performance.md).
   const accepted = new Map<string, number>();
   return {
     match(presented) {

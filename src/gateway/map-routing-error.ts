@@ -11,7 +11,7 @@ const PASS_THROUGH_STATUSES = new Set([400, 404, 409, 413, 415, 422]);
 export const CLIENT_CLOSED_STATUS = 499;
 
 /**
- * Maps what a routed call threw to the gateway's answer, per DESIGN.md's error table:
+ * Maps what a routed call threw to the gateway's answer, per the error table in README:
  * unknown model → 404 `model_not_found`; no provider can take traffic → 503, or 429 with
  * `retry-after` when all are cooling down; an upstream client error (400, 404, 413, 422…) →
  * the upstream's status and body; retryable failures after every attempt → the last

@@ -1,13 +1,6 @@
-/** The OpenAI error body every gateway error uses: `{"error":{"message","type","param","code"}}`. */
-export interface OpenAIErrorBody {
-  error: {
-    message: string;
-    type: string;
-    param: string | null;
-    code: string | null;
-    [key: string]: unknown;
-  };
-}
+import { openAIErrorBody, type OpenAIErrorBody } from '../contract/openai-error-body.ts';
+
+export { isOpenAIErrorBody, openAIErrorBody, type OpenAIErrorBody } from '../contract/openai-error-body.ts';
 
 /** Fields of a `GatewayError`. */
 export interface GatewayErrorOptions {
@@ -55,23 +48,6 @@ export class GatewayError extends Error {
   toBody(): OpenAIErrorBody {
     return this.#body ?? openAIErrorBody(this.message, this.type, this.code, this.param);
   }
-}
-
-/** Builds an OpenAI-shaped error body. */
-export function openAIErrorBody(
-  message: string,
-  type: string,
-  code: string | null = null,
-  param: string | null = null,
-): OpenAIErrorBody {
-  return { error: { message, type, param, code } };
-}
-
-/** Whether a value already has OpenAI's error shape (so it can be passed through as is). */
-export function isOpenAIErrorBody(value: unknown): value is OpenAIErrorBody {
-  if (value === null || typeof value !== 'object') return false;
-  const error = (value as { error?: unknown }).error;
-  return error !== null && typeof error === 'object' && typeof (error as { message?: unknown }).message === 'string';
 }
 
 /** The 500 every unexpected failure becomes: no stack, no detail. */

@@ -8,8 +8,8 @@ export interface FailureSignal {
 
 /**
  * When a closed circuit opens: the failure-rate score strictly above the threshold, or the
- * consecutive-failure limit reached. Kept apart from the state machine so a different policy
- * can replace it without touching the transitions.
+ * consecutive-failure limit reached. A pure function of the counters, kept apart from the state
+ * machine so it can be read and tested on its own.
  *
  * @example
  * ```ts

@@ -1,7 +1,7 @@
 import { ConfigurationError } from './errors.ts';
 import type { CircuitBreakerConfig } from './types.ts';
 
-/** The defaults of the Go original, plus the port's probe cap and back-off cap. */
+/** The circuit defaults (docs/go-port.md lists where they come from), with the probe cap and back-off cap. */
 export const DEFAULT_CIRCUIT_BREAKER_CONFIG: Readonly<CircuitBreakerConfig> = Object.freeze({
   failureRateThreshold: 0.5,
   consecutiveFailureLimit: 5,

@@ -1,6 +1,6 @@
 /**
  * The measured side of a provider's health: the latency EMA and the failure-rate score,
- * with the Go original's arithmetic in floats (the original truncated to whole ms).
+ * in floating-point milliseconds.
  */
 export class ProviderHealth {
   /** Latency EMA in ms; 0 = not measured yet. */

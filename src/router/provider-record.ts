@@ -30,7 +30,7 @@ export class ProviderRecord {
   /** True when it lists `'*'`. */
   readonly servesAnyModel: boolean;
   weight: number;
-  /** The health flag of `updateHealth` (the Go original's "available"). */
+  /** The health flag set by `updateHealth`. */
   available = true;
   /** An operator's switch: a disabled provider takes no traffic whatever its circuit says. */
   enabled = true;

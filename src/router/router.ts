@@ -271,7 +271,7 @@ export class Router {
     );
   }
 
-  /** Sets a provider's health flag (the Go `UpdateHealth`): a closed circuit with `false` takes no traffic. */
+  /** Sets a provider's health flag: a closed circuit with `false` takes no traffic. */
   updateHealth(name: string, available: boolean): void {
     const record = this.records.get(name);
     if (record !== undefined) record.available = available;

@@ -25,7 +25,7 @@ export const STRATEGY_NAMES = Object.freeze(Object.keys(FACTORIES) as StrategyNa
 /**
  * The strategy for `name`; a strategy object is returned as it is.
  *
- * @throws ConfigurationError for an unknown name (the Go original silently used latency) or an
+ * @throws ConfigurationError for an unknown name or an
  *   object without `choose` and `rank` methods.
  */
 export function createStrategy(

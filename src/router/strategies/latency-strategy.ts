@@ -10,8 +10,8 @@ export interface LatencyStrategyOptions {
 }
 
 /**
- * `latency`: the lowest latency EMA, ties to the earliest registered, with two rules the Go
- * original lacked, so traffic does not herd onto one provider forever:
+ * `latency`: the lowest latency EMA, ties to the earliest registered, with two rules so traffic
+ * does not herd onto one provider forever:
  *
  * 1. An unmeasured provider gets one request before the measured ones compete (one at a
  *    time: while that request is under way, others go to the fastest measured provider).

@@ -3,7 +3,7 @@ import { indexOfLowest, sortedBy, type SelectionStrategy, type RoutingCandidate 
 const inFlightOf = (record: RoutingCandidate): number => record.inFlight;
 
 /**
- * `least_in_flight` (not in the Go original): the provider with the fewest routed calls
+ * `least_in_flight`: the provider with the fewest routed calls
  * under way; ties go to the earliest registered. Counts only calls made through
  * `router.chatCompletion` / `chatCompletionStream` (the gateway's path).
  */
