@@ -5,7 +5,11 @@ import { localProviderError, ProviderError } from '../contract/provider-error.ts
 import type { DeploymentLease } from './deployment-lease.ts';
 import { ModelNotFoundError, NoProviderAvailableError, RoutingFailedError } from './errors.ts';
 import type { EventHub } from './event-hub.ts';
-import { judgeFailure } from './failure-policy.ts';
+import { judgeFailure, type FailureVerdict } from './failure-policy.ts';
+import type { HedgePolicy } from './hedge-policy.ts';
+import { runHedgedAttempt } from './hedged-attempt.ts';
+import type { RetryBudget } from './retry-budget.ts';
+import { sessionKeyOfBody } from './session-affinity.ts';
 import { chainFor, type RoutingSettings } from './routing-settings.ts';
 import { commitStream } from './committed-stream.ts';
 import type { UsageTokens } from './pricing.ts';
@@ -30,8 +34,17 @@ export interface RoutingHost {
   random(): number;
   /** Timers of the waits (back-off, retry-after). */
   readonly timers: RouterTimers;
-  /** A lease on the strategy's pick among `model`'s deployments outside `exclude`; undefined when none can take traffic. */
-  tryLease(model: string, exclude: ReadonlySet<string> | undefined): DeploymentLease | undefined;
+  /** True when session affinity is on (calls then look for a session key). */
+  readonly affinity: boolean;
+  /** Hedging of first attempts; undefined when off. */
+  readonly hedge: HedgePolicy | undefined;
+  /** The budget of retries, fallbacks and hedges; undefined when off. */
+  readonly retryBudget: RetryBudget | undefined;
+  /**
+   * A lease on the strategy's pick (the session's provider, with a session key and affinity on)
+   * among `model`'s deployments outside `exclude`; undefined when none can take traffic.
+   */
+  tryLease(model: string, exclude: ReadonlySet<string> | undefined, sessionKey?: string): DeploymentLease | undefined;
   /** A lease on `provider`'s deployment of `model` when it can take traffic now. */
   leaseOn(model: string, provider: string): DeploymentLease | undefined;
   /** Why nothing could be selected for `model` (ModelNotFoundError when nothing serves it). */
@@ -188,6 +201,8 @@ export class RoutedCall<Result> {
   #rewritten: Map<string, ChatCompletionRequest> | undefined;
   /** Set by a streamed attempt once the upstream accepted the stream (its failures are then after the headers). */
   streamAccepted = false;
+  /** The request's session for affinity; undefined when affinity is off or the request names none. */
+  readonly sessionKey: string | undefined;
 
   constructor(
     host: RoutingHost,
@@ -204,6 +219,7 @@ export class RoutedCall<Result> {
     this.streaming = streaming;
     this.#attempt = attempt;
     this.deadlineAt = host.now() + settings.deadlineMs;
+    this.sessionKey = host.affinity ? (options.sessionKey ?? sessionKeyOfBody(request)) : undefined;
     const supports = options.supports;
     if (supports !== undefined) {
       const unsupported = new Set<string>();
@@ -214,6 +230,7 @@ export class RoutedCall<Result> {
 
   /** Runs the attempts; resolves with the first success or throws the call's error. */
   async run(): Promise<Result> {
+    this.host.retryBudget?.recordRequest(this.host.now());
     const models = [this.request.model];
     const visited = new Set<string>();
     for (let index = 0; index < models.length; index += 1) {
@@ -270,12 +287,12 @@ export class RoutedCall<Result> {
   }
 
   /** Options of the next upstream call: the per-attempt timeout bounded by what is left of the deadline. */
-  callOptions(): CallOptions {
+  callOptions(signal?: AbortSignalLike): CallOptions {
     const settings = this.settings;
     const left = Math.max(1, Math.ceil(this.deadlineAt - this.host.now()));
     const requestTimeoutMs = settings.requestTimeoutMs;
     const callOptions: CallOptions = {
-      signal: this.options.signal,
+      signal: signal ?? this.options.signal,
       timeoutMs: requestTimeoutMs > 0 && requestTimeoutMs < left ? requestTimeoutMs : left,
       requestId: this.options.requestId,
       firstTokenTimeoutMs: settings.firstTokenTimeoutMs,
@@ -304,7 +321,7 @@ export class RoutedCall<Result> {
     let tried: Set<string> | undefined = this.#unsupported === undefined ? undefined : new Set(this.#unsupported);
     for (;;) {
       if (this.outOfAttempts()) throw this.failure();
-      const lease = this.host.tryLease(model, tried);
+      const lease = this.host.tryLease(model, tried, this.sessionKey);
       if (!this.#firstChosen) {
         this.#firstChosen = true;
         this.#firstProvider = lease?.provider;
@@ -315,13 +332,16 @@ export class RoutedCall<Result> {
         return 'next_model';
       }
       (tried ??= new Set()).add(lease.provider);
-      const outcome = await this.tryLease(lease);
+      const outcome = await this.tryLease(lease, tried);
       if (outcome !== 'next_provider') return outcome;
     }
   }
 
-  /** Attempts on one lease, with its same-provider retries. */
-  private async tryLease(lease: DeploymentLease): Promise<{ result: Result } | ModelOutcome | 'next_provider'> {
+  /** Attempts on one lease, with its same-provider retries (a first attempt hedged when hedging is on). */
+  private async tryLease(
+    lease: DeploymentLease,
+    tried?: Set<string>,
+  ): Promise<{ result: Result } | ModelOutcome | 'next_provider'> {
     let retries = 0;
     let current: DeploymentLease | undefined = lease;
     while (current !== undefined) {
@@ -330,7 +350,14 @@ export class RoutedCall<Result> {
         throw this.failure();
       }
       const kind = retries > 0 ? 'retry' : this.attempts === 0 ? 'first' : 'fallback';
-      const verdict = await this.attemptOnce(current, kind);
+      if (kind !== 'first' && !this.withinRetryBudget()) {
+        current.release();
+        throw this.failure();
+      }
+      const verdict =
+        kind === 'first' && this.host.hedge !== undefined && tried !== undefined
+          ? this.keep(await runHedgedAttempt(this, current, tried, this.host.hedge))
+          : await this.attemptOnce(current, kind);
       if (verdict === undefined) return { result: this.#result as Result };
       if (verdict.next === 'stop') throw this.failure();
       if (verdict.next === 'context_window' || verdict.next === 'content_policy') return verdict.next;
@@ -356,7 +383,27 @@ export class RoutedCall<Result> {
   private async attemptOnce(
     lease: DeploymentLease,
     kind: 'first' | 'retry' | 'fallback',
-  ): Promise<ReturnType<typeof judgeFailure> | undefined> {
+  ): Promise<FailureVerdict | undefined> {
+    return this.keep(await this.attemptCore(lease, kind));
+  }
+
+  /** Keeps a served attempt's result (undefined then), or passes its failure's verdict on. */
+  private keep(outcome: { served: Result } | FailureVerdict): FailureVerdict | undefined {
+    if (!('served' in outcome)) return outcome;
+    this.#result = outcome.served;
+    return undefined;
+  }
+
+  /**
+   * One upstream attempt: its result, or the verdict on its failure (recorded on the lease). With
+   * `signal` (a hedged attempt's own), an abort of it that the caller did not ask for is a
+   * cancelled loser: recorded as nothing's fault, with no latency sample and no error kept.
+   */
+  async attemptCore(
+    lease: DeploymentLease,
+    kind: 'first' | 'retry' | 'fallback' | 'hedge',
+    signal?: AbortSignalLike,
+  ): Promise<{ served: Result } | FailureVerdict> {
     this.attempts += 1;
     this.emitAttempt(lease, kind);
     const started = this.host.now();
@@ -364,11 +411,16 @@ export class RoutedCall<Result> {
     host.trackInFlight(lease.provider, 1);
     this.streamAccepted = false;
     try {
-      this.#result = await this.#attempt(this, lease, this.callOptions());
+      const served = await this.#attempt(this, lease, this.callOptions(signal));
       if (!this.streaming) host.trackInFlight(lease.provider, -1);
-      return undefined;
+      host.hedge?.observe(this.streaming, host.now() - started);
+      return { served };
     } catch (error) {
       host.trackInFlight(lease.provider, -1);
+      if (signal?.aborted === true && this.options.signal?.aborted !== true) {
+        lease.record({ success: false, countsAsFailure: false });
+        return CANCELLED;
+      }
       const providerError = this.asProviderError(error, lease.provider);
       const verdict = judgeFailure(providerError, this.settings, this.streamAccepted);
       // A local failure measured nothing about the upstream: no latency sample.
@@ -420,7 +472,19 @@ export class RoutedCall<Result> {
     return typeof outcome === 'object' ? outcome.result : undefined;
   }
 
-  private outOfAttempts(): boolean {
+  /** True, and one extra attempt counted, when the retry budget (if any) allows one more now. */
+  withinRetryBudget(): boolean {
+    const budget = this.host.retryBudget;
+    return budget === undefined || budget.tryAcquire(this.host.now());
+  }
+
+  /** Notes why the call left its first choice, unless a reason is known already (a hedge's: `hedged`). */
+  noteReason(reason: FallbackReason): void {
+    this.#reason ??= reason;
+  }
+
+  /** True when no further attempt may start: `maxAttempts` made, or the deadline passed. */
+  outOfAttempts(): boolean {
     return this.attempts >= this.settings.maxAttempts || (this.attempts > 0 && this.host.now() >= this.deadlineAt);
   }
 
@@ -451,7 +515,7 @@ export class RoutedCall<Result> {
     return Math.round(base / 2 + (this.host.random() * base) / 2);
   }
 
-  private emitAttempt(lease: DeploymentLease, kind: 'first' | 'retry' | 'fallback'): void {
+  private emitAttempt(lease: DeploymentLease, kind: 'first' | 'retry' | 'fallback' | 'hedge'): void {
     const events = this.host.events;
     if (!events.has('attempt')) return;
     events.emit('attempt', {
@@ -466,6 +530,15 @@ export class RoutedCall<Result> {
     });
   }
 }
+
+/** The verdict on a hedged attempt cancelled because another won: nothing further to do with it. */
+const CANCELLED: FailureVerdict = Object.freeze({
+  next: 'stop',
+  retrySameProvider: false,
+  waitableRetryAfterMs: undefined,
+  reason: 'hedged',
+  result: Object.freeze({ success: false, countsAsFailure: false }),
+});
 
 /**
  * Any error from an adapter as a `ProviderError`: an abort by the caller stays an abort. Adapters

@@ -26,6 +26,8 @@ import {
 } from './routed-call.ts';
 import type { UsageTokens } from './pricing.ts';
 import { hasRoutingOverrides, resolveRoutingSettings, type RoutingSettings } from './routing-settings.ts';
+import { createRoutingExtras } from './routing-extras.ts';
+import type { SessionAffinity } from './session-affinity.ts';
 import { createStrategy } from './strategies/create-strategy.ts';
 import type { SelectionContext, SelectionStrategy } from './strategies/selection-strategy.ts';
 import type {
@@ -110,6 +112,8 @@ export class Router {
   /** Reused by selection so it allocates nothing (JavaScript runs it to completion). */
   private readonly scratch: DeploymentRecord[] = [];
   private readonly context: SelectionContext;
+  /** Session affinity (`affinity`); undefined when off. */
+  private readonly affinity: SessionAffinity | undefined;
 
   constructor(options: RouterOptions = {}) {
     this.selector = createStrategy(options.strategy ?? 'latency');
@@ -119,6 +123,8 @@ export class Router {
     this.clock = options.clock ?? defaultClock;
     this.random = options.random ?? Math.random;
     this.context = { model: '', now: 0, random: this.random };
+    const extras = createRoutingExtras(options);
+    this.affinity = extras.affinity;
     const healthCheckTimeoutMs = options.healthCheckTimeoutMs ?? 5_000;
     this.healthChecker = new HealthChecker(
       {
@@ -136,7 +142,10 @@ export class Router {
       now: this.clock,
       random: this.random,
       timers: options.timers ?? GLOBAL_TIMERS,
-      tryLease: (model, exclude) => this.tryLease(model, exclude),
+      affinity: extras.affinity !== undefined,
+      hedge: extras.hedge,
+      retryBudget: extras.retryBudget,
+      tryLease: (model, exclude, sessionKey) => this.tryLease(model, exclude, sessionKey),
       leaseOn: (model, provider) => this.leaseOn(model, provider),
       noProviderError: (model, exclude) => this.noProviderError(model, this.clock(), exclude),
       providersOf: (model) => this.providersOf(model),
@@ -178,6 +187,11 @@ export class Router {
     this.table.rebuild(this.records.values(), this.clock());
     this.events.emit('providerUnregistered', { provider: name });
     return true;
+  }
+
+  /** The request header the gateway reads session keys from when `affinity` is on; undefined when off. */
+  get affinityHeader(): string | undefined {
+    return this.affinity?.options.header;
   }
 
   /** The adapter registered under `name`, if any. */
@@ -547,20 +561,41 @@ export class Router {
     return hasRoutingOverrides(options) ? resolveRoutingSettings(options, this.routing) : this.routing;
   }
 
-  /** The strategy's pick among the deployments of `model` that can take traffic; undefined when none. */
-  private choose(model: string, now: number, exclude: ReadonlySet<string> | undefined): DeploymentRecord | undefined {
+  /**
+   * The strategy's pick among the deployments of `model` that can take traffic; undefined when none.
+   * With affinity on and a session key, the session's provider instead: remembered for a first
+   * choice, by rendezvous hash alone once some providers were excluded (a fallback does not move
+   * the session for good).
+   */
+  private choose(
+    model: string,
+    now: number,
+    exclude: ReadonlySet<string> | undefined,
+    sessionKey?: string,
+  ): DeploymentRecord | undefined {
     const candidates = this.fillCandidates(model, now, exclude);
     if (candidates.length === 0) return undefined;
     this.context.model = model;
     this.context.now = now;
-    const chosen = candidates[this.selector.choose(candidates, this.context)] as DeploymentRecord;
+    const affinity = this.affinity;
+    const index =
+      sessionKey === undefined || affinity === undefined
+        ? this.selector.choose(candidates, this.context)
+        : exclude === undefined || exclude.size === 0
+          ? affinity.choose(sessionKey, candidates, now)
+          : affinity.rendezvous(sessionKey, candidates);
+    const chosen = candidates[index] as DeploymentRecord;
     candidates.length = 0;
     return chosen;
   }
 
-  private tryLease(model: string, exclude: ReadonlySet<string> | undefined): DeploymentLease | undefined {
+  private tryLease(
+    model: string,
+    exclude: ReadonlySet<string> | undefined,
+    sessionKey?: string,
+  ): DeploymentLease | undefined {
     const now = this.clock();
-    const deployment = this.choose(model, now, exclude);
+    const deployment = this.choose(model, now, exclude, sessionKey);
     if (deployment === undefined) return undefined;
     return new DeploymentLease(this.leaseHost, deployment, model, this.takeSlots(deployment, now));
   }

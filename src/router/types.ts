@@ -4,6 +4,8 @@ import type { ModelEntry } from '../contract/model-entry.ts';
 import type { CallOptions, ChatStream, ProviderAdapter } from '../contract/provider-adapter.ts';
 import type { SelectionStrategy } from './strategies/selection-strategy.ts';
 import type { ProviderPricing, UsageTokens } from './pricing.ts';
+import type { AffinityOptions } from './session-affinity.ts';
+import type { RetryBudgetOptions } from './retry-budget.ts';
 
 /** A circuit's state; the strings double as metric label values. */
 export type CircuitState = 'closed' | 'open' | 'half_open';
@@ -105,6 +107,31 @@ export interface RouterOptions extends RoutingOptions {
    * ones next to a virtual `clock`. Default the global `setTimeout` / `clearTimeout`.
    */
   timers?: RouterTimers;
+  /**
+   * Session affinity (`router.affinity`): a request with a session key (`RoutedCallOptions.sessionKey`,
+   * else the body's `prompt_cache_key`, `user` or `metadata.user_id`) sticks to one provider of its
+   * model by rendezvous hashing, and moves only when that provider cannot serve. Default off.
+   */
+  affinity?: AffinityOptions;
+  /**
+   * Hedging (`router.hedge`): when the first attempt has no first token (a whole answer when not
+   * streamed) after `afterMs`, start one more on another provider; the first result wins, the
+   * other is cancelled. Default off.
+   */
+  hedge?: HedgeOptions;
+  /** Retry budget (`router.retryBudget`): caps retries, fallbacks and hedges together over 10 s. Default off. */
+  retryBudget?: RetryBudgetOptions;
+}
+
+/** Settings of hedging (`router.hedge`). */
+export interface HedgeOptions {
+  /**
+   * Delay before the extra attempt, ms, or `"p95"`: the 95th percentile of recent times to first
+   * token (no hedging until 20 have been seen).
+   */
+  afterMs: number | 'p95';
+  /** Extra attempts at most. Default 1. */
+  max?: number;
 }
 
 /** Timer functions the router waits with (see `RouterOptions.timers`). */
@@ -263,7 +290,8 @@ export type FallbackReason =
   | 'authentication_error' // 401/403 from the provider
   | 'unavailable' // every provider of the model had its circuit open, was cooling down or disabled
   | 'context_length_exceeded'
-  | 'content_policy';
+  | 'content_policy'
+  | 'hedged'; // the first attempt was slow to start; a hedge on another provider answered first
 
 /** Payload of the `attempt` event, emitted by `chatCompletion`/`chatCompletionStream` once per upstream attempt. */
 export interface AttemptEvent {
@@ -274,8 +302,11 @@ export interface AttemptEvent {
   provider: string;
   /** 1 for the first attempt, counting every retry and fallback. */
   attempt: number;
-  /** `retry`: the same provider again; `fallback`: another provider or model. */
-  kind: 'first' | 'retry' | 'fallback';
+  /**
+   * `retry`: the same provider again; `fallback`: another provider or model; `hedge`: an extra
+   * attempt on another provider while the first is still waiting for its first token.
+   */
+  kind: 'first' | 'retry' | 'fallback' | 'hedge';
   /** Why the request left its previous provider (for `fallback`). */
   reason?: FallbackReason;
   /** Error message of the previous attempt. */
@@ -327,6 +358,11 @@ export interface RoutedCallOptions extends RoutingOptions {
    * embeddings); the others are skipped as if excluded.
    */
   supports?: (adapter: ProviderAdapter) => boolean;
+  /**
+   * The session the request belongs to, for `affinity` (the gateway passes the affinity header,
+   * `prompt_cache_key`, `user` or `metadata.user_id`). Chat calls without it use the request's own fields.
+   */
+  sessionKey?: string;
 }
 
 /**
