@@ -94,6 +94,39 @@ describe('parseConfig', () => {
     expect(config.providers[0]).toEqual({ name: 'demo', type: 'mock', models: ['*'], weight: 1, latencyMs: 20 });
   });
 
+  it('reads router.affinity, router.hedge and router.retryBudget (off when absent) and refuses unknown or bad keys', () => {
+    const off = parseConfig({}, { env: {} }).router;
+    expect([off.affinity, off.hedge, off.retryBudget]).toEqual([undefined, undefined, undefined]);
+    const on = parseConfig(
+      { router: { affinity: {}, hedge: { afterMs: 'p95' }, retryBudget: { ratio: '0.1' } } },
+      { env: {} },
+    ).router;
+    expect(on.affinity).toEqual({ header: 'x-session-id', ttlMs: 3_600_000 });
+    expect(on.hedge).toEqual({ afterMs: 'p95', max: 1 });
+    expect(on.retryBudget).toEqual({ ratio: 0.1, minPerSecond: 3 });
+    const issues = issuesOf(() =>
+      parseConfig(
+        {
+          router: {
+            affinity: { header: 'x session', ttl: 5 },
+            hedge: { afterMs: 'p99', max: 9 },
+            retryBudget: { ratio: -1, perSecond: 3 },
+          },
+        },
+        { env: {} },
+      ),
+    );
+    for (const path of [
+      'router.affinity.header',
+      'router.affinity.ttl',
+      'router.hedge.afterMs',
+      'router.hedge.max',
+      'router.retryBudget.ratio',
+      'router.retryBudget.perSecond',
+    ])
+      expect(issues.some((issue) => issue.startsWith(`${path}: `))).toBe(true);
+  });
+
   it('names every bad field by path', () => {
     const issues = issuesOf(() =>
       parseConfig(

@@ -41,7 +41,7 @@ describe('strict config: unknown keys are start-up errors', () => {
 
   it('lists the known keys when nothing is close', () => {
     expect(issuesOf({ router: { zzzzzzzzzz: 1 } })).toEqual([
-      'router.zzzzzzzzzz: unknown key (known keys: strategy, circuitBreaker, healthCheck, maxAttempts, deadlineMs, requestTimeoutMs, firstTokenTimeoutMs, streamIdleTimeoutMs, fallbacks, contextWindowFallbacks, contentPolicyFallbacks, retry)',
+      'router.zzzzzzzzzz: unknown key (known keys: strategy, circuitBreaker, healthCheck, maxAttempts, deadlineMs, requestTimeoutMs, firstTokenTimeoutMs, streamIdleTimeoutMs, fallbacks, contextWindowFallbacks, contentPolicyFallbacks, retry, affinity, hedge, retryBudget)',
     ]);
   });
 

@@ -108,14 +108,20 @@ function createServe(options: ChatCompletionsOptions) {
     ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
   };
   const hasOverrides = Object.keys(overrides).length > 0;
-  /** Per-request routed-call options: the signal and id, and the handler's overrides. */
+  /** The header carrying session keys when the router's affinity is on (the body's fields are the router's to read). */
+  const affinityHeader = router.affinityHeader;
+  /** Per-request routed-call options: the signal and id, the session key, and the handler's overrides. */
   const callOptions = (
     signal: AbortSignalLike,
     requestId: string,
     headers: Record<string, string> | undefined,
+    sessionKey: string | undefined,
   ): RoutedCallOptions => {
     const base = hasOverrides ? overrides : NO_OVERRIDES;
-    return headers === undefined ? { ...base, signal, requestId } : { ...base, signal, requestId, headers };
+    const routed: RoutedCallOptions =
+      headers === undefined ? { ...base, signal, requestId } : { ...base, signal, requestId, headers };
+    if (sessionKey !== undefined && sessionKey !== '') routed.sessionKey = sessionKey;
+    return routed;
   };
   const scrubber = options.scrubber ?? PATTERN_SCRUBBER;
 
@@ -126,8 +132,9 @@ function createServe(options: ChatCompletionsOptions) {
     requestId: string,
     outcome: Outcome,
     headers: Record<string, string> | undefined,
+    sessionKey: string | undefined,
   ) => {
-    const routed = await router.chatCompletion(request, callOptions(signal, requestId, headers));
+    const routed = await router.chatCompletion(request, callOptions(signal, requestId, headers, sessionKey));
     noteRouted(outcome, routed);
     outcome.usage = routed.completion.usage;
     outcome.responseModel = routed.completion.model;
@@ -155,8 +162,9 @@ function createServe(options: ChatCompletionsOptions) {
     outcome: Outcome,
     started: number,
     headers: Record<string, string> | undefined,
+    sessionKey: string | undefined,
   ) => {
-    const routed = await router.chatCompletionStream(request, callOptions(signal, requestId, headers));
+    const routed = await router.chatCompletionStream(request, callOptions(signal, requestId, headers, sessionKey));
     noteRouted(outcome, routed);
     const iterator = routed.stream[Symbol.asyncIterator]();
     if (sink.closed) {
@@ -263,8 +271,10 @@ function createServe(options: ChatCompletionsOptions) {
       outcome.model = request.model;
       outcome.stream = request.stream === true;
       const headers = upstreamHeadersOf(context);
-      if (outcome.stream) await serveStream(request, sink, controller, requestId, outcome, started, headers);
-      else await serveCompletion(request, sink, controller, requestId, outcome, headers);
+      const sessionKey = affinityHeader === undefined ? undefined : context.req.header(affinityHeader);
+      if (outcome.stream)
+        await serveStream(request, sink, controller, requestId, outcome, started, headers, sessionKey);
+      else await serveCompletion(request, sink, controller, requestId, outcome, headers, sessionKey);
     } catch (error) {
       const mapped = mapRoutingError(error, scrubber);
       if (!(error instanceof GatewayError)) reportFailure(error, mapped.status, requestId);

@@ -4,6 +4,7 @@ import { PATTERN_SCRUBBER, type SecretScrubber } from '../contract/secret-scrubb
 import type { GatewayMetrics, TokenUsage } from '../metrics/gateway-metrics.ts';
 import { ModelNotFoundError, RoutingFailedError } from '../router/errors.ts';
 import type { Router } from '../router/router.ts';
+import { sessionKeyOfBody } from '../router/session-affinity.ts';
 import type { RoutedCallOptions } from '../router/types.ts';
 import { ALREADY_SENT_RESPONSE } from './already-sent-response.ts';
 import { readBody } from './body-limit.ts';
@@ -100,6 +101,8 @@ export function endpointHandler(
 function createRun(settings: EndpointSettings, identity: EndpointIdentity, serve: EndpointServe) {
   const { metrics, logger, maxBodyBytes, maxAttempts, requestTimeoutMs } = settings;
   const scrubber = settings.scrubber ?? PATTERN_SCRUBBER;
+  /** Session keys for affinity: this header, else the body's `prompt_cache_key`, `user` or `metadata.user_id`. */
+  const affinityHeader = settings.router.affinityHeader;
   return async (context: GatewayContext, sink: ResponseSink): Promise<void> => {
     const started = context.get('startedAt') ?? performance.now();
     const requestId = context.get('requestId') ?? '';
@@ -121,6 +124,10 @@ function createRun(settings: EndpointSettings, identity: EndpointIdentity, serve
       };
       const headers = upstreamHeadersOf(context);
       if (headers !== undefined) routedOptions.headers = headers;
+      if (affinityHeader !== undefined) {
+        const sessionKey = context.req.header(affinityHeader) || sessionKeyOfBody(body);
+        if (sessionKey !== undefined && sessionKey !== '') routedOptions.sessionKey = sessionKey;
+      }
       await serve({ context, body, text, sink, requestId, outcome, started, routedOptions, scrubber });
     } catch (error) {
       const mapped = mapRoutingError(error, scrubber);

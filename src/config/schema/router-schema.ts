@@ -3,7 +3,8 @@ import { STRATEGY_NAMES } from '../../router/strategies/create-strategy.ts';
 import type { StrategyName } from '../../router/types.ts';
 import { circuitBreakerSchema } from './circuit-breaker-schema.ts';
 import { fallbackChainsSchema, retrySchema } from './model-schema.ts';
-import { nonNegativeInteger, positiveInteger } from './numeric.ts';
+import { MAX_HEDGES } from '../../router/hedge-policy.ts';
+import { nonNegativeInteger, numeric, positiveInteger } from './numeric.ts';
 
 /** Strategy names the config file accepts (the router's own list); anything else is refused at start-up. */
 const STRATEGY_ENUM = STRATEGY_NAMES as unknown as readonly [StrategyName, ...StrategyName[]];
@@ -12,6 +13,28 @@ const STRATEGY_ENUM = STRATEGY_NAMES as unknown as readonly [StrategyName, ...St
 export const healthCheckSchema = z.strictObject({
   intervalMs: nonNegativeInteger.default(10_000),
   timeoutMs: positiveInteger.default(5_000),
+});
+
+/** `router.affinity`: sessions stick to one provider (rendezvous hashing); the header carries the session key. */
+export const affinitySchema = z.strictObject({
+  header: z
+    .string()
+    .max(128)
+    .regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be an HTTP header name')
+    .default('x-session-id'),
+  ttlMs: positiveInteger.default(3_600_000),
+});
+
+/** `router.hedge`: a second attempt on another provider when the first has no first token after `afterMs`. */
+export const hedgeSchema = z.strictObject({
+  afterMs: z.union([positiveInteger, z.literal('p95')], { error: 'expected a positive number of ms or "p95"' }),
+  max: numeric(z.number().int().min(1).max(MAX_HEDGES)).default(1),
+});
+
+/** `router.retryBudget`: retries, fallbacks and hedges together at most `ratio` × requests (or `minPerSecond`) over 10 s. */
+export const retryBudgetSchema = z.strictObject({
+  ratio: numeric(z.number().nonnegative().max(100)).default(0.2),
+  minPerSecond: numeric(z.number().nonnegative().max(1_000_000)).default(3),
 });
 
 /**
@@ -33,4 +56,8 @@ export const routerSchema = z.strictObject({
   contextWindowFallbacks: fallbackChainsSchema.default({}),
   contentPolicyFallbacks: fallbackChainsSchema.default({}),
   retry: retrySchema.prefault({}),
+  /** Opt-in: absent means off. */
+  affinity: affinitySchema.optional(),
+  hedge: hedgeSchema.optional(),
+  retryBudget: retryBudgetSchema.optional(),
 });
