@@ -3,7 +3,8 @@
 # (a) plain JavaScript routes a chat completion through Router + createMockProvider (no tsx),
 # (b) a NodeNext TypeScript project with skipLibCheck false type-checks, and fails on a type error,
 # (c) node_modules/.bin/switchboard serves /health, and --version / --help answer,
-# (d) the tarball holds no test, fixture or bench file.
+# (d) the tarball holds no test, fixture or bench file,
+# (e) an install from a git URL builds itself (the `prepare` script) and routes the same way.
 # Needs the npm registry (or its cache) for the runtime dependencies only; TypeScript and
 # @types/node come from this repository's node_modules.
 set -euo pipefail
@@ -141,4 +142,17 @@ kill -TERM "$server_pid"
 wait "$server_pid" || fail "(c) switchboard did not exit 0 on SIGTERM"
 server_pid=""
 echo "check-package: (c) node_modules/.bin/switchboard $version served /health and the demo on port $port, exited 0 on SIGTERM"
+
+# (e) installed from a git URL: npm clones the repository, installs its devDependencies and runs
+# `prepare` (the build), so the same import works without a tarball. Skipped outside a git checkout.
+if git -C "$root" rev-parse --verify -q HEAD >/dev/null; then
+  from_git="$work/from-git"
+  mkdir -p "$from_git"
+  cp "$consumer/package.json" "$consumer/route.js" "$from_git/"
+  (cd "$from_git" && npm install --no-audit --no-fund --prefer-offline --loglevel=error \
+    "git+file://$root#$(git -C "$root" rev-parse HEAD)" >/dev/null) || fail "(e) npm install from the git URL failed"
+  git_output="$(cd "$from_git" && node route.js)"
+  [ "$git_output" = "$output" ] || fail "(e) routing from the git install printed: $git_output"
+  echo "check-package: (e) installed from git+file://, plain JavaScript routed a chat completion"
+fi
 echo "check-package: OK"
