@@ -102,6 +102,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
       requestTimeoutMs: routing.requestTimeoutMs,
       firstTokenTimeoutMs: routing.firstTokenTimeoutMs,
       streamIdleTimeoutMs: routing.streamIdleTimeoutMs,
+      streamRecovery: routing.streamRecovery,
       ...(routing.affinity !== undefined ? { affinity: routing.affinity } : {}),
       ...(routing.hedge !== undefined ? { hedge: routing.hedge } : {}),
       ...(routing.retryBudget !== undefined ? { retryBudget: routing.retryBudget } : {}),

@@ -47,6 +47,7 @@ describe('parseConfig', () => {
       requestTimeoutMs: 120_000,
       firstTokenTimeoutMs: 15_000,
       streamIdleTimeoutMs: 30_000,
+      streamRecovery: 'off',
       fallbacks: {},
       contextWindowFallbacks: {},
       contentPolicyFallbacks: {},

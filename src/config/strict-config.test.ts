@@ -41,7 +41,7 @@ describe('strict config: unknown keys are start-up errors', () => {
 
   it('lists the known keys when nothing is close', () => {
     expect(issuesOf({ router: { zzzzzzzzzz: 1 } })).toEqual([
-      'router.zzzzzzzzzz: unknown key (known keys: strategy, circuitBreaker, healthCheck, maxAttempts, deadlineMs, requestTimeoutMs, firstTokenTimeoutMs, streamIdleTimeoutMs, fallbacks, contextWindowFallbacks, contentPolicyFallbacks, retry, affinity, hedge, retryBudget)',
+      'router.zzzzzzzzzz: unknown key (known keys: strategy, circuitBreaker, healthCheck, maxAttempts, deadlineMs, requestTimeoutMs, firstTokenTimeoutMs, streamIdleTimeoutMs, streamRecovery, fallbacks, contextWindowFallbacks, contentPolicyFallbacks, retry, affinity, hedge, retryBudget)',
     ]);
   });
 
@@ -120,6 +120,7 @@ describe('strict config: unknown keys are start-up errors', () => {
         requestTimeoutMs: 1000,
         firstTokenTimeoutMs: 500,
         streamIdleTimeoutMs: 700,
+        streamRecovery: 'continue',
         fallbacks: { b: ['a'], '*': ['a'] },
         contextWindowFallbacks: { a: ['b'] },
         contentPolicyFallbacks: {},

@@ -7,7 +7,7 @@ import { PATTERN_SCRUBBER, type SecretScrubber } from '../contract/secret-scrubb
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { ModelNotFoundError, RoutingFailedError } from '../router/errors.ts';
 import type { Router } from '../router/router.ts';
-import type { RoutedCallOptions, RoutedOutcome } from '../router/types.ts';
+import type { RoutedCallOptions, RoutedOutcome, StreamRecoveryMode } from '../router/types.ts';
 import { ALREADY_SENT_RESPONSE } from './already-sent-response.ts';
 import { readBody } from './body-limit.ts';
 import { parseChatRequest } from './chat-request-schema.ts';
@@ -18,6 +18,7 @@ import { GatewayError, openAIErrorBody } from './openai-error.ts';
 import type { RequestLogger, RequestLogRecord } from './request-log.ts';
 import type { ServerLifecycle } from './server-lifecycle.ts';
 import { NodeResponseSink, WebResponseSink, type ResponseSink } from './response-sink.ts';
+import { streamRecoveryOf } from './stream-recovery-header.ts';
 
 /** Options of `chatCompletionsHandler`. */
 export interface ChatCompletionsOptions {
@@ -110,17 +111,19 @@ function createServe(options: ChatCompletionsOptions) {
   const hasOverrides = Object.keys(overrides).length > 0;
   /** The header carrying session keys when the router's affinity is on (the body's fields are the router's to read). */
   const affinityHeader = router.affinityHeader;
-  /** Per-request routed-call options: the signal and id, the session key, and the handler's overrides. */
+  /** Per-request routed-call options: the signal and id, the session key, the handler's overrides and the request's stream recovery. */
   const callOptions = (
     signal: AbortSignalLike,
     requestId: string,
     headers: Record<string, string> | undefined,
     sessionKey: string | undefined,
+    streamRecovery?: StreamRecoveryMode,
   ): RoutedCallOptions => {
     const base = hasOverrides ? overrides : NO_OVERRIDES;
     const routed: RoutedCallOptions =
       headers === undefined ? { ...base, signal, requestId } : { ...base, signal, requestId, headers };
     if (sessionKey !== undefined && sessionKey !== '') routed.sessionKey = sessionKey;
+    if (streamRecovery !== undefined) routed.streamRecovery = streamRecovery;
     return routed;
   };
   const scrubber = options.scrubber ?? PATTERN_SCRUBBER;
@@ -163,8 +166,12 @@ function createServe(options: ChatCompletionsOptions) {
     started: number,
     headers: Record<string, string> | undefined,
     sessionKey: string | undefined,
+    streamRecovery: StreamRecoveryMode | undefined,
   ) => {
-    const routed = await router.chatCompletionStream(request, callOptions(signal, requestId, headers, sessionKey));
+    const routed = await router.chatCompletionStream(
+      request,
+      callOptions(signal, requestId, headers, sessionKey, streamRecovery),
+    );
     noteRouted(outcome, routed);
     const iterator = routed.stream[Symbol.asyncIterator]();
     if (sink.closed) {
@@ -272,9 +279,10 @@ function createServe(options: ChatCompletionsOptions) {
       outcome.stream = request.stream === true;
       const headers = upstreamHeadersOf(context);
       const sessionKey = affinityHeader === undefined ? undefined : context.req.header(affinityHeader);
-      if (outcome.stream)
-        await serveStream(request, sink, controller, requestId, outcome, started, headers, sessionKey);
-      else await serveCompletion(request, sink, controller, requestId, outcome, headers, sessionKey);
+      if (outcome.stream) {
+        const recovery = streamRecoveryOf(context);
+        await serveStream(request, sink, controller, requestId, outcome, started, headers, sessionKey, recovery);
+      } else await serveCompletion(request, sink, controller, requestId, outcome, headers, sessionKey);
     } catch (error) {
       const mapped = mapRoutingError(error, scrubber);
       if (!(error instanceof GatewayError)) reportFailure(error, mapped.status, requestId);

@@ -5,6 +5,7 @@ import type {
   CircuitStateChangeEvent,
   ResultEvent,
   StreamMalformedEventEvent,
+  StreamRecoveryEvent,
 } from '../router/types.ts';
 import { LabelledCounter } from './labelled-counter.ts';
 import { LabelledHistogram } from './labelled-histogram.ts';
@@ -223,6 +224,12 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     labelNames: ['provider'] as const,
     registers,
   });
+  const recoveries = new LabelledCounter({
+    name: 'switchboard_stream_recoveries_total',
+    help: 'Streams that failed after their commit point with streamRecovery: continue, by the failed provider, model and outcome (continued_prefill, continued_fresh, mismatch, failed, not_resumable).',
+    labelNames: ['provider', 'model', 'outcome'] as const,
+    registers,
+  });
   const results = new LabelledCounter({
     name: 'switchboard_provider_results_total',
     help: 'Results recorded for a provider: success, failure (counts against health) or ignored (client error, 429 cool-down, abort).',
@@ -366,6 +373,9 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
   router.on('attempt', onAttempt);
   const onMalformedEvent = (event: StreamMalformedEventEvent) => malformedEvents.labels(event.provider).inc();
   router.on('streamMalformedEvent', onMalformedEvent);
+  const onStreamRecovery = (event: StreamRecoveryEvent) =>
+    recoveries.labels(event.provider, modelLabel(event.model), event.outcome).inc();
+  router.on('streamRecovery', onStreamRecovery);
 
   const countAnswer = (
     endpoint: string | undefined,
@@ -431,6 +441,7 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
       router.off('circuitStateChange', onCircuitStateChange);
       router.off('result', onResult);
       router.off('streamMalformedEvent', onMalformedEvent);
+      router.off('streamRecovery', onStreamRecovery);
       router.off('attempt', onAttempt);
     },
   };

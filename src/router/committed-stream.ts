@@ -2,9 +2,13 @@ import type { ChatCompletionChunk } from '../contract/chat-types.ts';
 import { chunkTextOf, type CallOptions, type ChatStream, type ChunkTextSource } from '../contract/provider-adapter.ts';
 import { ProviderError } from '../contract/provider-error.ts';
 import type { DeploymentLease } from './deployment-lease.ts';
+import { isCommitChunk } from './commit-chunk.ts';
 import { judgeFailure } from './failure-policy.ts';
 import type { RoutedCall } from './routed-call.ts';
+import { StreamRecovery } from './stream-recovery.ts';
 import type { RoutedStream } from './types.ts';
+
+export { isCommitChunk };
 
 /** Chunks without content held back before the commit point, at most; past it the stream commits anyway. */
 const MAX_HELD_CHUNKS = 64;
@@ -13,30 +17,6 @@ const MAX_HELD_CHUNKS = 64;
 interface HeldChunk {
   chunk: ChatCompletionChunk;
   text: string | undefined;
-}
-
-/**
- * True when `chunk` carries something the client must see: text (or any other non-empty
- * string delta such as a refusal or reasoning), a tool-call delta, or a finish_reason. Role-only
- * and empty deltas do not.
- */
-export function isCommitChunk(chunk: ChatCompletionChunk): boolean {
-  const choices = chunk.choices;
-  if (!Array.isArray(choices)) return false;
-  for (let index = 0; index < choices.length; index += 1) {
-    const choice = choices[index];
-    if (choice === undefined) continue;
-    if (choice.finish_reason) return true;
-    const delta = choice.delta as Record<string, unknown> | undefined;
-    if (delta === undefined || delta === null) continue;
-    for (const key in delta) {
-      if (key === 'role') continue;
-      const value = delta[key];
-      if (typeof value === 'string' ? value !== '' : Array.isArray(value) ? value.length > 0 : value != null)
-        return true;
-    }
-  }
-  return false;
 }
 
 /**
@@ -90,9 +70,11 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  */
 class CommittedStream implements ChatStream, ChunkTextSource, AsyncIterator<ChatCompletionChunk, undefined> {
   readonly #call: RoutedCall<RoutedStream>;
-  readonly #lease: DeploymentLease;
-  readonly #iterator: AsyncIterator<ChatCompletionChunk>;
-  readonly #timeToFirstContentMs: number;
+  #lease: DeploymentLease;
+  #iterator: AsyncIterator<ChatCompletionChunk>;
+  #timeToFirstContentMs: number;
+  /** Set only with `streamRecovery: continue`: the text handed out, to continue from after a failure. */
+  readonly #recovery: StreamRecovery | undefined;
   /** Chunks to hand out before reading the upstream again (held-back ones, then the commit chunk). */
   #replay: HeldChunk[] | undefined;
   #first: ChatCompletionChunk | undefined;
@@ -115,6 +97,7 @@ class CommittedStream implements ChatStream, ChunkTextSource, AsyncIterator<Chat
     this.#replay = held;
     this.#first = first;
     this.#timeToFirstContentMs = timeToFirstContentMs;
+    this.#recovery = call.settings.streamRecovery === 'continue' ? new StreamRecovery() : undefined;
     if (held !== undefined) held.push({ chunk: first, text: chunkTextOf(iterator, first) });
   }
 
@@ -130,11 +113,13 @@ class CommittedStream implements ChatStream, ChunkTextSource, AsyncIterator<Chat
       if (replay.length === 0) this.#replay = undefined;
       this.#first = undefined;
       this.#replayedText = entry;
+      this.#recovery?.note(entry.chunk);
       return { done: false, value: entry.chunk };
     }
     const first = this.#first;
     if (first !== undefined) {
       this.#first = undefined;
+      this.#recovery?.note(first);
       return { done: false, value: first };
     }
     this.#replayedText = undefined;
@@ -142,7 +127,9 @@ class CommittedStream implements ChatStream, ChunkTextSource, AsyncIterator<Chat
     try {
       result = await this.#iterator.next();
     } catch (error) {
-      throw this.#fail(error);
+      const failure = this.#fail(error);
+      if (this.#recovery === undefined || !(await this.#resume(failure))) throw failure;
+      return this.next();
     }
     if (result.done === true) {
       this.#settle();
@@ -150,7 +137,21 @@ class CommittedStream implements ChatStream, ChunkTextSource, AsyncIterator<Chat
       return DONE;
     }
     if (result.value.usage) this.#usage = result.value.usage;
+    this.#recovery?.note(result.value);
     return result;
+  }
+
+  /** After `failure`, goes on with a continuation from the next candidate; false when there is none. */
+  async #resume(failure: ProviderError): Promise<boolean> {
+    const continuation = await (this.#recovery as StreamRecovery).resume(this.#call, this.#lease, failure);
+    if (continuation === undefined) return false;
+    this.#lease = continuation.lease;
+    this.#iterator = continuation.iterator;
+    this.#timeToFirstContentMs = continuation.latencyMs;
+    this.#usage = undefined;
+    this.#replay = continuation.first.map((chunk) => ({ chunk, text: undefined }));
+    this.#settled = false;
+    return true;
   }
 
   /** The upstream text of `chunk` (the chunk handed out last), when the provider stream keeps one. */

@@ -161,6 +161,24 @@ export function routeItemStream<Item>(
   ).run();
 }
 
+/**
+ * Where a routed call that continues an earlier one (a stream recovery) starts: the attempts
+ * already made and the deadline count on, the deployment that failed is not asked again, and
+ * failures may be judged otherwise.
+ */
+export interface ContinuedCall {
+  /** Upstream attempts the request already made. */
+  attempts: number;
+  /** Router-clock time by which the request must end. */
+  deadlineAt: number;
+  /** The deployment (public model × provider) not to try. */
+  skip: { model: string; provider: string };
+  /** Why the request left its last provider (the `reason` of the attempt events). */
+  reason: FallbackReason;
+  /** Replaces `judgeFailure` for this call's failed attempts. */
+  judge?: typeof judgeFailure;
+}
+
 /** What ended the attempts on one model. */
 type ModelOutcome = 'next_model' | 'context_window' | 'content_policy';
 
@@ -203,6 +221,8 @@ export class RoutedCall<Result> {
   streamAccepted = false;
   /** The request's session for affinity; undefined when affinity is off or the request names none. */
   readonly sessionKey: string | undefined;
+  readonly #skip: ContinuedCall['skip'] | undefined;
+  readonly #judge: typeof judgeFailure;
 
   constructor(
     host: RoutingHost,
@@ -211,6 +231,7 @@ export class RoutedCall<Result> {
     options: RoutedCallOptions,
     streaming: boolean,
     attempt: Attempt<Result>,
+    continued?: ContinuedCall,
   ) {
     this.host = host;
     this.settings = settings;
@@ -218,8 +239,17 @@ export class RoutedCall<Result> {
     this.options = options;
     this.streaming = streaming;
     this.#attempt = attempt;
-    this.deadlineAt = host.now() + settings.deadlineMs;
+    this.#judge = judgeFailure;
     this.sessionKey = host.affinity ? (options.sessionKey ?? sessionKeyOfBody(request)) : undefined;
+    if (continued === undefined) this.deadlineAt = host.now() + settings.deadlineMs;
+    else {
+      this.deadlineAt = continued.deadlineAt;
+      this.attempts = continued.attempts;
+      this.#skip = continued.skip;
+      this.#reason = continued.reason;
+      this.#firstChosen = true;
+      if (continued.judge !== undefined) this.#judge = continued.judge;
+    }
     const supports = options.supports;
     if (supports !== undefined) {
       const unsupported = new Set<string>();
@@ -230,7 +260,8 @@ export class RoutedCall<Result> {
 
   /** Runs the attempts; resolves with the first success or throws the call's error. */
   async run(): Promise<Result> {
-    this.host.retryBudget?.recordRequest(this.host.now());
+    // A continuation (stream recovery) is part of a request already counted.
+    if (this.#skip === undefined) this.host.retryBudget?.recordRequest(this.host.now());
     const models = [this.request.model];
     const visited = new Set<string>();
     for (let index = 0; index < models.length; index += 1) {
@@ -319,6 +350,7 @@ export class RoutedCall<Result> {
   /** Tries `model`'s providers; returns the result, or why the model is done. */
   private async tryModel(model: string): Promise<{ result: Result } | ModelOutcome> {
     let tried: Set<string> | undefined = this.#unsupported === undefined ? undefined : new Set(this.#unsupported);
+    if (this.#skip !== undefined && this.#skip.model === model) (tried ??= new Set()).add(this.#skip.provider);
     for (;;) {
       if (this.outOfAttempts()) throw this.failure();
       const lease = this.host.tryLease(model, tried, this.sessionKey);
@@ -422,7 +454,7 @@ export class RoutedCall<Result> {
         return CANCELLED;
       }
       const providerError = this.asProviderError(error, lease.provider);
-      const verdict = judgeFailure(providerError, this.settings, this.streamAccepted);
+      const verdict = this.#judge(providerError, this.settings, this.streamAccepted);
       // A local failure measured nothing about the upstream: no latency sample.
       lease.record({
         ...verdict.result,

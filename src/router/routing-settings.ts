@@ -1,5 +1,5 @@
 import { ConfigurationError } from './errors.ts';
-import type { FallbackChains, RetryOptions, RoutingOptions } from './types.ts';
+import type { FallbackChains, RetryOptions, RoutingOptions, StreamRecoveryMode } from './types.ts';
 
 /** `RoutingOptions` with every default applied; what a routed call reads. */
 export interface RoutingSettings {
@@ -12,6 +12,7 @@ export interface RoutingSettings {
   readonly requestTimeoutMs: number;
   readonly firstTokenTimeoutMs: number;
   readonly streamIdleTimeoutMs: number;
+  readonly streamRecovery: StreamRecoveryMode;
 }
 
 const NO_CHAINS: FallbackChains = Object.freeze({});
@@ -27,6 +28,7 @@ export const DEFAULT_ROUTING_SETTINGS: RoutingSettings = Object.freeze({
   requestTimeoutMs: 120_000,
   firstTokenTimeoutMs: 15_000,
   streamIdleTimeoutMs: 30_000,
+  streamRecovery: 'off',
 });
 
 const KEYS = [
@@ -39,6 +41,7 @@ const KEYS = [
   'requestTimeoutMs',
   'firstTokenTimeoutMs',
   'streamIdleTimeoutMs',
+  'streamRecovery',
 ] as const;
 
 /** True when `options` sets any routing option (so a call without overrides reuses the router's settings as is). */
@@ -76,6 +79,7 @@ export function resolveRoutingSettings(
     requestTimeoutMs: options.requestTimeoutMs ?? options.timeoutMs ?? base.requestTimeoutMs,
     firstTokenTimeoutMs: options.firstTokenTimeoutMs ?? base.firstTokenTimeoutMs,
     streamIdleTimeoutMs: options.streamIdleTimeoutMs ?? base.streamIdleTimeoutMs,
+    streamRecovery: options.streamRecovery ?? base.streamRecovery,
   };
   integer(settings.maxAttempts, 'maxAttempts', 1);
   integer(retry.sameProvider, 'retry.sameProvider', 0);
@@ -85,6 +89,10 @@ export function resolveRoutingSettings(
   integer(settings.requestTimeoutMs, 'requestTimeoutMs', 0);
   integer(settings.firstTokenTimeoutMs, 'firstTokenTimeoutMs', 0);
   integer(settings.streamIdleTimeoutMs, 'streamIdleTimeoutMs', 0);
+  if (settings.streamRecovery !== 'off' && settings.streamRecovery !== 'continue')
+    throw new ConfigurationError(
+      `streamRecovery: expected 'off' or 'continue', got ${JSON.stringify(settings.streamRecovery)}`,
+    );
   return Object.freeze(settings);
 }
 

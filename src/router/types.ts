@@ -88,7 +88,17 @@ export interface RoutingOptions {
   firstTokenTimeoutMs?: number;
   /** Streams: a silence between chunks longer than this many ms is a failure. Default 30000; 0 = off. */
   streamIdleTimeoutMs?: number;
+  /**
+   * Streams: what a failure after the commit point does. `off` (default): the stream ends with the
+   * error. `continue`: when no tool-call delta was sent, the answer goes on from the next candidate
+   * (an assistant prefill for adapters with `supportsPrefill`, else a fresh request whose text is
+   * passed on only past what was already sent), within `maxAttempts` and the request's `deadlineMs`.
+   */
+  streamRecovery?: StreamRecoveryMode;
 }
+
+/** `RoutingOptions.streamRecovery`: `off` or `continue`. */
+export type StreamRecoveryMode = 'off' | 'continue';
 
 /** Options of `new Router()`. */
 export interface RouterOptions extends RoutingOptions {
@@ -331,10 +341,31 @@ export interface StreamMalformedEventEvent {
   reason: string;
 }
 
+/**
+ * How a stream recovery ended (the `outcome` of a `streamRecovery` event): continued by an
+ * assistant prefill or by a fresh request whose text matched; `mismatch`: the fresh answer
+ * differed from what was sent; `failed`: no candidate could continue within the attempts and
+ * deadline; `not_resumable`: not attempted (a tool-call delta, another choice or a finish_reason
+ * was already sent, or the answer was too long to keep).
+ */
+export type StreamRecoveryOutcome = 'continued_prefill' | 'continued_fresh' | 'mismatch' | 'failed' | 'not_resumable';
+
+/** Payload of the `streamRecovery` event: a stream failed after its commit point with `streamRecovery: continue`. */
+export interface StreamRecoveryEvent {
+  /** The provider whose stream failed. */
+  provider: string;
+  /** The model the request asked for. */
+  model: string;
+  outcome: StreamRecoveryOutcome;
+  /** The provider that continued the answer (for the `continued_*` outcomes). */
+  continuedBy?: string;
+}
+
 /** Map of router event names to their payloads. */
 export interface RouterEvents {
   healthCheck: HealthCheckEvent;
   streamMalformedEvent: StreamMalformedEventEvent;
+  streamRecovery: StreamRecoveryEvent;
   circuitStateChange: CircuitStateChangeEvent;
   result: ResultEvent;
   attempt: AttemptEvent;

@@ -52,6 +52,8 @@ export const routerSchema = z.strictObject({
   requestTimeoutMs: nonNegativeInteger.default(120_000),
   firstTokenTimeoutMs: nonNegativeInteger.default(15_000),
   streamIdleTimeoutMs: nonNegativeInteger.default(30_000),
+  /** Streams: `continue` goes on from the next candidate after a failure past the commit point. */
+  streamRecovery: z.enum(['off', 'continue']).default('off'),
   fallbacks: fallbackChainsSchema.default({}),
   contextWindowFallbacks: fallbackChainsSchema.default({}),
   contentPolicyFallbacks: fallbackChainsSchema.default({}),
