@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError } from './config-error.ts';
+import { ConfigError, formatPath } from './config-error.ts';
+import { MAX_CONFIG_DEPTH, pathTooDeep } from './config-depth.ts';
 import { configSchema, providerEntrySchema, type ProviderEntry, type SwitchboardConfig } from './config-schema.ts';
 import { interpolateEnv } from './interpolate-env.ts';
 import { toConfigIssues } from './schema-issues.ts';
@@ -25,6 +26,7 @@ export interface ParseConfigOptions {
  * ```
  */
 export function parseConfig(raw: unknown, options: ParseConfigOptions = {}): SwitchboardConfig {
+  refuseDeepNesting(raw, options.source);
   const { value, issues } = interpolateEnv(raw ?? {}, options.env ?? process.env);
   if (issues.length > 0) throw new ConfigError(issues, options.source);
   return validateConfig(value, options.source);
@@ -42,9 +44,20 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions = {}): Swi
  */
 export function validateConfig(value: unknown, source?: string): SwitchboardConfig {
   const input = value ?? {};
+  refuseDeepNesting(input, source);
   const result = configSchema.safeParse(input);
   if (!result.success) throw new ConfigError(toConfigIssues(configSchema, input, result.error.issues), source);
   return result.data;
+}
+
+/** A config nested deeper than `MAX_CONFIG_DEPTH` (or cyclic) is an issue at the path where it gets too deep. */
+function refuseDeepNesting(value: unknown, source: string | undefined): void {
+  const path = pathTooDeep(value, MAX_CONFIG_DEPTH);
+  if (path === undefined) return;
+  throw new ConfigError(
+    [{ path: formatPath(path), message: `nested more than ${MAX_CONFIG_DEPTH} levels deep (objects and arrays)` }],
+    source,
+  );
 }
 
 /**
@@ -57,6 +70,7 @@ export function validateConfig(value: unknown, source?: string): SwitchboardConf
  * ```
  */
 export function parseProviderEntry(value: unknown): ProviderEntry {
+  refuseDeepNesting(value, undefined);
   const result = providerEntrySchema.safeParse(value);
   if (!result.success) throw new ConfigError(toConfigIssues(providerEntrySchema, value, result.error.issues));
   return result.data;

@@ -1,5 +1,6 @@
 import type { Handler } from 'hono';
 import { AbortLatch } from '../contract/abort-latch.ts';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../contract/json-depth.ts';
 import { PATTERN_SCRUBBER, type SecretScrubber } from '../contract/secret-scrubber.ts';
 import type { GatewayMetrics, TokenUsage } from '../metrics/gateway-metrics.ts';
 import { ModelNotFoundError, RoutingFailedError } from '../router/errors.ts';
@@ -161,7 +162,7 @@ function createRun(settings: EndpointSettings, identity: EndpointIdentity, serve
   };
 }
 
-/** Parses a request body that must be a JSON object: 400 `invalid_request_error` otherwise. */
+/** Parses a request body that must be a JSON object nested at most `MAX_JSON_DEPTH` deep: 400 `invalid_request_error` otherwise. */
 export function parseJsonObject(text: string): Record<string, unknown> {
   if (text.length === 0) throw invalidRequest('The request body is empty; send a JSON object.', null, 'empty_body');
   let value: unknown;
@@ -172,6 +173,13 @@ export function parseJsonObject(text: string): Record<string, unknown> {
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     throw invalidRequest('The request body must be a JSON object.', null, 'invalid_json');
+  // Deeper bodies could not be re-encoded or translated for a provider (the stack would overflow).
+  if (exceedsJsonDepth(text, MAX_JSON_DEPTH))
+    throw invalidRequest(
+      `The request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.`,
+      null,
+      'nesting_too_deep',
+    );
   return value as Record<string, unknown>;
 }
 

@@ -128,7 +128,21 @@ export function validateMessagesRequest(body: Record<string, unknown>): Messages
         `messages.${index}.content: expected a string or an array of blocks.`,
         `messages.${index}.content`,
       );
+    if (Array.isArray(record.content)) requireBlocks(record.content, `messages.${index}.content`);
   });
+  if (body.system !== undefined && typeof body.system !== 'string') {
+    if (!Array.isArray(body.system)) throw invalidRequest("'system' must be a string or an array of blocks.", 'system');
+    requireBlocks(body.system, 'system');
+  }
+  if (body.tools !== undefined) {
+    if (!Array.isArray(body.tools)) throw invalidRequest("'tools' must be an array of tools.", 'tools');
+    body.tools.forEach((tool: unknown, index) => {
+      if (!isRecord(tool)) throw invalidRequest(`tools.${index}: expected a tool object.`, `tools.${index}`);
+    });
+  }
+  for (const name of ['tool_choice', 'metadata'] as const) {
+    if (body[name] !== undefined && !isRecord(body[name])) throw invalidRequest(`'${name}' must be an object.`, name);
+  }
   const maxTokens = body.max_tokens;
   if (maxTokens === undefined)
     throw invalidRequest("Missing required parameter: 'max_tokens'.", 'max_tokens', 'missing_required_parameter');
@@ -137,6 +151,19 @@ export function validateMessagesRequest(body: Record<string, unknown>): Messages
   if (body.stream !== undefined && typeof body.stream !== 'boolean')
     throw invalidRequest("'stream' must be a boolean.", 'stream');
   return body as MessagesRequest;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Content blocks must be objects with a string `type`; a `tool_result`'s own content blocks too. */
+function requireBlocks(blocks: readonly unknown[], param: string): void {
+  blocks.forEach((block, index) => {
+    if (!isRecord(block) || typeof block.type !== 'string')
+      throw invalidRequest(`${param}.${index}: expected a block object with a string 'type'.`, `${param}.${index}`);
+    if (Array.isArray(block.content)) requireBlocks(block.content, `${param}.${index}.content`);
+  });
 }
 
 /** OpenAI-style token counts of Anthropic usage (cache reads and writes count as input). */

@@ -86,4 +86,46 @@ describe('local failures never count against a provider', () => {
     expect(health.secondary!.failureRate).toBe(0);
     expect((await post(harness.url, JSON.stringify(userRequest()))).status).toBe(200);
   });
+
+  it('answers Messages and Embeddings bodies the translation cannot read, or nested too deep, with 400 and no counted failure', async () => {
+    // Found by the request-body fuzz tests: `tools: [null]` crashed the Messages → Chat translation (500).
+    harness = await startHarness({
+      upstreams: [{ name: 'primary', models: ['claude-sonnet-4-5', 'text-embedding-3-small'] }],
+      router: { circuitBreaker: { consecutiveFailureLimit: 1 } },
+    });
+    const messages = [{ role: 'user', content: 'hi' }];
+    const cases: Array<[string, Record<string, unknown>, string | null]> = [
+      ['/v1/messages', { tools: [null] }, 'tools.0'],
+      ['/v1/messages', { system: [null] }, 'system.0'],
+      ['/v1/messages', { messages: [{ role: 'user', content: [7] }] }, 'messages.0.content.0'],
+      [
+        '/v1/messages',
+        { messages: [{ role: 'user', content: [{ type: 'tool_result', content: [null] }] }] },
+        'messages.0.content.0.content.0',
+      ],
+      ['/v1/messages', { tool_choice: null }, 'tool_choice'],
+      ['/v1/messages', { extra: 'deep' }, null],
+      ['/v1/embeddings', { extra: 'deep' }, null],
+    ];
+    for (const [path, fields, param] of cases) {
+      const model = path === '/v1/embeddings' ? 'text-embedding-3-small' : 'claude-sonnet-4-5';
+      const base = path === '/v1/embeddings' ? { model, input: 'hi' } : { model, max_tokens: 8, messages };
+      // The deep case is written by hand: JSON.stringify of it would overflow this test's stack.
+      const body =
+        'extra' in fields
+          ? `${JSON.stringify(base).slice(0, -1)},"extra":${nested(5_000)}}`
+          : JSON.stringify({ ...base, ...fields });
+      const response = await fetch(`${harness.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      expect(response.status, `${path} ${body.slice(0, 120)}`).toBe(400);
+      // Anthropic's error shape has no `param`: the message names the field.
+      const error = ((await response.json()) as { error: { message: string } }).error;
+      if (param !== null) expect(error.message).toContain(param);
+    }
+    expect(harness.upstreams.primary!.calls).toHaveLength(0);
+    expect(harness.running.router.circuitState('primary')).toBe('closed');
+  });
 });
