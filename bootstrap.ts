@@ -11,7 +11,7 @@ import { demoConfig } from './src/config/demo-config.ts';
 import { loadConfigFile, parseProviderEntry, validateConfig } from './src/config/load-config.ts';
 import { providerSecrets } from './src/config/provider-secrets.ts';
 import { SecretScrubber } from './src/contract/secret-scrubber.ts';
-import type { ProviderFactory } from './src/gateway/admin-routes.ts';
+import { fleetAdminApplier, type ProviderFactory } from './src/gateway/admin-routes.ts';
 import { createGateway } from './src/gateway/create-gateway.ts';
 import { ServerLifecycle } from './src/gateway/server-lifecycle.ts';
 import type { GatewayEnv } from './src/gateway/gateway-env.ts';
@@ -19,6 +19,9 @@ import type { RequestLogger } from './src/gateway/request-log.ts';
 import { createMetrics, type GatewayMetrics } from './src/metrics/gateway-metrics.ts';
 import { Router } from './src/router/router.ts';
 import type { RouterTimers } from './src/router/types.ts';
+import { linkRouterToFleet } from './src/router/fleet-link.ts';
+import { createRedisState } from './src/state/redis-state.ts';
+import type { SharedStateBackend } from './src/state/shared-state.ts';
 import { serveGateway, type ServeOptions, type ServingGateway } from './src/server/serve-gateway.ts';
 
 export { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_HOST, DEFAULT_PORT } from './src/server/serve-gateway.ts';
@@ -46,6 +49,14 @@ export interface BootstrapOptions {
   createProvider?: ProviderBuilder;
   /** Also export prom-client's default process metrics. Default false. */
   collectProcessMetrics?: boolean;
+  /**
+   * Router state shared with other replicas (a cluster worker's link to its primary, or your own
+   * backend). Default: Redis when the config has `state.redis`, else none (this process alone).
+   * A backend given here is not closed by `close()`.
+   */
+  sharedState?: SharedStateBackend;
+  /** How long start-up waits for the shared state to be reachable before serving on local state. Default 1000 ms. */
+  stateStartupWaitMs?: number;
 }
 
 /** What `bootstrap` builds. */
@@ -57,6 +68,8 @@ export interface SwitchboardApp {
   config: SwitchboardConfig;
   /** Shutdown phases: the server marks them, the app's event streams and chat streams follow them. */
   lifecycle: ServerLifecycle;
+  /** The shared-state backend in use (Redis, a cluster primary), when the router is part of a fleet. */
+  state: SharedStateBackend | undefined;
   /** Stops the health checker, detaches metrics and closes every provider's connection pool. */
   close(): Promise<void>;
 }
@@ -85,6 +98,12 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
         ? await loadConfigFile(options.configPath, { env })
         : demoConfig(env);
   const buildProvider: ProviderBuilder = options.createProvider ?? createProvider;
+  const redis = config.state?.redis;
+  const ownState =
+    options.sharedState === undefined && redis !== undefined
+      ? createRedisState({ url: redis.url, keyPrefix: redis.keyPrefix })
+      : undefined;
+  const state = options.sharedState ?? ownState;
 
   let router: Router;
   try {
@@ -109,8 +128,10 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
       ...(options.clock !== undefined ? { clock: options.clock } : {}),
       ...(options.random !== undefined ? { random: options.random } : {}),
       ...(options.timers !== undefined ? { timers: options.timers } : {}),
+      ...(state !== undefined ? { probePermits: state } : {}),
     });
   } catch (error) {
+    await ownState?.close();
     if (ConfigurationError.isInstance(error))
       throw new ConfigurationError(
         error.issues.map((issue) => ({
@@ -143,11 +164,16 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
     });
   } catch (error) {
     await Promise.allSettled(adapters.map((adapter) => adapter.close?.()));
+    await ownState?.close();
     throw error;
   }
 
   if (config.router.healthCheck.intervalMs > 0) router.startHealthChecker(config.router.healthCheck.intervalMs);
-  const metrics = createMetrics({ router, collectProcessMetrics: options.collectProcessMetrics ?? false });
+  const metrics = createMetrics({
+    router,
+    collectProcessMetrics: options.collectProcessMetrics ?? false,
+    stateBackend: state,
+  });
   const providerFactory: ProviderFactory<ProviderEntry> = {
     parse: parseProviderEntry,
     create: buildProvider,
@@ -163,6 +189,21 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
     ...(config.server.apiKeys ?? []),
     config.server.adminToken,
   ]);
+  // Selection never waits on shared state: the fleet's changes arrive by subscription. Start-up
+  // waits a bounded moment so a replica joining a fleet starts from the fleet's state.
+  const fleet =
+    state === undefined
+      ? undefined
+      : linkRouterToFleet(router, state, {
+          applyAdmin: fleetAdminApplier({
+            router,
+            providerFactory: providerFactory as ProviderFactory,
+            allowedUpstreams: config.server.admin.allowedUpstreams,
+            scrubber,
+          }),
+        });
+  if (state !== undefined && fleet !== undefined && (await state.whenUp(options.stateStartupWaitMs ?? 1_000)))
+    await fleet.synced();
   const lifecycle = new ServerLifecycle();
   const app = createGateway({
     scrubber,
@@ -180,17 +221,26 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
     failedAuthLimit: config.server.failedAuthLimit,
     allowedUpstreams: config.server.admin.allowedUpstreams,
     cors: config.server.cors,
+    ...(state !== undefined
+      ? {
+          sharedRateLimit: (key: string, settings: { capacity: number; requestsPerMinute: number }) =>
+            state.takeToken(key, settings),
+          onAdminChange: fleet?.publishAdmin,
+        }
+      : {}),
   });
 
   let closed: Promise<void> | undefined;
   const close = () =>
     (closed ??= (async () => {
       await router.stopHealthChecker();
+      fleet?.close();
+      await ownState?.close();
       metrics.close();
       await Promise.allSettled(router.providers().map((adapter) => adapter.close?.()));
     })());
 
-  return { app, router, metrics, config, lifecycle, close };
+  return { app, router, metrics, config, lifecycle, state, close };
 }
 
 /** Options of `startServer`: those of `bootstrap`, plus where to listen (defaults: the config's `server.host` and `server.port`). */

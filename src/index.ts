@@ -8,6 +8,8 @@
  * ```
  */
 export { Router, type RegisteredModel, type SelectContext } from './router/router.ts';
+export { linkRouterToFleet, type FleetLink, type FleetLinkOptions } from './router/fleet-link.ts';
+export type { ProbePermitSource } from './router/fleet-probe-gate.ts';
 export {
   RouterError,
   NoProviderAvailableError,

@@ -2,11 +2,13 @@ import { z } from 'zod';
 import { providerEntrySchema } from './schema/provider-schema.ts';
 import { routerSchema } from './schema/router-schema.ts';
 import { serverSchema } from './schema/server-schema.ts';
+import { stateSchema } from './schema/state-schema.ts';
 
 export { PROVIDER_TYPES, type ProviderType } from '../contract/provider-types.ts';
 export { rateLimitSchema, serverSchema } from './schema/server-schema.ts';
 export { healthCheckSchema, routerSchema } from './schema/router-schema.ts';
 export { circuitBreakerSchema, circuitBreakerSettingsSchema } from './schema/circuit-breaker-schema.ts';
+export { redisStateSchema, stateSchema } from './schema/state-schema.ts';
 export { providerEntrySchema, providerEntrySchemas } from './schema/provider-schema.ts';
 export { modelPriceSchema, pricingSchema } from './schema/pricing-schema.ts';
 export { fallbackChainsSchema, modelEntrySchema, retrySchema, MAX_MODEL_NAME_LENGTH } from './schema/model-schema.ts';
@@ -21,6 +23,7 @@ export const configSchema = z
     server: serverSchema.prefault({}),
     router: routerSchema.prefault({}),
     providers: z.array(providerEntrySchema).default([]),
+    state: stateSchema.optional(),
   })
   .superRefine((config, context) => {
     const seen = new Map<string, number>();
@@ -42,6 +45,8 @@ export type SwitchboardConfig = z.output<typeof configSchema>;
 export type ProviderEntry = z.output<typeof providerEntrySchema>;
 /** The validated `server` block. */
 export type ServerConfig = z.output<typeof serverSchema>;
+/** The validated `state` block. */
+export type StateConfig = z.output<typeof stateSchema>;
 /** The validated `router` block. */
 export type RouterConfig = z.output<typeof routerSchema>;
 /** A config as written in a file, before defaults. */

@@ -17,11 +17,13 @@ export {
   circuitBreakerSettingsSchema,
   serverSchema,
   routerSchema,
+  stateSchema,
   PROVIDER_TYPES,
   type ProviderEntry,
   type ProviderType,
   type RouterConfig,
   type ServerConfig,
+  type StateConfig,
   type SwitchboardConfig,
   type SwitchboardConfigInput,
 } from './config-schema.ts';

@@ -30,6 +30,7 @@ describe('parseConfig', () => {
       keepAliveTimeoutMs: 65_000,
       failedAuthLimit: { perMinute: 30 },
       admin: {},
+      workers: 1,
     });
     expect(config.router).toEqual({
       strategy: 'latency',

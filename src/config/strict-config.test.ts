@@ -103,7 +103,9 @@ describe('strict config: unknown keys are start-up errors', () => {
         keepAliveTimeoutMs: 6000,
         failedAuthLimit: { perMinute: 10 },
         admin: { allowedUpstreams: ['*.openai.com', '127.0.0.1'] },
+        workers: 2,
       },
+      state: { redis: { url: 'redis://127.0.0.1:6379/0', keyPrefix: 'sb:' } },
       router: {
         strategy: 'round_robin',
         circuitBreaker: {
@@ -139,6 +141,20 @@ describe('strict config: unknown keys are start-up errors', () => {
       ],
     };
     expect(validateConfig(full)).toEqual(full);
+  });
+
+  it('checks the scale-out keys: server.workers, state.redis', () => {
+    expect(validateConfig({ server: { workers: 'auto' } }).server.workers).toBe('auto');
+    expect(validateConfig({ state: { redis: { url: 'rediss://u:p@cache:6380' } } }).state).toEqual({
+      redis: { url: 'rediss://u:p@cache:6380', keyPrefix: 'switchboard:' },
+    });
+    expect(issuesOf({ server: { workers: 0 }, state: { redis: { url: 'http://x', prefix: 'a' } } })).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^server\.workers: /),
+        'state.redis.url: must be a redis:// or rediss:// URL',
+        "state.redis.prefix: unknown key (did you mean 'keyPrefix'?)",
+      ]),
+    );
   });
 
   it('throws one error class, with the code `configuration`', () => {

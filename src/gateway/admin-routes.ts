@@ -13,6 +13,7 @@ import { readBody } from './body-limit.ts';
 import type { GatewayContext, GatewayEnv } from './gateway-env.ts';
 import { GatewayError } from './openai-error.ts';
 import type { ModelEntry } from '../contract/model-entry.ts';
+import type { AdminEvent } from '../state/shared-state.ts';
 
 /** What `ProviderFactory.parse` returns: a checked provider entry, opaque to the gateway but for these fields. */
 export interface ProviderDefinition {
@@ -60,6 +61,8 @@ export interface AdminRoutesOptions {
   failedAuth?: FailedAuthLimiter | undefined;
   /** `GET /events`: the router's events as SSE (see `createRouterEventStream`); absent = 404. */
   events?: Handler<GatewayEnv> | undefined;
+  /** Told of each change made here (enable, disable, reset, add with its entry, remove): the fleet shares them. */
+  onChange?: ((event: AdminEvent) => void) | undefined;
 }
 
 /**
@@ -78,6 +81,7 @@ export interface AdminRoutesOptions {
  */
 export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
   const { router, providerFactory } = options;
+  const changed = options.onChange ?? (() => {});
   const scrubber = options.scrubber ?? new SecretScrubber();
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   const app = new Hono<GatewayEnv>();
@@ -124,18 +128,21 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
     const adapter = requireProvider(context.req.param('name'));
     router.setEnabled(adapter.name, true);
     router.updateHealth(adapter.name, true);
+    changed({ type: 'admin', action: 'enable', provider: adapter.name });
     return context.json(describe(adapter));
   });
 
   app.post('/providers/:name/disable', (context) => {
     const adapter = requireProvider(context.req.param('name'));
     router.setEnabled(adapter.name, false);
+    changed({ type: 'admin', action: 'disable', provider: adapter.name });
     return context.json(describe(adapter));
   });
 
   app.post('/providers/:name/reset', (context) => {
     const adapter = requireProvider(context.req.param('name'));
     router.resetCircuit(adapter.name);
+    changed({ type: 'admin', action: 'reset', provider: adapter.name });
     return context.json(describe(adapter));
   });
 
@@ -146,52 +153,23 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
         code: 'not_implemented',
       });
     const body = await readJson(context, maxBodyBytes);
-    let entry: ProviderDefinition;
-    try {
-      entry = providerFactory.parse(body);
-    } catch (error) {
-      if (ConfigurationError.isInstance(error)) throw invalidFields(error.issues);
-      throw error;
-    }
-    if (router.provider(entry.name) !== undefined) {
-      throw new GatewayError(409, `A provider named '${entry.name}' already exists.`, {
-        type: 'invalid_request_error',
-        code: 'provider_exists',
-        param: 'name',
-      });
-    }
-    const allowed = options.allowedUpstreams;
-    if (allowed !== undefined) {
-      const host = providerFactory.upstreamHost === undefined ? undefined : providerFactory.upstreamHost(entry);
-      if (host !== null && (host === undefined || !isAllowedUpstream(host, allowed))) {
-        throw new GatewayError(403, `The upstream host '${host ?? ''}' is not in server.admin.allowedUpstreams.`, {
+    const adapter = addProvider(options, scrubber, body, (entry) => {
+      if (router.provider(entry.name) !== undefined) {
+        throw new GatewayError(409, `A provider named '${entry.name}' already exists.`, {
           type: 'invalid_request_error',
-          code: 'upstream_not_allowed',
-          param: 'baseURL',
+          code: 'provider_exists',
+          param: 'name',
         });
       }
-    }
-    for (const secret of providerFactory.secrets?.(entry) ?? []) scrubber.add(secret);
-    let adapter: ProviderAdapter;
-    try {
-      adapter = providerFactory.create(entry);
-    } catch (error) {
-      throw new GatewayError(400, `Cannot create the provider: ${(error as Error).message}`, {
-        type: 'invalid_request_error',
-        code: 'invalid_provider',
-      });
-    }
-    router.registerProvider(adapter, {
-      weight: entry.weight,
-      ...(entry.models !== undefined ? { models: entry.models } : {}),
-      ...(entry.pricing !== undefined ? { pricing: entry.pricing } : {}),
     });
+    changed({ type: 'admin', action: 'add', provider: adapter.name, entry: body as Record<string, unknown> });
     return context.json(describe(adapter), 201);
   });
 
   app.delete('/providers/:name', (context) => {
     const adapter = requireProvider(context.req.param('name'));
     router.unregisterProvider(adapter.name);
+    changed({ type: 'admin', action: 'remove', provider: adapter.name });
     // Requests already using it finish on their own; its pool closes once they have.
     void adapter.close?.().catch(() => {});
     return context.json({ name: adapter.name, deleted: true });
@@ -208,6 +186,83 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
   });
 
   return app;
+}
+
+/**
+ * Applies an `add` or `remove` another replica's admin API made (shared state): the entry is
+ * checked again as `POST /providers` checks a body (fields, allowed upstreams) and replaces a
+ * provider of that name; a removed provider's pool closes once its requests have finished.
+ * A bad entry is dropped.
+ */
+export function fleetAdminApplier(
+  options: Pick<AdminRoutesOptions, 'router' | 'providerFactory' | 'allowedUpstreams' | 'scrubber'>,
+): (event: AdminEvent) => void {
+  const scrubber = options.scrubber ?? new SecretScrubber();
+  return (event) => {
+    const previous = options.router.provider(event.provider);
+    if (event.action === 'remove') {
+      if (previous === undefined) return;
+      options.router.unregisterProvider(event.provider);
+      void previous.close?.().catch(() => {});
+      return;
+    }
+    if (event.action !== 'add' || options.providerFactory === undefined) return;
+    try {
+      addProvider(options, scrubber, event.entry, (entry) => {
+        if (entry.name !== event.provider) throw new Error('entry name differs from the event');
+      });
+    } catch {
+      return;
+    }
+    if (previous !== undefined && options.router.provider(event.provider) !== previous)
+      void previous.close?.().catch(() => {});
+  };
+}
+
+/** Parses, checks and registers a provider entry (the body of `POST /providers`); throws a `GatewayError`. */
+function addProvider(
+  options: Pick<AdminRoutesOptions, 'router' | 'providerFactory' | 'allowedUpstreams'>,
+  scrubber: SecretScrubber,
+  body: unknown,
+  check: (entry: ProviderDefinition) => void,
+): ProviderAdapter {
+  const { router } = options;
+  const providerFactory = options.providerFactory!;
+  let entry: ProviderDefinition;
+  try {
+    entry = providerFactory.parse(body);
+  } catch (error) {
+    if (ConfigurationError.isInstance(error)) throw invalidFields(error.issues);
+    throw error;
+  }
+  check(entry);
+  const allowed = options.allowedUpstreams;
+  if (allowed !== undefined) {
+    const host = providerFactory.upstreamHost === undefined ? undefined : providerFactory.upstreamHost(entry);
+    if (host !== null && (host === undefined || !isAllowedUpstream(host, allowed))) {
+      throw new GatewayError(403, `The upstream host '${host ?? ''}' is not in server.admin.allowedUpstreams.`, {
+        type: 'invalid_request_error',
+        code: 'upstream_not_allowed',
+        param: 'baseURL',
+      });
+    }
+  }
+  for (const secret of providerFactory.secrets?.(entry) ?? []) scrubber.add(secret);
+  let adapter: ProviderAdapter;
+  try {
+    adapter = providerFactory.create(entry);
+  } catch (error) {
+    throw new GatewayError(400, `Cannot create the provider: ${(error as Error).message}`, {
+      type: 'invalid_request_error',
+      code: 'invalid_provider',
+    });
+  }
+  router.registerProvider(adapter, {
+    weight: entry.weight,
+    ...(entry.models !== undefined ? { models: entry.models } : {}),
+    ...(entry.pricing !== undefined ? { pricing: entry.pricing } : {}),
+  });
+  return adapter;
 }
 
 async function readJson(context: GatewayContext, maxBodyBytes: number): Promise<unknown> {

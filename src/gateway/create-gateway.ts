@@ -18,7 +18,8 @@ import { createInstanceId, guardAgainstLoops } from './loop-guard.ts';
 import { messagesHandler } from './messages-route.ts';
 import type { GatewayEnv } from './gateway-env.ts';
 import { GatewayError, internalError } from './openai-error.ts';
-import { limitRate } from './rate-limit.ts';
+import { limitRate, type SharedTokenTaker } from './rate-limit.ts';
+import type { AdminEvent } from '../state/shared-state.ts';
 import { requestContext } from './request-context.ts';
 import { requestGuard, type RequestCheck } from './request-guard.ts';
 import {
@@ -109,6 +110,10 @@ export interface GatewayOptions {
   logLevel?: LogLevel | undefined;
   /** Browser origins allowed to call the gateway (`server.cors`); absent: no CORS. */
   cors?: CorsOptions | undefined;
+  /** Rate-limit buckets shared by a fleet (`state.redis`, or a cluster's primary); default buckets in this process. */
+  sharedRateLimit?: SharedTokenTaker | undefined;
+  /** Told of every operator change made through this gateway's admin API, to share it with the fleet. */
+  onAdminChange?: ((event: AdminEvent) => void) | undefined;
 }
 
 /**
@@ -150,7 +155,12 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   if (apiKeys !== undefined && apiKeys.length > 0) checks.push(requireBearerToken({ tokens: apiKeys, failedAuth }));
   if (rateLimit !== undefined) {
     checks.push(
-      limitRate({ requestsPerMinute: rateLimit.requestsPerMinute, burst: rateLimit.burst, clock: options.clock }),
+      limitRate({
+        requestsPerMinute: rateLimit.requestsPerMinute,
+        burst: rateLimit.burst,
+        clock: options.clock,
+        shared: options.sharedRateLimit,
+      }),
     );
   }
   checks.push(limitDeclaredBodySize({ maxBytes: maxBodyBytes }));
@@ -228,6 +238,7 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
         allowedUpstreams: options.allowedUpstreams,
         failedAuth,
         events: events.handler,
+        onChange: options.onAdminChange,
       }),
     );
   }

@@ -91,6 +91,8 @@ export interface MetricsOptions {
   router: RouterEventSource;
   /** Also collect prom-client's default process metrics (CPU, memory, event loop). Default false. */
   collectProcessMetrics?: boolean;
+  /** The shared-state backend (scale-out): exported as `switchboard_state_backend_up`. Absent: no such gauge. */
+  stateBackend?: { isUp(): boolean } | undefined;
 }
 
 /**
@@ -263,6 +265,7 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     help: "The router's latency EMA per provider (0 = not measured yet).",
     labelNames: ['provider'] as const,
     registers,
+    aggregator: 'average',
     collect() {
       latencyEma.reset();
       for (const [provider, health] of Object.entries(healthNow()))
@@ -274,6 +277,7 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     help: "The router's failure-rate score per provider, 0..1.",
     labelNames: ['provider'] as const,
     registers,
+    aggregator: 'average',
     collect() {
       failureRate.reset();
       for (const [provider, health] of Object.entries(healthNow())) failureRate.set({ provider }, health.failureRate);
@@ -284,6 +288,7 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     help: 'Provider-wide circuit state per provider: 1 for the current state (closed, half_open, open), 0 for the others.',
     labelNames: ['provider', 'state'] as const,
     registers,
+    aggregator: 'max',
     collect() {
       circuitState.reset();
       for (const [provider, health] of Object.entries(healthNow())) {
@@ -297,6 +302,7 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     help: 'Circuit state per deployment (provider × public model): 1 for the current state (closed, half_open, open), 0 for the others.',
     labelNames: ['provider', 'model', 'state'] as const,
     registers,
+    aggregator: 'max',
     collect() {
       deploymentCircuitState.reset();
       for (const [provider, health] of Object.entries(healthNow())) {
@@ -313,6 +319,7 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     help: 'Manual availability flag per provider (admin enable/disable, health probes): 1 or 0.',
     labelNames: ['provider'] as const,
     registers,
+    aggregator: 'min',
     collect() {
       available.reset();
       for (const [provider, health] of Object.entries(healthNow()))
@@ -337,8 +344,22 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
       name: 'switchboard_ready',
       help: 'Whether at least one provider can take traffic now (1) or none can (0), as GET /ready answers.',
       registers,
+      aggregator: 'max',
       collect() {
         this.set(isReady() ? 1 : 0);
+      },
+    });
+  }
+
+  const stateBackend = options.stateBackend;
+  if (stateBackend !== undefined) {
+    new Gauge({
+      name: 'switchboard_state_backend_up',
+      help: 'Whether the shared-state backend (Redis, or the cluster primary) is reachable (1) or this replica serves on local state (0).',
+      registers,
+      aggregator: 'min',
+      collect() {
+        this.set(stateBackend.isUp() ? 1 : 0);
       },
     });
   }
@@ -351,7 +372,9 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     return model;
   };
 
+  // A transition applied from another replica (origin `fleet`) was counted by that replica: summing the fleet's counters gives each change once.
   const onCircuitStateChange = (event: CircuitStateChangeEvent) => {
+    if (event.origin === 'fleet') return;
     circuitStateChanges.labels(event.provider, event.from, event.to, modelLabel(event.model)).inc();
   };
   const onResult = (event: ResultEvent) => {

@@ -1,4 +1,5 @@
 import { shouldOpen } from './breaker-policy.ts';
+import type { FleetProbeGate } from './fleet-probe-gate.ts';
 import type { CircuitBreakerConfig, CircuitState, CircuitTransitionReason } from './types.ts';
 
 /** A state change the breaker made; the router turns it into a `circuitStateChange` event. */
@@ -30,6 +31,8 @@ export class CircuitBreaker {
   /** Expiry times of the probe slots currently taken. */
   private readonly probeExpiries: number[] = [];
   private readonly config: () => Readonly<CircuitBreakerConfig>;
+  /** With a fleet (shared state), probes run only under fleet-wide permits this gate holds. */
+  probeGate: FleetProbeGate | undefined = undefined;
 
   /** @param config read on every decision, so `setCircuitConfig` applies to live circuits. */
   constructor(config: () => Readonly<CircuitBreakerConfig>, now: number) {
@@ -41,6 +44,44 @@ export class CircuitBreaker {
   currentOpenTimeoutMs(): number {
     const { openTimeoutMs, maxOpenTimeoutMultiplier } = this.config();
     return openTimeoutMs * Math.min(Math.max(1, this.consecutiveOpenings), maxOpenTimeoutMultiplier);
+  }
+
+  /** Probe slots taken now (expired ones included until the next check). */
+  get probesInUse(): number {
+    return this.probeExpiries.length;
+  }
+
+  /** When an open circuit lets probes through (router clock); 0 when it is not open. */
+  get openUntil(): number {
+    return this.state === 'open' ? this.openedAt + this.currentOpenTimeoutMs() : 0;
+  }
+
+  /**
+   * Takes the state another replica of the fleet reported (reason `fleet_state`): open until
+   * `openUntil` (the back-off grows as for a local opening), half-open with no probes, or closed
+   * with counters cleared. Returns the transition, or undefined when the state is already that
+   * one (an open circuit then only takes the later `openUntil`).
+   */
+  adopt(state: CircuitState, openUntil: number, now: number): CircuitTransition | undefined {
+    if (state === 'open') {
+      if (this.state === 'open') {
+        if (openUntil > this.openUntil) this.openedAt = openUntil - this.currentOpenTimeoutMs();
+        return undefined;
+      }
+      this.consecutiveOpenings += 1;
+      this.openedAt = openUntil - this.currentOpenTimeoutMs();
+      this.consecutiveSuccesses = 0;
+      this.probeExpiries.length = 0;
+      return this.moveTo('open', 'fleet_state', now);
+    }
+    if (state === this.state) return undefined;
+    this.consecutiveSuccesses = 0;
+    this.probeExpiries.length = 0;
+    if (state === 'closed') {
+      this.consecutiveFailures = 0;
+      this.consecutiveOpenings = 0;
+    }
+    return this.moveTo(state, 'fleet_state', now);
   }
 
   /** Moves an open circuit to half-open once its timeout has passed. */
@@ -111,25 +152,34 @@ export class CircuitBreaker {
   /** True when a half-open circuit has a free probe slot (expired slots are dropped). */
   hasFreeProbeSlot(now: number): boolean {
     const expiries = this.probeExpiries;
-    while (expiries.length > 0 && (expiries[0] as number) <= now) expiries.shift();
-    return expiries.length < this.config().halfOpenMaxProbes;
+    while (expiries.length > 0 && (expiries[0] as number) <= now) {
+      expiries.shift();
+      this.probeGate?.probeFinished();
+    }
+    const cap = this.config().halfOpenMaxProbes;
+    const gate = this.probeGate;
+    if (gate === undefined) return expiries.length < cap;
+    if (expiries.length < Math.min(cap, gate.permits)) return true;
+    if (expiries.length < cap) gate.want();
+    return false;
   }
 
   /** Takes a probe slot when the circuit is half-open; a no-op otherwise. */
   takeProbeSlot(now: number): void {
-    if (this.state === 'half_open') this.probeExpiries.push(now + this.currentOpenTimeoutMs());
+    this.tryTakeProbeSlot(now);
   }
 
   /** Takes a probe slot when the circuit is half-open; returns whether one was taken. */
   tryTakeProbeSlot(now: number): boolean {
     if (this.state !== 'half_open') return false;
     this.probeExpiries.push(now + this.currentOpenTimeoutMs());
+    this.probeGate?.probeStarted();
     return true;
   }
 
   /** Frees the oldest probe slot, if any (a result arrived). */
   releaseProbeSlot(): void {
-    this.probeExpiries.shift();
+    if (this.probeExpiries.shift() !== undefined) this.probeGate?.probeFinished();
   }
 
   private open(now: number, reason: CircuitTransitionReason): CircuitTransition {
@@ -142,6 +192,7 @@ export class CircuitBreaker {
 
   private moveTo(to: CircuitState, reason: CircuitTransitionReason, now: number): CircuitTransition {
     const from = this.state;
+    if (from === 'half_open' || to === 'half_open') this.probeGate?.reset();
     this.state = to;
     this.lastStateChange = now;
     this.openReason = to === 'closed' ? null : reason;

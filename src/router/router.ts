@@ -13,6 +13,7 @@ import {
 import type { DeploymentRecord } from './deployment-record.ts';
 import { ConfigurationError, ModelNotFoundError, NoProviderAvailableError, type SkipReason } from './errors.ts';
 import { EventHub, type Listener } from './event-hub.ts';
+import { FleetProbeGate, type ProbePermitSource } from './fleet-probe-gate.ts';
 import { HealthChecker } from './health-checker.ts';
 import { ModelTable } from './model-table.ts';
 import { PricingTable } from './pricing.ts';
@@ -25,6 +26,7 @@ import {
   type RoutingHost,
 } from './routed-call.ts';
 import type { UsageTokens } from './pricing.ts';
+import type { SharedStateEvent } from '../state/shared-state.ts';
 import { hasRoutingOverrides, resolveRoutingSettings, type RoutingSettings } from './routing-settings.ts';
 import { createRoutingExtras } from './routing-extras.ts';
 import type { SessionAffinity } from './session-affinity.ts';
@@ -109,6 +111,7 @@ export class Router {
   private config: CircuitBreakerConfig;
   private routing: RoutingSettings;
   private registrations = 0;
+  private readonly probePermits: ProbePermitSource | undefined;
   /** Reused by selection so it allocates nothing (JavaScript runs it to completion). */
   private readonly scratch: DeploymentRecord[] = [];
   private readonly context: SelectionContext;
@@ -122,6 +125,7 @@ export class Router {
     this.routing = resolveRoutingSettings(options);
     this.clock = options.clock ?? defaultClock;
     this.random = options.random ?? Math.random;
+    this.probePermits = options.probePermits;
     this.context = { model: '', now: 0, random: this.random };
     const extras = createRoutingExtras(options);
     this.affinity = extras.affinity;
@@ -307,20 +311,70 @@ export class Router {
    * `model`'s) and clears their counters and cool-downs. Returns false for unknown names.
    */
   resetCircuit(name: string, model?: string): boolean {
+    return this.reset(name, model, undefined);
+  }
+
+  /**
+   * Applies a change another replica of the fleet made, from shared state (see `linkRouterToFleet`):
+   * a circuit's state, a cool-down, an operator's enable / disable / reset / remove. Its
+   * `circuitStateChange` events carry `origin: 'fleet'` and no `coolDown` event is emitted, so the
+   * change is never published back. Returns false for unknown providers, and for `add` (building
+   * an adapter from a config entry is the gateway's job).
+   */
+  applyFleetChange(event: SharedStateEvent): boolean {
+    const record = this.records.get(event.provider);
+    if (record === undefined) return false;
+    const now = this.clock();
+    if (event.type === 'circuit') {
+      const circuit = event.model === '*' ? record.circuit : record.deploymentFor(event.model, now)?.circuit;
+      if (circuit === undefined) return false;
+      if (circuit.state === 'half_open' || event.state === 'half_open') this.gate(record.name, event.model, circuit);
+      const transition = circuit.adopt(event.state, event.openUntil, now);
+      if (transition?.to === 'closed') {
+        const health = event.model === '*' ? record.health : record.deploymentFor(event.model, now)!.health;
+        health.failureRate = 0;
+      }
+      this.publishTransition(record, event.model, transition, now, 'fleet');
+      return true;
+    }
+    if (event.type === 'cool_down') {
+      const target = event.model === '*' ? record : record.deploymentFor(event.model, now);
+      if (target === undefined) return false;
+      target.coolingDownUntil = Math.max(target.coolingDownUntil, event.until);
+      return true;
+    }
+    switch (event.action) {
+      case 'enable':
+        record.enabled = true;
+        record.available = true;
+        return true;
+      case 'disable':
+        record.enabled = false;
+        return true;
+      case 'reset':
+        return this.reset(record.name, undefined, 'fleet');
+      case 'remove':
+        return this.unregisterProvider(record.name);
+      default:
+        return false;
+    }
+  }
+
+  private reset(name: string, model: string | undefined, origin: 'fleet' | undefined): boolean {
     const record = this.records.get(name);
     if (record === undefined) return false;
     const now = this.clock();
     if (model === undefined) {
       record.coolingDownUntil = 0;
       record.health.failureRate = 0;
-      this.publishTransition(record, '*', record.circuit.reset(now), now);
+      this.publishTransition(record, '*', record.circuit.reset(now), now, origin);
     }
     for (const deployment of record.deployments.values()) {
       if (model !== undefined && deployment.model !== model) continue;
       deployment.coolingDownUntil = 0;
       deployment.consecutiveRateLimits = 0;
       deployment.health.failureRate = 0;
-      this.publishTransition(record, deployment.model, deployment.circuit.reset(now), now);
+      this.publishTransition(record, deployment.model, deployment.circuit.reset(now), now, origin);
     }
     return true;
   }
@@ -662,7 +716,15 @@ export class Router {
           : 0;
     if (coolDownMs > 0) {
       const target = providerWide ? record : (deployment as DeploymentRecord);
-      target.coolingDownUntil = Math.max(target.coolingDownUntil, now + coolDownMs);
+      if (now + coolDownMs > target.coolingDownUntil) {
+        target.coolingDownUntil = now + coolDownMs;
+        if (this.events.has('coolDown'))
+          this.events.emit('coolDown', {
+            provider: record.name,
+            model: providerWide ? '*' : (deployment as DeploymentRecord).model,
+            until: target.coolingDownUntil,
+          });
+      }
     }
     if (result.rateLimited === true && deployment !== undefined) deployment.consecutiveRateLimits += 1;
     if (result.success) {
@@ -812,9 +874,32 @@ export class Router {
     model: string,
     transition: CircuitTransition | undefined,
     now: number,
+    origin?: 'fleet',
   ): void {
     if (transition === undefined) return;
-    this.events.emit('circuitStateChange', { provider: record.name, model, ...transition, timestamp: now });
+    const circuit = model === '*' ? record.circuit : record.deployments.get(model)?.circuit;
+    if (transition.to === 'half_open' && circuit !== undefined) this.gate(record.name, model, circuit);
+    this.events.emit('circuitStateChange', {
+      provider: record.name,
+      model,
+      ...transition,
+      timestamp: now,
+      ...(transition.to === 'open' && circuit !== undefined ? { openUntil: circuit.openUntil } : {}),
+      ...(origin === undefined ? {} : { origin }),
+    });
+  }
+
+  /** Puts a circuit's half-open probes under fleet-wide permits, when the router has a permit source. */
+  private gate(provider: string, model: string, circuit: CircuitBreaker): void {
+    const source = this.probePermits;
+    if (source === undefined || circuit.probeGate !== undefined) return;
+    circuit.probeGate = new FleetProbeGate(
+      source,
+      `${provider}|${model}`,
+      () => this.config.halfOpenMaxProbes,
+      () => circuit.currentOpenTimeoutMs(),
+      () => circuit.probesInUse,
+    );
   }
 }
 

@@ -6,6 +6,7 @@ import type { SelectionStrategy } from './strategies/selection-strategy.ts';
 import type { ProviderPricing, UsageTokens } from './pricing.ts';
 import type { AffinityOptions } from './session-affinity.ts';
 import type { RetryBudgetOptions } from './retry-budget.ts';
+import type { ProbePermitSource } from './fleet-probe-gate.ts';
 
 /** A circuit's state; the strings double as metric label values. */
 export type CircuitState = 'closed' | 'open' | 'half_open';
@@ -18,7 +19,9 @@ export type CircuitTransitionReason =
   | 'half_open_successes_reached'
   | 'health_probe_failed'
   | 'health_probe_succeeded'
-  | 'manual_reset';
+  | 'manual_reset'
+  /** Another replica of the fleet changed this circuit (shared state); applied, not re-published. */
+  | 'fleet_state';
 
 /** Circuit-breaker settings; keys as in the config file's `router.circuitBreaker` block. */
 export interface CircuitBreakerConfig {
@@ -131,6 +134,11 @@ export interface RouterOptions extends RoutingOptions {
   hedge?: HedgeOptions;
   /** Retry budget (`router.retryBudget`): caps retries, fallbacks and hedges together over 10 s. Default off. */
   retryBudget?: RetryBudgetOptions;
+  /**
+   * Fleet-wide half-open probe permits (a shared-state backend): with them, a half-open circuit
+   * probes only under a permit, so `halfOpenMaxProbes` caps the whole fleet. Default none (local cap).
+   */
+  probePermits?: ProbePermitSource;
 }
 
 /** Settings of hedging (`router.hedge`). */
@@ -274,6 +282,22 @@ export interface CircuitStateChangeEvent {
   reason: CircuitTransitionReason;
   /** Router-clock time of the change. */
   timestamp: number;
+  /** For `to: 'open'`: when the circuit lets probes through (router clock). */
+  openUntil?: number;
+  /**
+   * `fleet`: the change was made by another replica and applied here from shared state (not
+   * published again, not counted in `circuit_state_changes_total`); absent for this replica's own.
+   */
+  origin?: 'fleet';
+}
+
+/** Payload of the `coolDown` event: this replica learnt a cool-down (a 429's retry-after, or the default back-off). */
+export interface CoolDownEvent {
+  provider: string;
+  /** The deployment's public model, or `'*'` for the whole provider. */
+  model: string;
+  /** End of the cool-down (router clock). */
+  until: number;
 }
 
 /** Payload of the `result` event: every `recordResult` for a registered provider. */
@@ -367,6 +391,7 @@ export interface RouterEvents {
   streamMalformedEvent: StreamMalformedEventEvent;
   streamRecovery: StreamRecoveryEvent;
   circuitStateChange: CircuitStateChangeEvent;
+  coolDown: CoolDownEvent;
   result: ResultEvent;
   attempt: AttemptEvent;
   providerRegistered: { provider: string };

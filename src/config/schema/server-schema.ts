@@ -64,6 +64,8 @@ export const serverSchema = z.strictObject({
   /** An idle keep-alive client connection is closed after this. */
   keepAliveTimeoutMs: positiveInteger.default(65_000),
   failedAuthLimit: failedAuthLimitSchema.prefault({}),
+  /** Processes serving the port (node:cluster workers): a number, or `auto` for one per core. Default 1. */
+  workers: z.union([z.literal('auto'), numeric(z.number().int().min(1).max(1024))]).default(1),
   admin: adminSchema.prefault({}),
   /** CORS for browser apps; absent: no CORS headers, and preflights need a key like any request. */
   cors: corsSchema.optional(),
