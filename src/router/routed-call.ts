@@ -117,7 +117,7 @@ export function routeCall<Result>(
     false,
     async (call, lease, callOptions) => {
       const started = host.now();
-      const result = await operation(lease.adapter, callOptions);
+      const result = await operation(lease.adapter, callOptions, lease.upstreamModel);
       lease.record({ success: true, latencyMs: host.now() - started, usage: usageOf?.(result) });
       return call.outcome(lease, { result }) as RoutedResult<Result>;
     },
@@ -145,7 +145,7 @@ export function routeItemStream<Item>(
     true,
     async (call, lease, callOptions) => {
       const started = host.now();
-      const upstream = await open(lease.adapter, callOptions);
+      const upstream = await open(lease.adapter, callOptions, lease.upstreamModel);
       call.streamAccepted = true;
       const iterator = upstream[Symbol.asyncIterator]();
       let first: IteratorResult<Item>;

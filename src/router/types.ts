@@ -424,9 +424,14 @@ export interface RoutedCallOptions extends RoutingOptions {
 /**
  * One attempt of a routed call on one provider (see `Router.call`): resolves with what the
  * caller gets or rejects with the upstream's error. `callOptions` carry the signal, timeout and
- * headers of the attempt.
+ * headers of the attempt; `upstreamModel` is the model name this provider must be sent (an
+ * alias's upstream name, or a fallback model's).
  */
-export type RoutedOperation<Result> = (adapter: ProviderAdapter, callOptions: CallOptions) => Promise<Result>;
+export type RoutedOperation<Result> = (
+  adapter: ProviderAdapter,
+  callOptions: CallOptions,
+  upstreamModel: string,
+) => Promise<Result>;
 
 /** Result of a routed generic call (`Router.call`). */
 export interface RoutedResult<Result> {
