@@ -16,6 +16,7 @@ import type { EndpointSettings } from './endpoint-handler.ts';
 import { errorBodyIn, errorShapeOf } from './error-shape.ts';
 import { createInstanceId, guardAgainstLoops } from './loop-guard.ts';
 import { messagesHandler } from './messages-route.ts';
+import { responsesHandler } from './responses-route.ts';
 import type { GatewayEnv } from './gateway-env.ts';
 import { GatewayError, internalError } from './openai-error.ts';
 import { limitRate, type SharedTokenTaker } from './rate-limit.ts';
@@ -209,12 +210,13 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
     metrics,
     logger,
     maxBodyBytes,
-    maxAttempts: options.maxAttempts ?? 3,
-    requestTimeoutMs: options.requestTimeoutMs ?? 120_000,
+    maxAttempts: options.maxAttempts,
+    requestTimeoutMs: options.requestTimeoutMs,
     scrubber,
   };
   app.post('/v1/messages', messagesHandler(endpointSettings));
   app.post('/v1/messages/count_tokens', countTokensHandler(endpointSettings));
+  app.post('/v1/responses', responsesHandler(endpointSettings));
   app.post('/v1/embeddings', embeddingsHandler(endpointSettings));
   app.route('/', modelsRoutes({ router }));
   app.route('/', statusRoutes({ router, metrics }));

@@ -23,8 +23,10 @@ export interface EndpointSettings {
   metrics?: GatewayMetrics | undefined;
   logger: RequestLogger;
   maxBodyBytes: number;
-  maxAttempts: number;
-  requestTimeoutMs: number;
+  /** Overrides the router's `maxAttempts` (as for chat); absent: the router's own. */
+  maxAttempts?: number | undefined;
+  /** Overrides the router's `requestTimeoutMs` (as for chat); absent: the router's own. */
+  requestTimeoutMs?: number | undefined;
   /** Scrubs secrets from upstream text before it reaches a client or the log. Default: credential patterns. */
   scrubber?: SecretScrubber | undefined;
 }
@@ -116,13 +118,13 @@ function createRun(settings: EndpointSettings, identity: EndpointIdentity, serve
       const body = parseJsonObject(text);
       const routedOptions: RoutedCallOptions = {
         signal: controller,
-        maxAttempts,
-        timeoutMs: requestTimeoutMs,
         requestId,
         reportDroppedParams: (provider, names) => {
           if (outcome.provider === undefined || outcome.provider === provider) outcome.droppedParams = names;
         },
       };
+      if (maxAttempts !== undefined) routedOptions.maxAttempts = maxAttempts;
+      if (requestTimeoutMs !== undefined) routedOptions.requestTimeoutMs = requestTimeoutMs;
       const headers = upstreamHeadersOf(context);
       if (headers !== undefined) routedOptions.headers = headers;
       if (affinityHeader !== undefined) {
