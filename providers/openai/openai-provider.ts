@@ -4,6 +4,8 @@
  */
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../../src/contract/chat-types.ts';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../../src/contract/embeddings-types.ts';
+import type { ResponsesRequest, ResponsesResponse, ResponsesStreamEvent } from '../../src/contract/responses-types.ts';
+import type { WireEvent, WireEventStream } from '../../src/contract/wire-event.ts';
 import {
   rawJson,
   type CallOptions,
@@ -17,6 +19,8 @@ import { MODEL_LIST_MAX_BYTES, parseModelList } from '../http/model-list.ts';
 import { chatChunkHasContent } from '../http/chat-chunk-content.ts';
 import { SseChunkStream } from '../http/sse-chunk-stream.ts';
 import { UpstreamClient, type UpstreamConnectionOptions } from '../http/upstream-client.ts';
+import { WireEventTranslator } from '../http/wire-event-translator.ts';
+import { openAIResponsesWireProtocol, responsesEventHasContent } from './openai-responses-wire-protocol.ts';
 import type { ModelEntry } from '../../src/contract/model-entry.ts';
 
 /** Options of `createOpenAIProvider`. */
@@ -36,8 +40,10 @@ export interface OpenAIProviderOptions extends UpstreamConnectionOptions {
 /**
  * Creates an adapter for an OpenAI-compatible upstream. It POSTs `{baseURL}/chat/completions`
  * through its own keep-alive undici pool, forwarding the request body as is (unknown fields
- * included) with only `stream` set by the method called; health is `GET {baseURL}/models`, whose
- * list (when the provider serves `'*'`) is what `listModels` returns.
+ * included) with only `stream` set by the method called; `{baseURL}/responses` and
+ * `{baseURL}/embeddings` get their bodies passed through the same way (Responses events are
+ * handed on as received); health is `GET {baseURL}/models`, whose list (when the provider
+ * serves `'*'`) is what `listModels` returns.
  *
  * @example
  * ```ts
@@ -70,6 +76,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ProviderAd
   const completionsPath = client.resolvePath('/chat/completions');
   const modelsPath = client.resolvePath('/models');
   const embeddingsPath = client.resolvePath('/embeddings');
+  const responsesPath = client.resolvePath('/responses');
   const models = Object.freeze([...options.models]);
   const servesAnyModel = models.includes('*');
   /** The upstream's own model list, for `/v1/models` when this provider serves `'*'`. */
@@ -122,6 +129,39 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ProviderAd
       });
     },
 
+    async responses(request: ResponsesRequest, callOptions?: CallOptions): Promise<ResponsesResponse> {
+      const body = beforeUpstream(name, () => passThroughBody(request, false));
+      const response = await client.postJson(responsesPath, body, callOptions);
+      if (response === null || typeof response !== 'object' || !Array.isArray((response as ResponsesResponse).output)) {
+        throw new ProviderError(`${name}: upstream answered 2xx without an \`output\` array`, {
+          kind: 'protocol',
+          provider: name,
+          body: response,
+        });
+      }
+      return response as ResponsesResponse;
+    },
+
+    async responsesStream(
+      request: ResponsesRequest,
+      callOptions?: CallOptions,
+    ): Promise<WireEventStream<ResponsesStreamEvent>> {
+      const body = beforeUpstream(name, () => passThroughBody(request, true));
+      const response = await client.postForStream(responsesPath, body, callOptions);
+      const events = new SseChunkStream<WireEvent>(
+        response.call,
+        response.body,
+        new WireEventTranslator(name, openAIResponsesWireProtocol),
+        {
+          isContent: responsesEventHasContent,
+          maxEventLength: client.maxEventLength,
+          onMalformedEvent: callOptions?.onMalformedEvent,
+        },
+      );
+      // The translator only checked that each event is a JSON object; the gateway reads its `type` defensively.
+      return events as WireEventStream<ResponsesStreamEvent>;
+    },
+
     async embeddings(request: EmbeddingsRequest, callOptions?: CallOptions): Promise<EmbeddingsResponse> {
       const body = beforeUpstream(name, () => rawJson(request) ?? JSON.stringify(request));
       const response = await client.postJson(embeddingsPath, body, callOptions);
@@ -149,6 +189,16 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ProviderAd
       return client.close();
     },
   };
+}
+
+/**
+ * A Responses body as the client sent it (its text, when kept and `stream` already says so), else
+ * serialised afresh (an alias rewrote the model, or `stream` had to change).
+ */
+function passThroughBody(request: ResponsesRequest, stream: boolean): string {
+  const raw = rawJson(request);
+  if (raw !== undefined && (request.stream === true) === stream) return raw;
+  return JSON.stringify({ ...request, stream: stream ? true : undefined });
 }
 
 /**
