@@ -26,6 +26,12 @@ const ENDPOINTS: EndpointCase[] = [
     auth: (key) => ({ 'x-api-key': key }),
   },
   {
+    path: '/v1/responses',
+    shape: 'openai',
+    body: (model) => ({ model, input: 'Hi' }),
+    auth: (key) => ({ authorization: `Bearer ${key}` }),
+  },
+  {
     path: '/v1/embeddings',
     shape: 'openai',
     body: (model) => ({ model, input: 'Hi' }),
@@ -37,7 +43,11 @@ let gateway: EndpointGateway;
 let limited: EndpointGateway;
 
 beforeAll(async () => {
-  gateway = await startEndpointGateway({ server: { maxBodyBytes: 4096 } });
+  // Each endpoint's upstream-failure case fails every attempt on the same provider: keep its circuit closed throughout.
+  gateway = await startEndpointGateway({
+    server: { maxBodyBytes: 4096 },
+    router: { circuitBreaker: { consecutiveFailureLimit: 1000, failureRateThreshold: 1 } },
+  });
   limited = await startEndpointGateway({ server: { rateLimit: { requestsPerMinute: 1, burst: 1 } } });
 });
 afterAll(async () => {

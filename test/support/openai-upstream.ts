@@ -1,11 +1,13 @@
 /**
  * A scripted OpenAI-compatible upstream for end-to-end tests, spoken over the shared scripted server
- * (`scripted-server.ts`: a real `node:http` server on 127.0.0.1 with an ephemeral port). Each request to `/v1/chat/completions` is answered by the
- * next queued script (or the default one): a status with JSON, SSE chunks with delays, a
+ * (`scripted-server.ts`: a real `node:http` server on 127.0.0.1 with an ephemeral port). Each POST
+ * (`/v1/chat/completions`, `/v1/responses`, `/v1/embeddings`) is answered by the next queued script
+ * (or the default one: a completion, or on `/v1/responses` a recorded Responses object or stream): a status with JSON, SSE chunks with delays, a
  * hang, a reset mid-stream, or a handler writing the response itself. Every request is recorded, with a promise that settles when
  * its socket closes.
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { translateFixtureText } from '../../src/translate/test-support/translate-fixtures.ts';
 import { startTestServer, type RecordedCall, type ScriptedChunk, type ScriptedResponse } from './scripted-server.ts';
 
 /** One step of a scripted SSE body: a chunk object (sent as `data: {json}`), raw text, or a pause. */
@@ -57,7 +59,10 @@ export interface OpenAIUpstream {
   calls: UpstreamCall[];
   /** Queues scripts, consumed in order by chat-completion requests. */
   enqueue(...scripts: UpstreamScript[]): void;
-  /** The script used when the queue is empty. Default: a completion saying `hello from <name>`. */
+  /**
+   * The script used when the queue is empty. Default: a completion saying `hello from <name>`;
+   * on `/v1/responses`, the recorded Responses object or stream (`responsesScript`).
+   */
   setDefault(script: UpstreamScript | ((call: UpstreamCall) => UpstreamScript)): void;
   /** Answer of `GET /v1/models` (the adapters' health check): default 200. */
   setHealthy(healthy: boolean): void;
@@ -113,6 +118,17 @@ export function streamScript(pieces: string[], options: { delayMs?: number; mode
   return { kind: 'stream', steps };
 }
 
+/**
+ * The recorded Responses answer (`src/translate/fixtures/openai-responses-*`): for a streamed
+ * request its SSE text as recorded (`event:` lines, no `[DONE]`), else the object; `fixture`
+ * picks another recorded object (e.g. `openai-responses-function-call.json`).
+ */
+export function responsesScript(stream: boolean, fixture = 'openai-responses-text.json'): UpstreamScript {
+  if (stream)
+    return { kind: 'stream', steps: [{ raw: translateFixtureText('openai-responses-stream-text.sse') }], done: false };
+  return { kind: 'json', body: undefined, rawBody: translateFixtureText(fixture) };
+}
+
 /** An OpenAI-shaped error script. */
 export function errorScript(
   status: number,
@@ -142,10 +158,9 @@ export async function startOpenAIUpstream(name = 'upstream'): Promise<OpenAIUpst
   const server = await startTestServer();
   const calls: UpstreamCall[] = [];
   const queue: UpstreamScript[] = [];
-  let fallback: UpstreamScript | ((call: UpstreamCall) => UpstreamScript) = {
-    kind: 'json',
-    body: completionBody(`hello from ${name}`),
-  };
+  const completion: UpstreamScript = { kind: 'json', body: completionBody(`hello from ${name}`) };
+  let fallback: UpstreamScript | ((call: UpstreamCall) => UpstreamScript) = (call) =>
+    call.url.endsWith('/responses') ? responsesScript(call.body?.stream === true) : completion;
   let healthy = true;
   let modelIds: readonly string[] = [];
   let modelListRequests = 0;
