@@ -15,6 +15,8 @@ export interface RunSummary {
   extraAttemptsPerRequest: number;
   /** Share of served requests per provider. */
   share: Record<string, number>;
+  /** Served requests that went to the provider that served their session's previous request (warm prompt caches). */
+  sameProviderAsSession: number;
 }
 
 /** Summarises a run. */
@@ -26,6 +28,18 @@ export function summarize(run: StrategyRun, providerNames: readonly string[]): R
   for (const outcome of served)
     if (outcome.provider !== undefined) share[outcome.provider] = (share[outcome.provider] ?? 0) + 1;
   for (const name of Object.keys(share)) share[name] = served.length === 0 ? 0 : (share[name] ?? 0) / served.length;
+  const lastProvider = new Map<string, string>();
+  let sticky = 0;
+  let followUps = 0;
+  for (const outcome of served) {
+    if (outcome.provider === undefined) continue;
+    const previous = lastProvider.get(outcome.session);
+    if (previous !== undefined) {
+      followUps += 1;
+      if (previous === outcome.provider) sticky += 1;
+    }
+    lastProvider.set(outcome.session, outcome.provider);
+  }
   const attempts = run.outcomes.reduce((sum, outcome) => sum + Math.max(1, outcome.attempts), 0);
   return {
     label: run.label,
@@ -36,6 +50,7 @@ export function summarize(run: StrategyRun, providerNames: readonly string[]): R
     costUsd: run.costUsd,
     extraAttemptsPerRequest: run.outcomes.length === 0 ? 0 : attempts / run.outcomes.length - 1,
     share,
+    sameProviderAsSession: followUps === 0 ? 0 : sticky / followUps,
   };
 }
 
@@ -85,13 +100,13 @@ const percent = (value: number, digits = 1): string => `${(value * 100).toFixed(
 /** The table of a scenario's runs, Markdown. */
 export function formatTable(summaries: readonly RunSummary[], providerNames: readonly string[]): string {
   const lines = [
-    `| strategy | p50 ms | p99 ms | errors | extra attempts | cost $ | share ${providerNames.join(' / ')} |`,
-    '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    `| strategy | p50 ms | p99 ms | errors | extra attempts | cost $ | session kept | share ${providerNames.join(' / ')} |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const summary of summaries) {
     const share = providerNames.map((name) => `${Math.round((summary.share[name] ?? 0) * 100)}`).join(' / ');
     lines.push(
-      `| ${summary.label} | ${milliseconds(summary.p50Ms)} | ${milliseconds(summary.p99Ms)} | ${percent(summary.errorRate, 2)} | ${percent(summary.extraAttemptsPerRequest)} | ${summary.costUsd.toFixed(2)} | ${share} |`,
+      `| ${summary.label} | ${milliseconds(summary.p50Ms)} | ${milliseconds(summary.p99Ms)} | ${percent(summary.errorRate, 2)} | ${percent(summary.extraAttemptsPerRequest)} | ${summary.costUsd.toFixed(2)} | ${percent(summary.sameProviderAsSession, 0)} | ${share} |`,
     );
   }
   return lines.join('\n');

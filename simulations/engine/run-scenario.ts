@@ -1,7 +1,7 @@
 import { createSeededRandom } from '../../src/contract/seeded-random.ts';
 import type { ChatCompletionRequest } from '../../src/contract/chat-types.ts';
 import { Router } from '../../src/router/router.ts';
-import type { CircuitBreakerConfig, StrategyName } from '../../src/router/types.ts';
+import type { CircuitBreakerConfig, RouterOptions, StrategyName } from '../../src/router/types.ts';
 import type { Scenario } from './scenario.ts';
 import { createSyntheticProvider, TIME_ORIGIN, type SyntheticProvider } from './synthetic-provider.ts';
 import { VirtualLoop } from './virtual-loop.ts';
@@ -18,6 +18,8 @@ export interface RequestOutcome {
   /** Upstream attempts. */
   attempts: number;
   stream: boolean;
+  /** The request's session key (its `user`). */
+  session: string;
 }
 
 /** What one strategy did in one scenario. */
@@ -40,6 +42,8 @@ export interface StrategyRun {
 export interface RouterVariant {
   label: string;
   strategy: StrategyName;
+  /** Opt-in router features of the variant. */
+  options?: Pick<RouterOptions, 'affinity' | 'hedge' | 'retryBudget'>;
 }
 
 /** Derives an independent seed for one use from the scenario's seed. */
@@ -59,6 +63,7 @@ export async function runScenario(scenario: Scenario, variant: RouterVariant): P
     clock: loop.now,
     timers: loop.timers,
     random: createSeededRandom(seedFor(scenario.seed, 1)),
+    ...variant.options,
     ...(scenario.router.circuitBreaker !== undefined
       ? { circuitBreaker: scenario.router.circuitBreaker as Partial<CircuitBreakerConfig> }
       : {}),
@@ -96,7 +101,9 @@ export async function runScenario(scenario: Scenario, variant: RouterVariant): P
         messages: [{ role: 'user', content: 'simulated' }],
         user: session,
       };
-      void simulateRequest(router, loop, request, stream, callOptions).then((outcome) => outcomes.push(outcome));
+      void simulateRequest(router, loop, request, stream, callOptions).then((outcome) =>
+        outcomes.push({ ...outcome, session }),
+      );
     });
   };
   scheduleNext();
@@ -125,7 +132,7 @@ async function simulateRequest(
   request: ChatCompletionRequest,
   stream: boolean,
   options: { maxAttempts: number; timeoutMs: number },
-): Promise<RequestOutcome> {
+): Promise<Omit<RequestOutcome, 'session'>> {
   const started = loop.now();
   const at = started - TIME_ORIGIN;
   try {

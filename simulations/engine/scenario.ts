@@ -75,6 +75,28 @@ export const scenarioSchema = z.strictObject({
     .prefault({}),
   /** Strategies compared. Default every built-in one. */
   strategies: z.array(z.enum(STRATEGY_ENUM)).optional(),
+  /** Router variants compared after the strategies: a strategy with affinity, hedging or a retry budget. */
+  variants: z
+    .array(
+      z.strictObject({
+        label: z.string().min(1).max(40),
+        strategy: z.enum(STRATEGY_ENUM),
+        affinity: z.strictObject({ ttlMs: z.number().int().positive().optional() }).optional(),
+        hedge: z
+          .strictObject({
+            afterMs: z.union([z.number().positive(), z.literal('p95')]),
+            max: z.number().int().min(1).max(3).optional(),
+          })
+          .optional(),
+        retryBudget: z
+          .strictObject({
+            ratio: z.number().nonnegative().optional(),
+            minPerSecond: z.number().nonnegative().optional(),
+          })
+          .optional(),
+      }),
+    )
+    .default([]),
   providers: z.array(providerSchema).min(1),
 });
 

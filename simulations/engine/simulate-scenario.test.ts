@@ -47,6 +47,31 @@ describe('simulateScenario', () => {
     expect(first.shareChart.startsWith('<svg')).toBe(true);
   });
 
+  it('runs variants with affinity and hedging after the strategies', async () => {
+    const result = await simulateScenario(
+      parseScenario({
+        ...tiny,
+        traffic: { ...tiny.traffic, sessions: 20 },
+        providers: [
+          { name: 'one', firstToken: { p50: 300, p99: 2_000 } },
+          { name: 'two', firstToken: { p50: 300, p99: 2_000 } },
+        ],
+        strategies: ['p2c'],
+        variants: [
+          { label: 'p2c + affinity', strategy: 'p2c', affinity: {} },
+          { label: 'p2c + hedge', strategy: 'p2c', hedge: { afterMs: 300 } },
+        ],
+      }),
+    );
+    expect(result.summaries.map((summary) => summary.label)).toEqual(['p2c', 'p2c + affinity', 'p2c + hedge']);
+    const [plain, affinity, hedge] = result.summaries;
+    expect(affinity!.sameProviderAsSession).toBe(1);
+    expect(plain!.sameProviderAsSession).toBeLessThan(0.7);
+    expect(hedge!.extraAttemptsPerRequest).toBeGreaterThan(plain!.extraAttemptsPerRequest);
+    expect(result.runs[2]!.cancelledCalls).toBeGreaterThan(0);
+    expect(result.table).toContain('| p2c + hedge |');
+  });
+
   it('refuses a scenario with a bad field, naming it', () => {
     expect(() => parseScenario({ ...tiny, providers: [{ name: 'x', firstToken: { p50: -1, p99: 2 } }] })).toThrow(
       /providers\.0\.firstToken/,

@@ -16,9 +16,18 @@ export interface ScenarioResult {
   runs: StrategyRun[];
 }
 
-/** The router variants a scenario compares: its `strategies`, or every built-in strategy. */
+/** The router variants a scenario compares: its `strategies` (or every built-in one), then its `variants`. */
 export function variantsOf(scenario: Scenario): RouterVariant[] {
-  return (scenario.strategies ?? [...STRATEGY_NAMES]).map((strategy) => ({ label: strategy, strategy }));
+  const strategies: RouterVariant[] = (scenario.strategies ?? [...STRATEGY_NAMES]).map((strategy) => ({
+    label: strategy,
+    strategy,
+  }));
+  const extras: RouterVariant[] = scenario.variants.map(({ label, strategy, ...options }) => ({
+    label,
+    strategy,
+    options,
+  }));
+  return [...strategies, ...extras];
 }
 
 /** Runs every variant of `scenario` one after the other (each on its own virtual clock) and reports. */
