@@ -261,11 +261,12 @@ describe('createAnthropicProvider: streams', () => {
     }
   });
 
-  it('sends no usage chunk unless asked', async () => {
+  it('always ends with a usage chunk (the router hides it from a client that did not ask)', async () => {
     server.enqueue({ chunks: [fixtureText('anthropic-stream-text.sse')] });
     const chunks = await collect(await provider.stream(request));
-    expect(chunks.some((chunk) => chunk.usage !== undefined)).toBe(false);
-    expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe('stop');
+    expect(chunks.filter((chunk) => chunk.usage !== undefined)).toHaveLength(1);
+    expect(chunks.at(-1)?.choices).toEqual([]);
+    expect(chunks.at(-2)?.choices[0]?.finish_reason).toBe('stop');
   });
 
   it('translates tool_use blocks and input_json_delta into tool-call chunks', async () => {
@@ -284,7 +285,7 @@ describe('createAnthropicProvider: streams', () => {
     expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('')).toBe(
       "Okay, let's check the weather for San Francisco, CA:",
     );
-    expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe('tool_calls');
+    expect(chunks.at(-2)?.choices[0]?.finish_reason).toBe('tool_calls');
   });
 
   it('throws a retryable ProviderError from the iterator on an overloaded_error event', async () => {

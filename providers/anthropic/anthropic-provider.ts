@@ -149,7 +149,8 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
       const translator = new AnthropicChunkTranslator({
         provider: name,
         model: request.model,
-        includeUsage: request.stream_options?.include_usage === true,
+        // Always: the router counts it, and hides the usage chunk from a client that did not ask for it.
+        includeUsage: true,
         created: Math.floor(Date.now() / 1000),
         prefillTrimmed,
       });

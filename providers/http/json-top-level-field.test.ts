@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { setTopLevelField } from './json-top-level-field.ts';
+import { setTopLevelField, setTopLevelFields } from './json-top-level-field.ts';
 
 describe('setTopLevelField', () => {
   it('replaces the value of a top-level key and keeps every other byte', () => {
@@ -34,5 +34,17 @@ describe('setTopLevelField', () => {
     expect(setTopLevelField('[1]', 'stream', 'true')).toBeUndefined();
     expect(setTopLevelField('{"a":', 'stream', 'true')).toBeUndefined();
     expect(setTopLevelField('{"a":"unterminated}', 'stream', 'true')).toBeUndefined();
+  });
+
+  it('sets several keys in one pass: present ones replaced in place, absent ones added first', () => {
+    expect(
+      setTopLevelFields(
+        '{"model":"m","stream":false}',
+        ['stream', 'stream_options'],
+        ['true', '{"include_usage":true}'],
+      ),
+    ).toBe('{"stream_options":{"include_usage":true},"model":"m","stream":true}');
+    expect(setTopLevelFields('{}', ['a', 'b'], ['1', '2'])).toBe('{"a":1,"b":2}');
+    expect(setTopLevelFields('{"b":0,"a":0}', ['a', 'b'], ['1', '2'])).toBe('{"b":2,"a":1}');
   });
 });

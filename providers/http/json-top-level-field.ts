@@ -26,14 +26,34 @@ const COLON = 0x3a;
  * ```
  */
 export function setTopLevelField(text: string, key: string, valueJson: string): string | undefined {
+  return setTopLevelFields(text, [key], [valueJson]);
+}
+
+/**
+ * `setTopLevelField` for several keys in one scan: every top-level `keys[i]` set to the JSON text
+ * `valuesJson[i]`, the absent ones added first (in `keys` order). Undefined when `text` is not a
+ * JSON object.
+ *
+ * @example
+ * ```ts
+ * setTopLevelFields('{"model":"m"}', ['stream', 'n'], ['true', '1']); // '{"stream":true,"n":1,"model":"m"}'
+ * ```
+ */
+export function setTopLevelFields(
+  text: string,
+  keys: readonly string[],
+  valuesJson: readonly string[],
+): string | undefined {
   let index = skipWhitespace(text, 0);
   if (text.charCodeAt(index) !== OPEN_BRACE) return undefined;
   const open = index;
   index += 1;
+  /** Per replaced value: start, end, key index. */
   const spans: number[] = [];
+  let found = 0;
   index = skipWhitespace(text, index);
   if (text.charCodeAt(index) === CLOSE_BRACE)
-    return `${text.slice(0, open + 1)}"${key}":${valueJson}${text.slice(index)}`;
+    return `${text.slice(0, open + 1)}${fieldsText(keys, valuesJson, 0, '')}${text.slice(index)}`;
   for (;;) {
     index = skipWhitespace(text, index);
     if (text.charCodeAt(index) !== QUOTE) return undefined;
@@ -45,7 +65,11 @@ export function setTopLevelField(text: string, key: string, valueJson: string): 
     const valueStart = skipWhitespace(text, index + 1);
     const valueEnd = valueEndAt(text, valueStart);
     if (valueEnd === -1) return undefined;
-    if (rawKey === key || (rawKey.includes('\\') && decodedKey(rawKey) === key)) spans.push(valueStart, valueEnd);
+    const keyIndex = keyIndexOf(keys, rawKey);
+    if (keyIndex !== -1) {
+      spans.push(valueStart, valueEnd, keyIndex);
+      found |= 1 << keyIndex;
+    }
     index = skipWhitespace(text, valueEnd);
     const separator = text.charCodeAt(index);
     if (separator === COMMA) {
@@ -55,14 +79,34 @@ export function setTopLevelField(text: string, key: string, valueJson: string): 
     if (separator !== CLOSE_BRACE) return undefined;
     break;
   }
-  if (spans.length === 0) return `${text.slice(0, open + 1)}"${key}":${valueJson},${text.slice(open + 1)}`;
-  let result = '';
-  let copied = 0;
-  for (let span = 0; span < spans.length; span += 2) {
-    result += text.slice(copied, spans[span]) + valueJson;
+  let result = text.slice(0, open + 1) + fieldsText(keys, valuesJson, found, ',');
+  let copied = open + 1;
+  for (let span = 0; span < spans.length; span += 3) {
+    result += text.slice(copied, spans[span]) + (valuesJson[spans[span + 2] as number] as string);
     copied = spans[span + 1] as number;
   }
   return result + text.slice(copied);
+}
+
+/** `"key":value` of each key not in the bit set `found`, each followed by `separator` but the last when it is ''. */
+function fieldsText(keys: readonly string[], valuesJson: readonly string[], found: number, separator: string): string {
+  let fields = '';
+  for (let index = 0; index < keys.length; index += 1) {
+    if ((found & (1 << index)) !== 0) continue;
+    if (separator === '' && fields !== '') fields += ',';
+    fields += `"${keys[index] as string}":${valuesJson[index] as string}${separator}`;
+  }
+  return fields;
+}
+
+/** The index of `rawKey` (a key's text between its quotes, escapes undecoded) in `keys`, or -1. */
+function keyIndexOf(keys: readonly string[], rawKey: string): number {
+  let index = keys.indexOf(rawKey);
+  if (index === -1 && rawKey.includes('\\')) {
+    const decoded = decodedKey(rawKey);
+    if (decoded !== undefined) index = keys.indexOf(decoded);
+  }
+  return index;
 }
 
 function skipWhitespace(text: string, index: number): number {

@@ -165,7 +165,8 @@ export function createMockProvider(options: MockProviderOptions): ProviderAdapte
         created: Math.floor(Date.now() / 1000),
         words: reply.split(' '),
         promptTokens: countWords(request),
-        includeUsage: request.stream_options?.include_usage === true,
+        // Always, as the HTTP adapters ask: the router hides the usage chunk from a client that did not ask for it.
+        includeUsage: true,
         chunkDelayMs,
         failAfterChunks: options.failAfterChunks,
         callOptions: idleWindow(callOptions),

@@ -14,7 +14,7 @@ import {
 } from '../../src/contract/provider-adapter.ts';
 import { OpenAIChunkTranslator } from './openai-chunk-translator.ts';
 import { beforeUpstream, ProviderError } from '../../src/contract/provider-error.ts';
-import { setTopLevelField } from '../http/json-top-level-field.ts';
+import { setTopLevelField, setTopLevelFields } from '../http/json-top-level-field.ts';
 import { MODEL_LIST_MAX_BYTES, parseModelList } from '../http/model-list.ts';
 import { chatChunkHasContent } from '../http/chat-chunk-content.ts';
 import { SseChunkStream } from '../http/sse-chunk-stream.ts';
@@ -44,6 +44,10 @@ export interface OpenAIProviderOptions extends UpstreamConnectionOptions {
  * `{baseURL}/embeddings` get their bodies passed through the same way (Responses events are
  * handed on as received); health is `GET {baseURL}/models`, whose list (when the provider
  * serves `'*'`) is what `listModels` returns.
+/**
+ * included) with only `stream` set by the method called (and, on streams,
+ * `stream_options.include_usage`, so usage is always counted); health is `GET {baseURL}/models`, whose
+ * list (when the provider serves `'*'`) is what `listModels` returns.
  *
  * @example
  * ```ts
@@ -118,9 +122,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ProviderAd
     },
 
     async stream(request: ChatCompletionRequest, callOptions?: CallOptions): Promise<ChatStream> {
-      const body = beforeUpstream(name, () =>
-        request.stream === true ? (rawJson(request) ?? JSON.stringify(request)) : withStream(request, 'true'),
-      );
+      const body = beforeUpstream(name, () => streamBody(request));
       const response = await client.postForStream(completionsPath, body, callOptions);
       return new SseChunkStream<ChatCompletionChunk>(response.call, response.body, new OpenAIChunkTranslator(name), {
         isContent: chatChunkHasContent,
@@ -200,6 +202,43 @@ function passThroughBody(request: ResponsesRequest, stream: boolean): string {
   if (raw !== undefined && (request.stream === true) === stream) return raw;
   return JSON.stringify({ ...request, stream: stream ? true : undefined });
 }
+
+/**
+ * The JSON of a streamed request: `stream: true`, and `stream_options.include_usage: true` so the
+ * upstream always reports usage (the router hides the usage chunk from a client that did not ask
+ * for it). The client's text with only those fields spliced in when it kept it (usually one scan,
+ * nothing re-serialised but `stream_options`), else a fresh serialisation.
+ */
+function streamBody(request: ChatCompletionRequest): string {
+  const options = request.stream_options;
+  const usageAsked = options?.include_usage === true;
+  const text = rawJson(request);
+  if (text !== undefined) {
+    if (usageAsked)
+      return request.stream === true ? text : (setTopLevelField(text, 'stream', 'true') ?? freshStreamBody(request));
+    const optionsJson =
+      options === undefined || options === null
+        ? USAGE_OPTIONS_JSON
+        : JSON.stringify({ ...options, include_usage: true });
+    const spliced =
+      request.stream === true
+        ? setTopLevelField(text, 'stream_options', optionsJson)
+        : setTopLevelFields(text, STREAM_KEYS, ['true', optionsJson]);
+    return spliced ?? freshStreamBody(request);
+  }
+  return freshStreamBody(request);
+}
+
+function freshStreamBody(request: ChatCompletionRequest): string {
+  return JSON.stringify({
+    ...request,
+    stream: true,
+    stream_options: { ...request.stream_options, include_usage: true },
+  });
+}
+
+const USAGE_OPTIONS_JSON = '{"include_usage":true}';
+const STREAM_KEYS: readonly string[] = ['stream', 'stream_options'];
 
 /**
  * The request's JSON with `stream` set: the client's text with that one field spliced in when the

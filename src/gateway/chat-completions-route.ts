@@ -5,6 +5,7 @@ import { chunkTextOf, rawJson } from '../contract/provider-adapter.ts';
 import { ProviderError } from '../contract/provider-error.ts';
 import { PATTERN_SCRUBBER, type SecretScrubber } from '../contract/secret-scrubber.ts';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
+import { streamUsageOf } from '../router/committed-stream.ts';
 import { ModelNotFoundError, RoutingFailedError } from '../router/errors.ts';
 import type { Router } from '../router/router.ts';
 import type { RoutedCallOptions, RoutedOutcome, StreamRecoveryMode } from '../router/types.ts';
@@ -226,6 +227,8 @@ function createServe(options: ChatCompletionsOptions) {
       await iterator.return?.();
       return;
     }
+    // A usage chunk the client did not ask for was counted by the stream, not sent.
+    outcome.usage ??= streamUsageOf(iterator);
     sink.write(SSE_DONE);
     sink.end();
   };

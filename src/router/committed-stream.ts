@@ -58,6 +58,21 @@ export async function commitStream(
   }
 }
 
+/**
+ * The token usage a routed chat stream reported, including a usage chunk it did not hand out
+ * (the caller did not ask for `stream_options.include_usage`, but the upstream was asked anyway);
+ * undefined for other streams or before the upstream reported any.
+ *
+ * @example
+ * ```ts
+ * for await (const chunk of routed.stream) send(chunk);
+ * metrics.observeTokenUsage(routed.provider, routed.model, streamUsageOf(routed.stream));
+ * ```
+ */
+export function streamUsageOf(stream: object): ChatCompletionChunk['usage'] | undefined {
+  return stream instanceof CommittedStream ? stream.usage : undefined;
+}
+
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /**
@@ -81,6 +96,8 @@ class CommittedStream implements ChatStream, ChunkTextSource, AsyncIterator<Chat
   /** Upstream text of the replayed chunk handed out last. */
   #replayedText: { chunk: ChatCompletionChunk; text: string | undefined } | undefined;
   #usage: ChatCompletionChunk['usage'];
+  /** The caller did not ask for usage (`stream_options.include_usage`): usage-only chunks are counted, not handed out. */
+  readonly #hideUsageChunks: boolean;
   #settled = false;
 
   constructor(
@@ -98,6 +115,7 @@ class CommittedStream implements ChatStream, ChunkTextSource, AsyncIterator<Chat
     this.#first = first;
     this.#timeToFirstContentMs = timeToFirstContentMs;
     this.#recovery = call.settings.streamRecovery === 'continue' ? new StreamRecovery() : undefined;
+    this.#hideUsageChunks = call.request.stream_options?.include_usage !== true;
     if (held !== undefined) held.push({ chunk: first, text: chunkTextOf(iterator, first) });
   }
 
@@ -123,22 +141,35 @@ class CommittedStream implements ChatStream, ChunkTextSource, AsyncIterator<Chat
       return { done: false, value: first };
     }
     this.#replayedText = undefined;
-    let result: IteratorResult<ChatCompletionChunk>;
-    try {
-      result = await this.#iterator.next();
-    } catch (error) {
-      const failure = this.#fail(error);
-      if (this.#recovery === undefined || !(await this.#resume(failure))) throw failure;
-      return this.next();
+    for (;;) {
+      let result: IteratorResult<ChatCompletionChunk>;
+      try {
+        result = await this.#iterator.next();
+      } catch (error) {
+        const failure = this.#fail(error);
+        if (this.#recovery === undefined || !(await this.#resume(failure))) throw failure;
+        return this.next();
+      }
+      if (result.done === true) {
+        this.#settle();
+        this.#lease.record({ success: true, latencyMs: this.#timeToFirstContentMs, usage: this.#usage });
+        return DONE;
+      }
+      const usage = result.value.usage;
+      if (usage) {
+        this.#usage = usage;
+        const choices = result.value.choices;
+        // A usage-only chunk the caller did not ask for: counted, not handed out.
+        if (this.#hideUsageChunks && (!Array.isArray(choices) || choices.length === 0)) continue;
+      }
+      this.#recovery?.note(result.value);
+      return result;
     }
-    if (result.done === true) {
-      this.#settle();
-      this.#lease.record({ success: true, latencyMs: this.#timeToFirstContentMs, usage: this.#usage });
-      return DONE;
-    }
-    if (result.value.usage) this.#usage = result.value.usage;
-    this.#recovery?.note(result.value);
-    return result;
+  }
+
+  /** The token usage the stream reported so far, handed out or not (see `streamUsageOf`). */
+  get usage(): ChatCompletionChunk['usage'] {
+    return this.#usage;
   }
 
   /** After `failure`, goes on with a continuation from the next candidate; false when there is none. */
