@@ -9,7 +9,9 @@ let client: OpenAI;
 
 beforeAll(async () => {
   gateway = await startEndpointGateway({
-    openai: { models: ['gpt-4o-mini', 'text-embedding-3-small'] },
+    openai: {
+      models: ['gpt-4o-mini', 'text-embedding-3-small', { name: 'embedder', upstream: 'text-embedding-3-small' }],
+    },
     providers: [{ name: 'backup', type: 'mock', models: ['text-embedding-3-small'] }],
   });
   client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: GATEWAY_KEY, maxRetries: 0, timeout: 10_000 });
@@ -70,5 +72,12 @@ describe('POST /v1/embeddings', () => {
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.NotFoundError);
     expect((error as InstanceType<typeof OpenAI.NotFoundError>).code).toBe('model_not_found');
+  });
+
+  it('sends the upstream name of an alias', async () => {
+    gateway.openaiUpstream.enqueue({ kind: 'json', body: upstreamEmbeddings });
+    const before = gateway.openaiUpstream.calls.length;
+    await client.embeddings.create({ model: 'embedder', input: 'Hi' });
+    expect(gateway.openaiUpstream.calls[before]!.body.model).toBe('text-embedding-3-small');
   });
 });

@@ -328,3 +328,24 @@ describe('POST /v1/messages in front of an openai provider (translated)', () => 
     ]);
   });
 });
+
+describe('POST /v1/messages with model aliases', () => {
+  it('sends each provider the upstream name of the alias, passed through and translated', async () => {
+    const aliased = await startEndpointGateway({
+      claude: { models: ['claude-sonnet-4-5', { name: 'claude-fast', upstream: 'claude-sonnet-4-5' }] },
+      openai: { models: ['gpt-4o-mini', { name: 'gpt-fast', upstream: 'gpt-4o-mini' }] },
+    });
+    try {
+      const aliasClient = new Anthropic({ baseURL: aliased.url, apiKey: GATEWAY_KEY, maxRetries: 0 });
+      const message = { max_tokens: 16, messages: [{ role: 'user' as const, content: 'Hi' }] };
+      await aliasClient.messages.create({ model: 'claude-fast', ...message });
+      expect(aliased.anthropicUpstream.calls.at(-1)!.json).toEqual({ model: 'claude-sonnet-4-5', ...message });
+      await aliasClient.messages.stream({ model: 'claude-fast', ...message }).finalMessage();
+      expect(aliased.anthropicUpstream.calls.at(-1)!.json.model).toBe('claude-sonnet-4-5');
+      await aliasClient.messages.create({ model: 'gpt-fast', ...message });
+      expect(aliased.openaiUpstream.calls.at(-1)!.body.model).toBe('gpt-4o-mini');
+    } finally {
+      await aliased.close();
+    }
+  });
+});

@@ -46,7 +46,8 @@ export function embeddingsHandler(settings: EndpointSettings): Handler<GatewayEn
     }
     const routed = await router.call<EmbeddingsResponse>(
       model,
-      (adapter, callOptions) => adapter.embeddings!(request, callOptions),
+      (adapter, callOptions, upstreamModel) =>
+        adapter.embeddings!(upstreamModel === model ? request : { ...request, model: upstreamModel }, callOptions),
       { ...routedOptions, supports: (adapter) => adapter.embeddings !== undefined },
       (response) => response.usage,
     );

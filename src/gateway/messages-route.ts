@@ -50,6 +50,9 @@ export function messagesHandler(settings: EndpointSettings): Handler<GatewayEnv>
     outcome.model = model;
     outcome.stream = request.stream === true;
     const forwarded = forwardedHeaders(context);
+    /** The request with the model this provider is sent (an alias's upstream name); the client's own object when the same. */
+    const forModel = (upstreamModel: string): MessagesRequest =>
+      upstreamModel === request.model ? request : { ...request, model: upstreamModel };
     const policyOf = (adapter: ProviderAdapter, callOptions: CallOptions) => ({
       provider: adapter.name,
       drop: adapter.dropUnsupportedParams === true,
@@ -59,10 +62,11 @@ export function messagesHandler(settings: EndpointSettings): Handler<GatewayEnv>
     if (!outcome.stream) {
       const routed = await router.call<MessagesResponse>(
         model,
-        async (adapter, callOptions) => {
-          if (adapter.messages !== undefined) return adapter.messages(request, withHeaders(callOptions, forwarded));
+        async (adapter, callOptions, upstreamModel) => {
+          if (adapter.messages !== undefined)
+            return adapter.messages(forModel(upstreamModel), withHeaders(callOptions, forwarded));
           const chatRequest = beforeUpstream(adapter.name, () =>
-            messagesToChatRequest(request, policyOf(adapter, callOptions)),
+            messagesToChatRequest(forModel(upstreamModel), policyOf(adapter, callOptions)),
           );
           return chatToMessagesResponse(await adapter.chat(chatRequest, callOptions));
         },
@@ -84,11 +88,11 @@ export function messagesHandler(settings: EndpointSettings): Handler<GatewayEnv>
     const usage: TokenUsage = {};
     const routed = await router.callStream<WireEvent<MessagesStreamEvent>>(
       model,
-      async (adapter, callOptions) => {
+      async (adapter, callOptions, upstreamModel) => {
         if (adapter.messagesStream !== undefined)
-          return adapter.messagesStream(request, withHeaders(callOptions, forwarded));
+          return adapter.messagesStream(forModel(upstreamModel), withHeaders(callOptions, forwarded));
         const chatRequest = beforeUpstream(adapter.name, () =>
-          messagesToChatRequest(request, policyOf(adapter, callOptions)),
+          messagesToChatRequest(forModel(upstreamModel), policyOf(adapter, callOptions)),
         );
         chatRequest.stream = true;
         chatRequest.stream_options = { include_usage: true };
