@@ -387,6 +387,30 @@ describe('previous_response_id', () => {
   });
 });
 
+describe('metrics of /v1/responses', () => {
+  it('count requests under the endpoint label and the tokens of translated and streamed answers', async () => {
+    const counted = await startEndpointGateway();
+    try {
+      const countedClient = new OpenAI({ baseURL: `${counted.url}/v1`, apiKey: GATEWAY_KEY, maxRetries: 0 });
+      await countedClient.responses.create({ model: 'claude-sonnet-4-5', input: 'Hi' });
+      await countedClient.responses.stream({ model: 'gpt-4o-mini', input: 'Hi' }).finalResponse();
+      const metrics = await (await request(`${counted.url}/metrics`)).body.text();
+      expect(metrics).toMatch(
+        /switchboard_endpoint_requests_total\{endpoint="\/v1\/responses",provider="claude",status="200",stream="false"\} 1/,
+      );
+      expect(metrics).toMatch(
+        /switchboard_endpoint_requests_total\{endpoint="\/v1\/responses",provider="openai",status="200",stream="true"\} 1/,
+      );
+      expect(metrics).toMatch(
+        /switchboard_tokens_total\{provider="claude",model="claude-sonnet-4-5",kind="prompt"\} 2095/,
+      );
+      expect(metrics).toMatch(/switchboard_tokens_total\{provider="openai",model="gpt-4o-mini",kind="completion"\} 12/);
+    } finally {
+      await counted.close();
+    }
+  });
+});
+
 describe('the Vercel AI SDK default openai provider (Responses API) through the gateway', () => {
   const openai = () => createOpenAI({ baseURL: `${gateway.url}/v1`, apiKey: GATEWAY_KEY });
 
