@@ -2,7 +2,7 @@ import type { Handler } from 'hono';
 import type { GatewayEnv } from './gateway-env.ts';
 import { keepRawJson, rawJson } from '../contract/provider-adapter.ts';
 import type { MessagesRequest } from '../contract/messages-types.ts';
-import { endpointHandler, requireString, servedHeaders, writeJson, type EndpointSettings } from './endpoint-handler.ts';
+import { endpointHandler, requireModel, servedHeaders, writeJson, type EndpointSettings } from './endpoint-handler.ts';
 import { GatewayError } from './openai-error.ts';
 import { CLIENT_CLOSED_STATUS } from './map-routing-error.ts';
 
@@ -20,7 +20,7 @@ export function countTokensHandler(settings: EndpointSettings): Handler<GatewayE
   const { router } = settings;
   return endpointHandler(settings, { endpoint: '/v1/messages/count_tokens', shape: 'anthropic' }, async (served) => {
     const { body, text, sink, outcome, routedOptions } = served;
-    const model = requireString(body, 'model');
+    const model = requireModel(body);
     const request = keepRawJson(body as MessagesRequest, text);
     outcome.model = model;
     if (!router.providersOf(model).some((adapter) => adapter.countTokens !== undefined)) {

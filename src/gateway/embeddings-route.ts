@@ -4,7 +4,7 @@ import { keepRawJson, rawJson } from '../contract/provider-adapter.ts';
 import {
   endpointHandler,
   invalidRequest,
-  requireString,
+  requireModel,
   servedHeaders,
   writeJson,
   type EndpointSettings,
@@ -28,7 +28,7 @@ export function embeddingsHandler(settings: EndpointSettings): Handler<GatewayEn
   const { router } = settings;
   return endpointHandler(settings, { endpoint: '/v1/embeddings', shape: 'openai' }, async (served) => {
     const { body, text, sink, outcome, routedOptions } = served;
-    const model = requireString(body, 'model');
+    const model = requireModel(body);
     const input = body.input;
     if (input === undefined)
       throw invalidRequest("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');

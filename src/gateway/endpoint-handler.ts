@@ -13,6 +13,7 @@ import { errorBodyIn, type ErrorShape } from './error-shape.ts';
 import { noteOutcome, type GatewayContext, type GatewayEnv } from './gateway-env.ts';
 import { upstreamHeadersOf } from './loop-guard.ts';
 import { CLIENT_CLOSED_STATUS, mapRoutingError } from './map-routing-error.ts';
+import { MAX_MODEL_NAME_LENGTH } from './chat-request-schema.ts';
 import { GatewayError } from './openai-error.ts';
 import type { RequestLogger } from './request-log.ts';
 import { NodeResponseSink, WebResponseSink, type ResponseSink } from './response-sink.ts';
@@ -198,6 +199,17 @@ export function requireString(body: Record<string, unknown>, name: string): stri
   if (typeof value !== 'string' || value.length === 0)
     throw invalidRequest(`Invalid '${name}': expected a non-empty string.`, name);
   return value;
+}
+
+/**
+ * Requires `body.model` to be a non-empty string of at most `MAX_MODEL_NAME_LENGTH` characters, as
+ * chat does: a longer name would become a routing key (and a label) of any size. Returns it.
+ */
+export function requireModel(body: Record<string, unknown>): string {
+  const model = requireString(body, 'model');
+  if (model.length > MAX_MODEL_NAME_LENGTH)
+    throw invalidRequest(`Invalid 'model': at most ${MAX_MODEL_NAME_LENGTH} characters.`, 'model');
+  return model;
 }
 
 /** The headers of a proxied answer: who served it, how many attempts, what was dropped. */

@@ -16,7 +16,7 @@ import { messagesToChatRequest } from '../translate/messages-chat/messages-to-ch
 import {
   endpointHandler,
   invalidRequest,
-  requireString,
+  requireModel,
   servedHeaders,
   writeJson,
   type EndpointSettings,
@@ -117,7 +117,7 @@ export function messagesHandler(settings: EndpointSettings): Handler<GatewayEnv>
 
 /** Checks the fields of a Messages body the gateway reads; 400 naming the field otherwise. */
 export function validateMessagesRequest(body: Record<string, unknown>): MessagesRequest {
-  requireString(body, 'model');
+  requireModel(body);
   const messages = body.messages;
   if (messages === undefined)
     throw invalidRequest("Missing required parameter: 'messages'.", 'messages', 'missing_required_parameter');

@@ -25,10 +25,21 @@ export const OTHER_MODEL_LABEL = 'other';
 export const MAX_MODEL_LABELS = 200;
 
 /**
- * Longest model name used as a label value; longer ones count as `other`. With the per-metric
- * series caps below it keeps a scrape under 1 MB whatever clients send (see docs/metrics-budget.md).
+ * Longest model name used as a label value, in bytes as the exposition prints it (UTF-8, with `"`,
+ * `\` and newlines escaped to two bytes); longer ones count as `other`. With the per-metric series
+ * caps below it keeps a scrape under 1 MB whatever clients send.
  */
 export const MAX_MODEL_LABEL_LENGTH = 64;
+
+/** Bytes `value` takes as a label value in the exposition: UTF-8, escapes counted. */
+function exposedLength(value: string): number {
+  let escapes = 0;
+  for (let index = 0; index < value.length; index += 1) {
+    const code = value.charCodeAt(index);
+    if (code === 0x22 || code === 0x5c || code === 0x0a) escapes += 1;
+  }
+  return Buffer.byteLength(value) + escapes;
+}
 
 /**
  * Most series per labelled metric, sized so that every metric full, with the longest label values,
@@ -42,6 +53,8 @@ const SERIES_CAPS = {
   tokens: 200,
   attempts: 200,
   fallbacks: 100,
+  /** Deployments (provider × model) whose circuit state is exported; open and half-open ones first. */
+  deploymentStates: 100,
 } as const;
 
 const CIRCUIT_STATES: readonly CircuitState[] = ['closed', 'half_open', 'open'];
@@ -305,13 +318,25 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
     aggregator: 'max',
     collect() {
       deploymentCircuitState.reset();
+      // At most `deploymentStates` deployments: those not closed first, as they are what an operator looks for.
+      const closed: { provider: string; model: string }[] = [];
+      let exported = 0;
       for (const [provider, health] of Object.entries(healthNow())) {
         for (const [model, deployment] of Object.entries(health.deployments ?? {})) {
           if (modelLabel(model) !== model) continue;
+          if (deployment.circuitState === 'closed') {
+            if (closed.length < SERIES_CAPS.deploymentStates) closed.push({ provider, model });
+            continue;
+          }
+          if (exported >= SERIES_CAPS.deploymentStates) continue;
+          exported += 1;
           for (const state of CIRCUIT_STATES)
             deploymentCircuitState.set({ provider, model, state }, deployment.circuitState === state ? 1 : 0);
         }
       }
+      for (const { provider, model } of closed.slice(0, SERIES_CAPS.deploymentStates - exported))
+        for (const state of CIRCUIT_STATES)
+          deploymentCircuitState.set({ provider, model, state }, state === 'closed' ? 1 : 0);
     },
   });
   const available = new Gauge({
@@ -367,7 +392,12 @@ export function createMetrics(options: MetricsOptions): GatewayMetrics {
   const modelLabels = new Set<string>();
   const modelLabel = (model: string): string => {
     if (modelLabels.has(model)) return model;
-    if (modelLabels.size >= MAX_MODEL_LABELS || model.length > MAX_MODEL_LABEL_LENGTH) return OTHER_MODEL_LABEL;
+    if (
+      modelLabels.size >= MAX_MODEL_LABELS ||
+      model.length > MAX_MODEL_LABEL_LENGTH ||
+      exposedLength(model) > MAX_MODEL_LABEL_LENGTH
+    )
+      return OTHER_MODEL_LABEL;
     modelLabels.add(model);
     return model;
   };
