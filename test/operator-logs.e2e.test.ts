@@ -26,11 +26,14 @@ describe('operator logs', () => {
     // The first try and its same-provider retry fail, so the secondary serves.
     harness.upstreams.primary!.enqueue(errorScript(500, longMessage));
     harness.upstreams.primary!.enqueue(errorScript(500, longMessage));
-    const completion = await harness.client.chat.completions.create(userRequest());
+    const completion = await harness.client.chat.completions.create(userRequest(), {
+      headers: { 'x-request-id': 'req-operator-logs-500' },
+    });
     expect(completion.choices[0]?.message.content).toBe('hello from secondary');
 
     const [failure] = attemptFailures(logs);
     expect(failure).toMatchObject({
+      id: 'req-operator-logs-500',
       level: 'warn',
       provider: 'primary',
       model: 'gpt-4o-mini',
@@ -47,8 +50,17 @@ describe('operator logs', () => {
     const { harness, logs } = await start({ upstreams: [{ name: 'primary' }], router: { maxAttempts: 1 } });
     // Nothing listens on the upstream's port any more.
     await harness.upstreams.primary!.close();
-    await expect(harness.client.chat.completions.create(userRequest())).rejects.toMatchObject({ status: 502 });
+    const answer = await fetch(`${harness.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(userRequest()),
+    });
+    expect(answer.status).toBe(502);
+    // A generated id: the one the answer carries, on the attempt's line as on the access line.
+    const requestId = answer.headers.get('x-request-id');
+    expect(requestId).toMatch(/\S/);
     expect(attemptFailures(logs)[0]).toMatchObject({
+      id: requestId,
       level: 'warn',
       provider: 'primary',
       kind: 'connection',

@@ -44,7 +44,7 @@ export function logRouterEvents(options: RouterEventLogOptions): () => void {
       time: new Date().toISOString(),
       level: 'warn',
       msg: 'upstream attempt failed',
-      id: undefined,
+      id: event.requestId,
       provider: event.provider,
       kind: error.kind,
       error: scrubber.scrub(error.message),

@@ -209,12 +209,13 @@ class CommittedStream implements ChatStream, ChunkTextSource, AsyncIterator<Chat
       ...verdict.result,
       latencyMs: providerError.isLocal ? undefined : this.#timeToFirstContentMs,
       error: providerError,
+      requestId: this.#call.options.requestId,
     });
     return providerError;
   }
 
   #settle(): void {
     this.#settled = true;
-    this.#call.host.trackInFlight(this.#lease.provider, -1);
+    this.#call.host.trackInFlight(this.#lease, -1);
   }
 }

@@ -52,8 +52,8 @@ export interface RoutingHost {
     model: string,
     exclude: ReadonlySet<string> | undefined,
   ): NoProviderAvailableError | ModelNotFoundError;
-  /** Adjusts a provider's in-flight count by `delta`. */
-  trackInFlight(name: string, delta: 1 | -1): void;
+  /** Adjusts the in-flight count of the lease's provider by `delta` (the record it was leased from, even if since replaced). */
+  trackInFlight(lease: DeploymentLease, delta: 1 | -1): void;
   /** Every provider registered for `model`, whatever its health (for `RoutedCallOptions.supports`). */
   providersOf(model: string): readonly ProviderAdapter[];
 }
@@ -440,15 +440,15 @@ export class RoutedCall<Result> {
     this.emitAttempt(lease, kind);
     const started = this.host.now();
     const host = this.host;
-    host.trackInFlight(lease.provider, 1);
+    host.trackInFlight(lease, 1);
     this.streamAccepted = false;
     try {
       const served = await this.#attempt(this, lease, this.callOptions(signal));
-      if (!this.streaming) host.trackInFlight(lease.provider, -1);
+      if (!this.streaming) host.trackInFlight(lease, -1);
       host.hedge?.observe(this.streaming, host.now() - started);
       return { served };
     } catch (error) {
-      host.trackInFlight(lease.provider, -1);
+      host.trackInFlight(lease, -1);
       if (signal?.aborted === true && this.options.signal?.aborted !== true) {
         lease.record({ success: false, countsAsFailure: false });
         return CANCELLED;
@@ -460,6 +460,7 @@ export class RoutedCall<Result> {
         ...verdict.result,
         latencyMs: providerError.isLocal ? undefined : host.now() - started,
         error: providerError,
+        requestId: this.options.requestId,
       });
       this.#lastError = providerError;
       if (verdict.next !== 'stop' && this.#reason === undefined) this.#reason = verdict.reason;
@@ -649,7 +650,12 @@ class LeasedItemStream<Item> implements AsyncIterable<Item>, AsyncIterator<Item,
         const providerError = this.#call.asProviderError(error, this.#lease.provider);
         this.#settle();
         const verdict = judgeFailure(providerError, this.#call.settings, true);
-        this.#lease.record({ ...verdict.result, latencyMs: this.#latencyMs, error: providerError });
+        this.#lease.record({
+          ...verdict.result,
+          latencyMs: this.#latencyMs,
+          error: providerError,
+          requestId: this.#call.options.requestId,
+        });
         throw providerError;
       }
     }
@@ -680,6 +686,6 @@ class LeasedItemStream<Item> implements AsyncIterable<Item>, AsyncIterator<Item,
 
   #settle(): void {
     this.#settled = true;
-    this.#call.host.trackInFlight(this.#lease.provider, -1);
+    this.#call.host.trackInFlight(this.#lease, -1);
   }
 }

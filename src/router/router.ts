@@ -153,9 +153,9 @@ export class Router {
       leaseOn: (model, provider) => this.leaseOn(model, provider),
       noProviderError: (model, exclude) => this.noProviderError(model, this.clock(), exclude),
       providersOf: (model) => this.providersOf(model),
-      trackInFlight: (name, delta) => {
-        const record = this.records.get(name);
-        if (record !== undefined) record.inFlight = Math.max(0, record.inFlight + delta);
+      trackInFlight: (lease, delta) => {
+        const record = lease.deployment.provider;
+        record.inFlight = Math.max(0, record.inFlight + delta);
       },
     };
   }

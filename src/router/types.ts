@@ -214,6 +214,8 @@ export interface ResultInput {
   error?: unknown;
   /** Token usage the answer reported (a successful call), passed through to the `result` event. */
   usage?: UsageTokens | null;
+  /** The request the call served (`RoutedCallOptions.requestId`), passed through to the `result` event. */
+  requestId?: string;
 }
 
 /** One deployment's (a provider × public model) health, in `healthStatus()[provider].deployments[model]`. */
