@@ -4,7 +4,8 @@
  */
 import type { Hono } from 'hono';
 import { ANTHROPIC_DEFAULT_BASE_URL, createProvider, OPENAI_DEFAULT_BASE_URL } from './providers/index.ts';
-import { ConfigurationError } from './src/contract/configuration-error.ts';
+import { ConfigReloader, routingOptionsOf, type ReloadReport } from './src/config/config-reloader.ts';
+import { ConfigurationError, formatIssue } from './src/contract/configuration-error.ts';
 import type { ProviderAdapter } from './src/contract/provider-adapter.ts';
 import type { ProviderEntry, SwitchboardConfig, SwitchboardConfigInput } from './src/config/config-schema.ts';
 import { demoConfig } from './src/config/demo-config.ts';
@@ -15,7 +16,13 @@ import { fleetAdminApplier, type ProviderFactory } from './src/gateway/admin-rou
 import { createGateway } from './src/gateway/create-gateway.ts';
 import { ServerLifecycle } from './src/gateway/server-lifecycle.ts';
 import type { GatewayEnv } from './src/gateway/gateway-env.ts';
-import type { RequestLogger } from './src/gateway/request-log.ts';
+import {
+  jsonLineLogger,
+  levelFilter,
+  scrubbingLogger,
+  silentLogger,
+  type RequestLogger,
+} from './src/gateway/request-log.ts';
 import { createMetrics, type GatewayMetrics } from './src/metrics/gateway-metrics.ts';
 import { Router } from './src/router/router.ts';
 import type { RouterTimers } from './src/router/types.ts';
@@ -25,6 +32,10 @@ import type { SharedStateBackend } from './src/state/shared-state.ts';
 import { serveGateway, type ServeOptions, type ServingGateway } from './src/server/serve-gateway.ts';
 
 export { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_HOST, DEFAULT_PORT } from './src/server/serve-gateway.ts';
+export type { ReloadReport } from './src/config/config-reloader.ts';
+
+/** What asked for a reload: `SIGHUP` or `POST /admin/reload`; it is logged. */
+export type ReloadTrigger = 'signal' | 'admin';
 
 /** Builds an adapter from a validated `providers[]` entry. */
 export type ProviderBuilder = (entry: ProviderEntry) => ProviderAdapter;
@@ -70,6 +81,13 @@ export interface SwitchboardApp {
   lifecycle: ServerLifecycle;
   /** The shared-state backend in use (Redis, a cluster primary), when the router is part of a fleet. */
   state: SharedStateBackend | undefined;
+  /**
+   * Reads the config file again and applies its providers and router settings (see README,
+   * "Operations"); logs the outcome. Absent when the app was not built from `configPath`.
+   *
+   * @throws ConfigurationError listing every bad field; nothing changed then.
+   */
+  reload?: ((trigger?: ReloadTrigger) => Promise<ReloadReport>) | undefined;
   /** Stops the health checker, detaches metrics and closes every provider's connection pool. */
   close(): Promise<void>;
 }
@@ -112,16 +130,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
       strategy: routing.strategy,
       circuitBreaker: routing.circuitBreaker,
       healthCheckTimeoutMs: routing.healthCheck.timeoutMs,
-      fallbacks: routing.fallbacks,
-      contextWindowFallbacks: routing.contextWindowFallbacks,
-      contentPolicyFallbacks: routing.contentPolicyFallbacks,
-      retry: routing.retry,
-      maxAttempts: routing.maxAttempts,
-      deadlineMs: routing.deadlineMs,
-      requestTimeoutMs: routing.requestTimeoutMs,
-      firstTokenTimeoutMs: routing.firstTokenTimeoutMs,
-      streamIdleTimeoutMs: routing.streamIdleTimeoutMs,
-      streamRecovery: routing.streamRecovery,
+      ...routingOptionsOf(routing),
       ...(routing.affinity !== undefined ? { affinity: routing.affinity } : {}),
       ...(routing.hedge !== undefined ? { hedge: routing.hedge } : {}),
       ...(routing.retryBudget !== undefined ? { retryBudget: routing.retryBudget } : {}),
@@ -205,11 +214,27 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
   if (state !== undefined && fleet !== undefined && (await state.whenUp(options.stateStartupWaitMs ?? 1_000)))
     await fleet.synced();
   const lifecycle = new ServerLifecycle();
+  const logSink = options.logger ?? (process.env.VITEST ? silentLogger : jsonLineLogger());
+  const reload =
+    options.config === undefined && options.configPath !== undefined
+      ? reloadFunction(
+          new ConfigReloader({
+            path: options.configPath,
+            env,
+            router,
+            config,
+            createProvider: buildProvider,
+            scrubber,
+          }),
+          levelFilter(scrubbingLogger(logSink, scrubber), config.server.logLevel ?? 'info'),
+        )
+      : undefined;
   const app = createGateway({
     scrubber,
     router,
     metrics,
-    logger: options.logger,
+    logger: logSink,
+    reload,
     clock: options.clock,
     apiKeys: config.server.apiKeys,
     adminToken: config.server.adminToken,
@@ -240,7 +265,41 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Switchb
       await Promise.allSettled(router.providers().map((adapter) => adapter.close?.()));
     })());
 
-  return { app, router, metrics, config, lifecycle, state, close };
+  return { app, router, metrics, config, lifecycle, state, reload, close };
+}
+
+/** `SwitchboardApp.reload`: the reloader's, with a log line for each outcome. */
+function reloadFunction(
+  reloader: ConfigReloader,
+  logger: RequestLogger,
+): (trigger?: ReloadTrigger) => Promise<ReloadReport> {
+  return async (trigger = 'admin') => {
+    try {
+      const report = await reloader.reload();
+      logger({
+        time: new Date().toISOString(),
+        level: 'info',
+        msg: 'config reloaded',
+        id: undefined,
+        trigger,
+        ...report.providers,
+        restartRequired: report.restartRequired,
+      });
+      return report;
+    } catch (error) {
+      logger({
+        time: new Date().toISOString(),
+        level: 'error',
+        msg: 'config reload refused',
+        id: undefined,
+        trigger,
+        error: ConfigurationError.isInstance(error)
+          ? error.issues.map(formatIssue).join('; ')
+          : `${(error as Error).name}: ${(error as Error).message}`,
+      });
+      throw error;
+    }
+  };
 }
 
 /** Options of `startServer`: those of `bootstrap`, plus where to listen (defaults: the config's `server.host` and `server.port`). */

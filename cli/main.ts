@@ -4,8 +4,8 @@ import { ConfigurationError, formatIssue } from '../src/contract/configuration-e
 import { parseCommandLine, USAGE, type CommandLine } from './command-line.ts';
 
 /**
- * Runs the gateway process: parse the command line, listen, print how to call it, and on
- * SIGTERM/SIGINT drain in-flight requests and streams (bounded), then exit 0.
+ * Runs the gateway process: parse the command line, listen, print how to call it, on SIGHUP
+ * reload the config file, and on SIGTERM/SIGINT drain in-flight requests and streams (bounded), then exit 0.
  *
  * @example
  * ```ts
@@ -48,7 +48,21 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     process.exit(1);
   }
   printGreeting(running, commandLine.configPath);
+  reloadOnHangUp(running);
   stopOnSignals(running);
+}
+
+/** SIGHUP: re-read the config file; the reload logs its outcome (a refused file at `error`, the old config kept). */
+function reloadOnHangUp(running: RunningServer): void {
+  process.on('SIGHUP', () => {
+    if (running.reload === undefined) {
+      process.stderr.write('Received SIGHUP: started without --config, there is no config file to reload\n');
+      return;
+    }
+    running.reload('signal').catch(() => {
+      // Logged by the reload; the old config stays.
+    });
+  });
 }
 
 function printGreeting(running: RunningServer, configPath: string | undefined): void {

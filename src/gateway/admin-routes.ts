@@ -63,6 +63,11 @@ export interface AdminRoutesOptions {
   events?: Handler<GatewayEnv> | undefined;
   /** Told of each change made here (enable, disable, reset, add with its entry, remove): the fleet shares them. */
   onChange?: ((event: AdminEvent) => void) | undefined;
+  /**
+   * `POST /reload`: re-reads and applies the config file, resolving with what changed (the answer's
+   * body), or throwing a `ConfigurationError` (a 400 listing every bad field). Absent = 409.
+   */
+  reload?: (() => Promise<object>) | undefined;
 }
 
 /**
@@ -72,7 +77,7 @@ export interface AdminRoutesOptions {
  * (an operator's switch: a disabled provider takes no traffic), `POST /providers/:name/reset` (close its circuit),
  * `POST /providers` (a config-shaped entry; a 400 lists every bad field), `DELETE /providers/:name`,
  * `GET /circuit-breaker`, `PUT` (or `PATCH`) `/circuit-breaker` with the keys to change,
- * `GET /events` (router events as SSE, when `events` is given).
+ * `GET /events` (router events as SSE, when `events` is given), `POST /reload` (re-read the config file).
  *
  * @example
  * ```ts
@@ -173,6 +178,23 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
     // Requests already using it finish on their own; its pool closes once they have.
     void adapter.close?.().catch(() => {});
     return context.json({ name: adapter.name, deleted: true });
+  });
+
+  app.post('/reload', async (context) => {
+    if (options.reload === undefined)
+      throw new GatewayError(409, 'This gateway was not started from a config file: there is nothing to reload.', {
+        type: 'invalid_request_error',
+        code: 'reload_unavailable',
+      });
+    let report: object;
+    try {
+      report = await options.reload();
+    } catch (error) {
+      if (ConfigurationError.isInstance(error))
+        throw invalidFields(error.issues, 'The config file was refused; nothing changed. ', 'invalid_configuration');
+      throw error;
+    }
+    return context.json({ reloaded: true, ...report });
   });
 
   app.get('/circuit-breaker', (context) => context.json(router.circuitConfig()));
@@ -293,20 +315,20 @@ function parseWith<Schema extends z.ZodType>(schema: Schema, value: unknown): z.
  * A 400 naming every bad field: the message lists them all (`a: …; b: …`), `param` is the first
  * one's path, and `error.issues` carries each as `{ path, message }`.
  */
-function invalidFields(issues: readonly ConfigIssue[]): GatewayError {
+function invalidFields(issues: readonly ConfigIssue[], prefix = '', code = 'invalid_value'): GatewayError {
   const first = issues[0];
-  const message = issues.length === 0 ? 'Invalid request body.' : issues.map(formatIssue).join('; ');
+  const message = prefix + (issues.length === 0 ? 'Invalid request body.' : issues.map(formatIssue).join('; '));
   const param = first === undefined || first.path === '' ? null : first.path;
   return new GatewayError(400, message, {
     type: 'invalid_request_error',
-    code: 'invalid_value',
+    code,
     param,
     body: {
       error: {
         message,
         type: 'invalid_request_error',
         param,
-        code: 'invalid_value',
+        code,
         issues: issues.map(({ path, message: text }) => ({ path, message: text })),
       },
     },

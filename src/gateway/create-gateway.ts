@@ -115,6 +115,8 @@ export interface GatewayOptions {
   sharedRateLimit?: SharedTokenTaker | undefined;
   /** Told of every operator change made through this gateway's admin API, to share it with the fleet. */
   onAdminChange?: ((event: AdminEvent) => void) | undefined;
+  /** `POST /admin/reload`: re-reads the config (see `AdminRoutesOptions.reload`); absent = 409. */
+  reload?: (() => Promise<object>) | undefined;
 }
 
 /**
@@ -241,6 +243,7 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
         failedAuth,
         events: events.handler,
         onChange: options.onAdminChange,
+        reload: options.reload,
       }),
     );
   }

@@ -197,7 +197,7 @@ function onEvent(name, data) {
       if (data.circuitState) provider.circuitState = data.circuitState;
       render(data.provider);
     }
-  } else if (name === 'providerRegistered' || name === 'providerUnregistered') {
+  } else if (name === 'providerRegistered' || name === 'providerUnregistered' || name === 'reconfigured') {
     refresh();
   }
 }

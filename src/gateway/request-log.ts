@@ -41,6 +41,14 @@ export interface RequestLogRecord {
   from?: string;
   to?: string;
   reason?: string;
+  /** A config reload: what asked for it (`signal`, `admin`) and what it changed. */
+  trigger?: string;
+  added?: string[];
+  removed?: string[];
+  replaced?: string[];
+  kept?: string[];
+  /** Changed settings a reload left for the next restart, by path. */
+  restartRequired?: string[];
 }
 
 /** Receives log records; inject one to route logs elsewhere or to silence them. */

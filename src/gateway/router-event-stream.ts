@@ -42,6 +42,7 @@ const FORWARDED_EVENTS = [
   'attempt',
   'providerRegistered',
   'providerUnregistered',
+  'reconfigured',
 ] as const satisfies ReadonlyArray<keyof RouterEvents>;
 
 const SSE_HEADERS = {
@@ -110,7 +111,7 @@ class EventConnection {
 
 /**
  * `GET /admin/events`: router events as Server-Sent Events (`event: circuitStateChange`,
- * `result`, `attempt`, `providerRegistered`, `providerUnregistered`; `data:` their JSON), with a
+ * `result`, `attempt`, `providerRegistered`, `providerUnregistered`, `reconfigured`; `data:` their JSON), with a
  * `: keep-alive` comment every `keepAliveMs`. Subscribes to the router only while a stream is
  * open; each event is serialised once for all streams. A client that falls more than
  * `maxBufferedBytes` behind is disconnected rather than buffered without bound.

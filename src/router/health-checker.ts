@@ -19,10 +19,15 @@ export class HealthChecker {
   /** Probes under way: their abort controllers and timeout timers. */
   private readonly running = new Map<AbortController, ReturnType<typeof setTimeout>>();
   private readonly target: HealthCheckTarget;
-  private readonly timeoutMs: number;
+  private timeoutMs: number;
 
   constructor(target: HealthCheckTarget, timeoutMs: number) {
     this.target = target;
+    this.timeoutMs = timeoutMs;
+  }
+
+  /** Changes the timeout of probes started from now on. */
+  setTimeoutMs(timeoutMs: number): void {
     this.timeoutMs = timeoutMs;
   }
 

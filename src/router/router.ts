@@ -45,8 +45,10 @@ import type {
   RoutedOperation,
   RoutedResult,
   RoutedStream,
+  ProviderChanges,
   RouterEvents,
   RouterOptions,
+  RouterReconfiguration,
   RouterTimers,
   RoutingOptions,
 } from './types.ts';
@@ -97,12 +99,10 @@ const GLOBAL_TIMERS: RouterTimers = {
  * ```
  */
 export class Router {
-  /** The name of the strategy in use. */
-  readonly strategy: string;
   private readonly records = new Map<string, ProviderRecord>();
   private readonly table = new ModelTable();
   private readonly events = new EventHub<RouterEvents>();
-  private readonly selector: SelectionStrategy;
+  private selector: SelectionStrategy;
   private readonly clock: () => number;
   private readonly random: () => number;
   private readonly healthChecker: HealthChecker;
@@ -112,6 +112,7 @@ export class Router {
   private routing: RoutingSettings;
   private registrations = 0;
   private readonly probePermits: ProbePermitSource | undefined;
+  private healthCheckIntervalMs = 0;
   /** Reused by selection so it allocates nothing (JavaScript runs it to completion). */
   private readonly scratch: DeploymentRecord[] = [];
   private readonly context: SelectionContext;
@@ -120,7 +121,6 @@ export class Router {
 
   constructor(options: RouterOptions = {}) {
     this.selector = createStrategy(options.strategy ?? 'latency');
-    this.strategy = this.selector.name;
     this.config = resolveCircuitConfig(options.circuitBreaker);
     this.routing = resolveRoutingSettings(options);
     this.clock = options.clock ?? defaultClock;
@@ -160,6 +160,11 @@ export class Router {
     };
   }
 
+  /** The name of the strategy in use. */
+  get strategy(): string {
+    return this.selector.name;
+  }
+
   /**
    * Registers a provider under `adapter.name`, serving `options.models` (default `adapter.models`):
    * public names, `{ name, upstream }` aliases, or `'*'`. Registering a name again replaces the
@@ -168,21 +173,98 @@ export class Router {
    * @throws ConfigurationError for an empty name, a negative / non-finite weight, a bad model entry or a bad price.
    */
   registerProvider(adapter: ProviderAdapter, options: RegisterOptions = {}): void {
-    if (typeof adapter.name !== 'string' || adapter.name.trim() === '')
-      throw new ConfigurationError('A provider needs a non-empty name');
-    const weight = options.weight ?? 1;
-    if (!Number.isFinite(weight) || weight < 0)
-      throw new ConfigurationError(`Provider '${adapter.name}': weight must be a finite number ≥ 0`);
-    const entries = checkModelEntries(adapter.name, options.models ?? adapter.models ?? []);
-    const pricing = options.pricing === undefined ? undefined : new PricingTable(options.pricing, adapter.name);
+    const checked = checkRegistration(adapter, options);
     this.records.delete(adapter.name);
-    this.registrations += 1;
     const now = this.clock();
-    const record = new ProviderRecord(adapter, this.registrations, weight, () => this.config, now, entries);
-    record.pricing = pricing;
-    this.records.set(adapter.name, record);
+    this.records.set(adapter.name, this.newRecord(checked, now));
     this.table.rebuild(this.records.values(), now);
     this.events.emit('providerRegistered', { provider: adapter.name });
+  }
+
+  /**
+   * Applies a new configuration at once (a config reload), keeping this router, its listeners and
+   * its health checker. `providers` is the whole new list: a provider given with the adapter it is
+   * registered with and the same models keeps its health, circuits, latency EMA and switch (its
+   * weight and pricing are updated); one with another adapter or other models starts afresh; names
+   * not in the list are removed. Calls under way finish with the adapters and settings they
+   * started with. Emits `providerUnregistered` / `providerRegistered` for each change, then `reconfigured`.
+   * The caller closes the adapters that are no longer registered.
+   *
+   * @throws ConfigurationError naming the first bad value; nothing changes then.
+   *
+   * @example
+   * ```ts
+   * const changes = router.reconfigure({
+   *   providers: [{ adapter: router.provider('openai')!, options: { weight: 2 } }, { adapter: createMockProvider({ name: 'extra', models: ['*'] }) }],
+   *   routing: { maxAttempts: 2 },
+   * }); // { added: ['extra'], removed: [...], replaced: [], kept: ['openai'] }
+   * ```
+   */
+  reconfigure(update: RouterReconfiguration): ProviderChanges {
+    // Check everything first, so a bad value changes nothing.
+    const circuit = update.circuitBreaker === undefined ? this.config : resolveCircuitConfig(update.circuitBreaker);
+    const routing = update.routing === undefined ? this.routing : resolveRoutingSettings(update.routing);
+    const selector =
+      update.strategy === undefined || update.strategy === this.selector.name
+        ? this.selector
+        : createStrategy(update.strategy);
+    const healthCheck = update.healthCheck;
+    if (healthCheck !== undefined) {
+      if (!Number.isFinite(healthCheck.intervalMs) || healthCheck.intervalMs < 0)
+        throw new ConfigurationError(`healthCheck.intervalMs: expected a number ≥ 0, got ${healthCheck.intervalMs}`);
+      if (healthCheck.timeoutMs !== undefined) checkHealthCheckTimeout(healthCheck.timeoutMs);
+    }
+    const registrations = update.providers?.map(({ adapter, options }) => checkRegistration(adapter, options ?? {}));
+    if (registrations !== undefined) {
+      const names = new Set<string>();
+      for (const { adapter } of registrations) {
+        if (names.has(adapter.name)) throw new ConfigurationError(`Provider '${adapter.name}' is listed twice`);
+        names.add(adapter.name);
+      }
+    }
+
+    const changes: ProviderChanges = { added: [], removed: [], replaced: [], kept: [] };
+    const now = this.clock();
+    this.config = circuit;
+    this.routing = routing;
+    this.selector = selector;
+    if (registrations !== undefined) {
+      const previous = new Map(this.records);
+      this.records.clear();
+      for (const registration of registrations) {
+        const name = registration.adapter.name;
+        const old = previous.get(name);
+        previous.delete(name);
+        if (
+          old !== undefined &&
+          old.adapter === registration.adapter &&
+          sameEntries(old.entries, registration.entries)
+        ) {
+          old.weight = registration.weight;
+          old.pricing = registration.pricing;
+          this.records.set(name, old);
+          changes.kept.push(name);
+        } else {
+          this.records.set(name, this.newRecord(registration, now));
+          (old === undefined ? changes.added : changes.replaced).push(name);
+        }
+      }
+      changes.removed.push(...previous.keys());
+      this.table.rebuild(this.records.values(), now);
+    }
+    if (healthCheck !== undefined) {
+      if (healthCheck.timeoutMs !== undefined) this.healthChecker.setTimeoutMs(healthCheck.timeoutMs);
+      if (healthCheck.intervalMs !== this.healthCheckIntervalMs) {
+        if (healthCheck.intervalMs > 0) this.startHealthChecker(healthCheck.intervalMs);
+        else void this.stopHealthChecker();
+      }
+    }
+    for (const provider of [...changes.removed, ...changes.replaced])
+      this.events.emit('providerUnregistered', { provider });
+    for (const provider of [...changes.replaced, ...changes.added])
+      this.events.emit('providerRegistered', { provider });
+    this.events.emit('reconfigured', { ...changes, strategy: this.selector.name });
+    return changes;
   }
 
   /** Removes a provider; returns false when no provider had that name. */
@@ -526,10 +608,12 @@ export class Router {
   /** Starts active health probes every `intervalMs` (restarting with the new interval if running). */
   startHealthChecker(intervalMs: number): void {
     this.healthChecker.start(intervalMs);
+    this.healthCheckIntervalMs = intervalMs;
   }
 
   /** Stops the health checker; resolves at once, even with a probe hung. */
   stopHealthChecker(): Promise<void> {
+    this.healthCheckIntervalMs = 0;
     return this.healthChecker.stop();
   }
 
@@ -609,6 +693,14 @@ export class Router {
     usageOf?: (item: Item) => UsageTokens | null | undefined,
   ): Promise<RoutedItemStream<Item>> {
     return routeItemStream(this.host, this.settingsFor(options), model, open, options, usageOf);
+  }
+
+  private newRecord(registration: CheckedRegistration, now: number): ProviderRecord {
+    this.registrations += 1;
+    const { adapter, weight, entries, pricing } = registration;
+    const record = new ProviderRecord(adapter, this.registrations, weight, () => this.config, now, entries);
+    record.pricing = pricing;
+    return record;
   }
 
   private settingsFor(options: RoutedCallOptions): RoutingSettings {
@@ -912,6 +1004,41 @@ function toSet(names: ReadonlySet<string> | readonly string[] | undefined): Read
 function defaultRateLimitCoolDownMs(deployment: DeploymentRecord | undefined): number {
   const consecutive = deployment?.consecutiveRateLimits ?? 0;
   return Math.min(30_000, 1_000 * 2 ** Math.min(consecutive, 5));
+}
+
+/** A registration whose values were checked. */
+interface CheckedRegistration {
+  adapter: ProviderAdapter;
+  weight: number;
+  entries: readonly ModelEntry[];
+  pricing: PricingTable | undefined;
+}
+
+function checkRegistration(adapter: ProviderAdapter, options: RegisterOptions): CheckedRegistration {
+  if (typeof adapter?.name !== 'string' || adapter.name.trim() === '')
+    throw new ConfigurationError('A provider needs a non-empty name');
+  const weight = options.weight ?? 1;
+  if (!Number.isFinite(weight) || weight < 0)
+    throw new ConfigurationError(`Provider '${adapter.name}': weight must be a finite number ≥ 0`);
+  const entries = checkModelEntries(adapter.name, options.models ?? adapter.models ?? []);
+  const pricing = options.pricing === undefined ? undefined : new PricingTable(options.pricing, adapter.name);
+  return { adapter, weight, entries, pricing };
+}
+
+/** True when two model-entry lists are the same, entry by entry. */
+function sameEntries(left: readonly ModelEntry[], right: readonly ModelEntry[]): boolean {
+  if (left.length !== right.length) return false;
+  return left.every((entry, index) => {
+    const other = right[index] as ModelEntry;
+    if (typeof entry === 'string' || typeof other === 'string') return entry === other;
+    return entry.name === other.name && entry.upstream === other.upstream;
+  });
+}
+
+function checkHealthCheckTimeout(timeoutMs: number): number {
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+    throw new ConfigurationError(`healthCheckTimeoutMs: expected a number > 0, got ${timeoutMs}`);
+  return timeoutMs;
 }
 
 function checkModelEntries(provider: string, entries: readonly ModelEntry[]): readonly ModelEntry[] {

@@ -387,6 +387,45 @@ export interface StreamRecoveryEvent {
   continuedBy?: string;
 }
 
+/** One provider of `router.reconfigure`: its adapter and how it is registered. */
+export interface ProviderRegistration {
+  adapter: ProviderAdapter;
+  options?: RegisterOptions;
+}
+
+/**
+ * Options of `router.reconfigure`: the new state of what is given; absent keys stay as they are.
+ * Routing options and circuit-breaker settings given replace the current ones (unset keys take
+ * their defaults, as in the constructor).
+ */
+export interface RouterReconfiguration {
+  /** The whole provider list, in order; providers not in it are removed. */
+  providers?: readonly ProviderRegistration[];
+  strategy?: StrategyName | SelectionStrategy;
+  circuitBreaker?: Partial<CircuitBreakerConfig>;
+  routing?: RoutingOptions;
+  /** Active health probes: `intervalMs: 0` stops them. */
+  healthCheck?: { intervalMs: number; timeoutMs?: number };
+}
+
+/** What `router.reconfigure` did to the providers, by name. */
+export interface ProviderChanges {
+  /** New names. */
+  added: string[];
+  /** Names no longer registered. */
+  removed: string[];
+  /** Names registered again with another adapter or other models: their health starts afresh. */
+  replaced: string[];
+  /** Names whose record (health, circuit, latency EMA, switch) was kept; weight and pricing updated. */
+  kept: string[];
+}
+
+/** Payload of the `reconfigured` event: one `router.reconfigure` applied. */
+export interface ReconfiguredEvent extends ProviderChanges {
+  /** The strategy in force afterwards. */
+  strategy: string;
+}
+
 /** Map of router event names to their payloads. */
 export interface RouterEvents {
   healthCheck: HealthCheckEvent;
@@ -398,6 +437,7 @@ export interface RouterEvents {
   attempt: AttemptEvent;
   providerRegistered: { provider: string };
   providerUnregistered: { provider: string };
+  reconfigured: ReconfiguredEvent;
 }
 
 /** Options of the routed calls `chatCompletion` and `chatCompletionStream`: the router's `RoutingOptions`, per call. */
