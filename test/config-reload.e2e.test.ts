@@ -212,17 +212,17 @@ describe('config reload (POST /admin/reload)', () => {
     });
   });
 
-  it('applies router settings and removes a provider; reports server settings that need a restart', async () => {
+  it('applies router settings and removes a provider; reports the settings that need a restart', async () => {
     await writeConfig([{ name: 'primary' }, { name: 'secondary' }]);
     const { url, client } = await start();
     await writeConfig([{ name: 'secondary' }], {
       server: { port: 9 },
-      router: { maxAttempts: 1, strategy: 'least_in_flight' },
+      router: { maxAttempts: 1, strategy: 'least_in_flight', hedge: { afterMs: 2_000 } },
     });
     const { status, body } = await reload(url);
     expect(status).toBe(200);
     expect(body.providers).toEqual({ added: [], removed: ['primary'], replaced: [], kept: ['secondary'] });
-    expect(body.restartRequired).toEqual(['server.port']);
+    expect(body.restartRequired).toEqual(['server.port', 'router.hedge']);
     expect(running!.router.routingOptions().maxAttempts).toBe(1);
     expect(running!.router.strategy).toBe('least_in_flight');
     // Still listening where it was.
