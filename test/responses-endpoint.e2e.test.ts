@@ -214,6 +214,21 @@ describe('POST /v1/responses in front of an anthropic provider (translated)', ()
     expect(sent.tools[0]).toMatchObject({ name: 'get_weather' });
   });
 
+  it('streams a tool call from the Anthropic stream as function_call events (responses.stream)', async () => {
+    gateway.anthropicUpstream.enqueue({
+      headers: { 'content-type': 'text/event-stream' },
+      body: fixtureText('anthropic-stream-tool-use.sse'),
+    });
+    const stream = client.responses.stream({ model: 'claude-sonnet-4-5', input: 'Weather?', tools: [weatherTool] });
+    let argumentsText = '';
+    stream.on('response.function_call_arguments.delta', (event) => (argumentsText += event.delta));
+    const final = await stream.finalResponse();
+    const call = final.output.find((item) => item.type === 'function_call')!;
+    expect(call).toMatchObject({ type: 'function_call', name: 'get_weather', status: 'completed' });
+    expect(call.call_id).toMatch(/^toolu_/);
+    expect(JSON.parse(call.arguments)).toEqual(JSON.parse(argumentsText));
+  });
+
   it('serves a mock provider through the same translation', async () => {
     const response = await client.responses.create({ model: 'mock-model', input: 'ping' });
     expect(response.output_text).toBe('Echo: ping');
