@@ -21,6 +21,8 @@ import {
 import type { WireEvent } from '../../src/contract/wire-event.ts';
 import { WireEventTranslator } from '../http/wire-event-translator.ts';
 import { anthropicWireProtocol } from './anthropic-wire-protocol.ts';
+import { isUnsupportedOnAnthropic } from './anthropic-unsupported-parameters.ts';
+import { applyUnsupportedParameters } from '../../src/contract/unsupported-parameters.ts';
 import { MODEL_LIST_MAX_BYTES, parseModelList } from '../http/model-list.ts';
 import { beforeUpstream, ProviderError } from '../../src/contract/provider-error.ts';
 import { chatChunkHasContent } from '../http/chat-chunk-content.ts';
@@ -56,7 +58,11 @@ export interface AnthropicProviderOptions extends UpstreamConnectionOptions {
   anthropicVersion?: string;
   /** Extra headers sent with every request (e.g. `anthropic-beta`). */
   headers?: Record<string, string>;
-  /** Drop OpenAI parameters Anthropic cannot honour (`logprobs`…) instead of answering 400 `unsupported_parameter`. */
+  /**
+   * Drop OpenAI parameters Anthropic cannot honour (`logprobs`…, see `isUnsupportedOnAnthropic`)
+   * instead of answering 400 `unsupported_parameter` (the default); dropped ones are reported
+   * through `CallOptions.reportDroppedParams`.
+   */
   dropUnsupportedParams?: boolean;
 }
 
@@ -114,6 +120,14 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     return JSON.stringify({ ...request, stream: stream ? true : undefined });
   };
   const models = Object.freeze([...options.models]);
+  const dropUnsupportedParams = options.dropUnsupportedParams === true;
+  /** `request` without what Anthropic cannot honour (then reported), or a 400 `unsupported_parameter`. */
+  const honoured = (request: ChatCompletionRequest, callOptions: CallOptions | undefined): ChatCompletionRequest =>
+    applyUnsupportedParameters(request as ChatCompletionRequest & Record<string, unknown>, isUnsupportedOnAnthropic, {
+      provider: name,
+      drop: dropUnsupportedParams,
+      report: callOptions?.reportDroppedParams,
+    });
   const chatSettings = { provider: name, defaultMaxTokens, stream: false };
   const streamSettings = { provider: name, defaultMaxTokens, stream: true };
 
@@ -123,9 +137,12 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     models,
     // A trailing assistant message is continued (see anthropic-prefill.ts).
     supportsPrefill: true,
+    dropUnsupportedParams,
 
     async chat(request: ChatCompletionRequest, callOptions?: CallOptions): Promise<ChatCompletion> {
-      const { body, prefillTrimmed } = beforeUpstream(name, () => serialize(toAnthropicRequest(request, chatSettings)));
+      const { body, prefillTrimmed } = beforeUpstream(name, () =>
+        serialize(toAnthropicRequest(honoured(request, callOptions), chatSettings)),
+      );
       const message = await client.postJson(messagesPath, body, callOptions);
       if (message === null || typeof message !== 'object' || !Array.isArray((message as Message).content)) {
         throw new ProviderError(`${name}: upstream answered 2xx without a \`content\` array`, {
@@ -143,7 +160,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
 
     async stream(request: ChatCompletionRequest, callOptions?: CallOptions): Promise<ChatStream> {
       const { body, prefillTrimmed } = beforeUpstream(name, () =>
-        serialize(toAnthropicRequest(request, streamSettings)),
+        serialize(toAnthropicRequest(honoured(request, callOptions), streamSettings)),
       );
       const response = await client.postForStream(messagesPath, body, callOptions);
       const translator = new AnthropicChunkTranslator({

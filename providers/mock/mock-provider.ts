@@ -53,6 +53,8 @@ export interface MockProviderOptions {
    * such a request is answered afresh, as OpenAI does.
    */
   supportsPrefill?: boolean;
+  /** Drop parameters a translated request (Anthropic Messages, Responses) cannot carry instead of answering 400. */
+  dropUnsupportedParams?: boolean;
 }
 
 /**
@@ -131,6 +133,7 @@ export function createMockProvider(options: MockProviderOptions): ProviderAdapte
     type: 'mock',
     models,
     supportsPrefill,
+    dropUnsupportedParams: options.dropUnsupportedParams === true,
 
     async chat(request: ChatCompletionRequest, callOptions?: CallOptions): Promise<ChatCompletion> {
       const fails = failureRate > 0 && random() < failureRate;

@@ -35,6 +35,8 @@ export interface OpenAIProviderOptions extends UpstreamConnectionOptions {
   models: readonly ModelEntry[];
   /** Extra headers sent with every request (e.g. `OpenAI-Organization`, `api-key` for Azure). */
   headers?: Record<string, string>;
+  /** Drop parameters a translated request (Anthropic Messages, Responses) cannot carry instead of answering 400. */
+  dropUnsupportedParams?: boolean;
 }
 
 /**
@@ -99,6 +101,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ProviderAd
     models,
     // Chat Completions has no prefill: a trailing assistant message is answered, not continued.
     supportsPrefill: false,
+    dropUnsupportedParams: options.dropUnsupportedParams === true,
 
     async chat(request: ChatCompletionRequest, callOptions?: CallOptions): Promise<ChatCompletion> {
       const body = beforeUpstream(name, () =>

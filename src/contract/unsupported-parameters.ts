@@ -9,7 +9,9 @@ import { ProviderError } from './provider-error.ts';
  */
 
 /**
- * The 400 `unsupported_parameter` of `provider` for `param`: not retryable, not the provider's fault.
+ * The 400 `unsupported_parameter` of `provider` for `param`: a `local` error (found before anything
+ * was sent), never the provider's fault; the router tries the model's other providers, which may
+ * honour the parameter, and answers this 400 when none can.
  *
  * @example
  * ```ts
@@ -19,7 +21,7 @@ import { ProviderError } from './provider-error.ts';
 export function unsupportedParameter(provider: string, param: string): ProviderError {
   const message = `The parameter '${param}' is not supported by provider '${provider}'. Remove it, or set dropUnsupportedParams: true on the provider to drop it.`;
   return new ProviderError(`${provider}: ${message}`, {
-    kind: 'http',
+    kind: 'local',
     provider,
     status: 400,
     code: 'unsupported_parameter',

@@ -64,6 +64,8 @@ interface Outcome {
   usage?: ChatUsage | null | undefined;
   /** The model the upstream answered with. */
   responseModel?: string | undefined;
+  /** Parameters the last provider tried dropped (`dropUnsupportedParams`), for `x-switchboard-dropped-params`. */
+  droppedParams?: { provider: string; names: readonly string[] } | undefined;
   /** Set when a shutdown cut the stream: the server's doing, never logged as the client's (499). */
   cutByShutdown?: boolean;
 }
@@ -138,7 +140,9 @@ function createServe(options: ChatCompletionsOptions) {
     headers: Record<string, string> | undefined,
     sessionKey: string | undefined,
   ) => {
-    const routed = await router.chatCompletion(request, callOptions(signal, requestId, headers, sessionKey));
+    const options = callOptions(signal, requestId, headers, sessionKey);
+    options.reportDroppedParams = droppedParamsReporter(outcome);
+    const routed = await router.chatCompletion(request, options);
     noteRouted(outcome, routed);
     outcome.usage = routed.completion.usage;
     outcome.responseModel = routed.completion.model;
@@ -149,10 +153,11 @@ function createServe(options: ChatCompletionsOptions) {
     const json = rawJson(routed.completion) ?? JSON.stringify(routed.completion);
     sink.writeHead(
       200,
-      routedHeaders(routed, {
-        'content-type': 'application/json',
-        'content-length': String(Buffer.byteLength(json)),
-      }),
+      routedHeaders(
+        routed,
+        { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(json)) },
+        outcome,
+      ),
     );
     sink.end(json);
     outcome.status = 200;
@@ -169,10 +174,9 @@ function createServe(options: ChatCompletionsOptions) {
     sessionKey: string | undefined,
     streamRecovery: StreamRecoveryMode | undefined,
   ) => {
-    const routed = await router.chatCompletionStream(
-      request,
-      callOptions(signal, requestId, headers, sessionKey, streamRecovery),
-    );
+    const options = callOptions(signal, requestId, headers, sessionKey, streamRecovery);
+    options.reportDroppedParams = droppedParamsReporter(outcome);
+    const routed = await router.chatCompletionStream(request, options);
     noteRouted(outcome, routed);
     const iterator = routed.stream[Symbol.asyncIterator]();
     if (sink.closed) {
@@ -180,7 +184,7 @@ function createServe(options: ChatCompletionsOptions) {
       await iterator.return?.();
       return;
     }
-    sink.writeHead(200, routedHeaders(routed, { ...SSE_HEADERS }));
+    sink.writeHead(200, routedHeaders(routed, { ...SSE_HEADERS }, outcome));
     outcome.status = 200;
     let first = true;
     const stopWatching = lifecycle?.on('drainExpired', () => {
@@ -332,13 +336,27 @@ function noteRouted(outcome: Outcome, routed: RoutedOutcome): void {
   outcome.servedModel = routed.model;
 }
 
-/** `headers` plus the `x-switchboard-*` headers of a routed answer. */
-function routedHeaders(routed: RoutedOutcome, headers: Record<string, string>): Record<string, string> {
+/** `headers` plus the `x-switchboard-*` headers of a routed answer (the dropped parameters of the provider that served). */
+function routedHeaders(
+  routed: RoutedOutcome,
+  headers: Record<string, string>,
+  outcome: Outcome,
+): Record<string, string> {
   headers['x-switchboard-provider'] = routed.provider;
   headers['x-switchboard-model'] = routed.model;
   headers['x-switchboard-attempts'] = String(routed.attempts);
   if (routed.fallbackReason !== undefined) headers['x-switchboard-fallback-reason'] = routed.fallbackReason;
+  const dropped = outcome.droppedParams;
+  if (dropped !== undefined && dropped.provider === routed.provider)
+    headers['x-switchboard-dropped-params'] = dropped.names.join(',');
   return headers;
+}
+
+/** Notes the parameters a provider dropped (its `dropUnsupportedParams`), the last provider's winning. */
+function droppedParamsReporter(outcome: Outcome): (provider: string, names: readonly string[]) => void {
+  return (provider, names) => {
+    outcome.droppedParams = { provider, names };
+  };
 }
 
 function writeError(sink: ResponseSink, error: GatewayError, outcome: Outcome): void {

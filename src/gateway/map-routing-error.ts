@@ -77,14 +77,22 @@ function mapProviderError(error: ProviderError, attempts: number, scrubber: Secr
         type: 'invalid_request_error',
         code: 'request_cancelled',
       });
-    case 'local':
-      // Never reached the upstream: the request's own 400 (it cannot be encoded) or the gateway's 500.
-      return error.status === 400
-        ? new GatewayError(400, 'The request cannot be encoded for the provider (nested too deeply or too large).', {
-            type: 'invalid_request_error',
-            code: 'invalid_request',
-          })
-        : internalError();
+    case 'local': {
+      // Never reached the upstream: the request's own 400 (a parameter the provider cannot honour, a
+      // request that cannot be encoded) or the gateway's 500.
+      if (error.status !== 400) return internalError();
+      if (isOpenAIErrorBody(error.body))
+        return new GatewayError(400, error.body.error.message, {
+          type: 'invalid_request_error',
+          code: error.code ?? null,
+          param: typeof error.body.error.param === 'string' ? error.body.error.param : null,
+          body: error.body,
+        });
+      return new GatewayError(400, 'The request cannot be encoded for the provider (nested too deeply or too large).', {
+        type: 'invalid_request_error',
+        code: 'invalid_request',
+      });
+    }
     case 'http':
       break;
   }

@@ -16,13 +16,16 @@ export interface FailureVerdict {
   result: Pick<ResultInput, 'success' | 'countsAsFailure' | 'scope' | 'retryAfterMs' | 'rateLimited'>;
 }
 
+const UNSUPPORTED_PARAMETER = 'unsupported_parameter';
+
 /** Connection errors where asking the same address again at once cannot help. */
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /**
  * The routing decision for one failed attempt, from its `ProviderError`:
  * - aborted by the caller, a local failure (never reached the upstream), or a client error (other
- *   4xx): stop, not counted against the provider;
+ *   4xx): stop, not counted against the provider; but a parameter the provider cannot honour
+ *   (local `unsupported_parameter`) moves on to the next provider, not counted either;
  * - context length / content policy: never retried on the same model, only their own fallback lists;
  * - 401/403, connection refused or reset, DNS, TLS: a provider-wide fault, next provider (a reset
  *   before the response headers is first retried on the same provider);
@@ -44,8 +47,12 @@ export function judgeFailure(error: ProviderError, settings: RoutingSettings, af
       : undefined;
   switch (error.kind) {
     case 'aborted':
+      return verdict('stop', false, undefined, 'server_error', notCounted);
     case 'local':
-      return verdict('stop', false, undefined, 'server_error', { success: false, countsAsFailure: false });
+      // A parameter this provider cannot honour: another provider of the model (or a fallback model) may.
+      if (error.code === UNSUPPORTED_PARAMETER)
+        return verdict('provider', false, undefined, 'unsupported_parameter', notCounted);
+      return verdict('stop', false, undefined, 'server_error', notCounted);
     case 'timeout':
       return verdict('provider', false, undefined, 'timeout', { success: false, scope: 'deployment' });
     case 'protocol':

@@ -327,6 +327,7 @@ export type FallbackReason =
   | 'unavailable' // every provider of the model had its circuit open, was cooling down or disabled
   | 'context_length_exceeded'
   | 'content_policy'
+  | 'unsupported_parameter' // the first provider cannot honour a parameter of the request; another can
   | 'hedged'; // the first attempt was slow to start; a hedge on another provider answered first
 
 /** Payload of the `attempt` event, emitted by `chatCompletion`/`chatCompletionStream` once per upstream attempt. */

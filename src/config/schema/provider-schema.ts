@@ -32,6 +32,11 @@ export const providerBaseShape = {
   apiKey: z.string().optional(),
   /** US dollars per million tokens, for the `cost` strategy and `switchboard_cost_usd_total`. */
   pricing: pricingSchema.optional(),
+  /**
+   * Parameters this provider cannot honour (e.g. `logprobs` on Anthropic) are dropped and listed in
+   * `x-switchboard-dropped-params`, instead of a 400 `unsupported_parameter`.
+   */
+  dropUnsupportedParams: z.boolean().optional(),
 };
 
 /** Keys of providers that call an upstream over HTTP (`openai`, `anthropic`). */
