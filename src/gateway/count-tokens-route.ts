@@ -1,4 +1,5 @@
 import type { Handler } from 'hono';
+import { withUpstreamModel } from './upstream-model.ts';
 import type { GatewayEnv } from './gateway-env.ts';
 import { keepRawJson, rawJson } from '../contract/provider-adapter.ts';
 import type { MessagesRequest } from '../contract/messages-types.ts';
@@ -30,10 +31,12 @@ export function countTokensHandler(settings: EndpointSettings): Handler<GatewayE
         param: 'model',
       });
     }
-    const routed = await router.call(model, (adapter, callOptions) => adapter.countTokens!(request, callOptions), {
-      ...routedOptions,
-      supports: (adapter) => adapter.countTokens !== undefined,
-    });
+    const routed = await router.call(
+      model,
+      (adapter, callOptions, upstreamModel) =>
+        adapter.countTokens!(withUpstreamModel(request, upstreamModel), callOptions),
+      { ...routedOptions, supports: (adapter) => adapter.countTokens !== undefined },
+    );
     outcome.provider = routed.provider;
     outcome.attempts = routed.attempts;
     if (sink.closed) {

@@ -664,12 +664,12 @@ export class Router {
   /**
    * Any non-streamed operation routed like a chat completion (retries, fallbacks, attempts,
    * deadline): `operation` runs once per attempt with the chosen adapter and builds its own
-   * request. The gateway serves Anthropic Messages, Responses and embeddings through it.
+   * request, whose `model` must be `upstreamModel` (an alias's upstream name, a fallback model's). The gateway serves Anthropic Messages, Responses and embeddings through it.
    *
    * @example
    * ```ts
-   * const { result, provider } = await router.call('text-embedding-3-small', (adapter, callOptions) =>
-   *   adapter.embeddings!({ model: 'text-embedding-3-small', input: 'hello' }, callOptions),
+   * const { result, provider } = await router.call('text-embedding-3-small', (adapter, callOptions, upstreamModel) =>
+   *   adapter.embeddings!({ model: upstreamModel, input: 'hello' }, callOptions),
    *   { supports: (adapter) => adapter.embeddings !== undefined });
    * ```
    */
