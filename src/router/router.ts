@@ -113,7 +113,7 @@ export class Router {
   private registrations = 0;
   private readonly probePermits: ProbePermitSource | undefined;
   private healthCheckIntervalMs = 0;
-  /** Reused by selection so it allocates nothing (JavaScript runs it to completion). */
+  /** Reused by selection when some deployments cannot serve, so it allocates nothing (JavaScript runs it to completion). */
   private readonly scratch: DeploymentRecord[] = [];
   private readonly context: SelectionContext;
   /** Session affinity (`affinity`); undefined when off. */
@@ -345,7 +345,6 @@ export class Router {
     this.context.model = model;
     this.context.now = now;
     const ranked = this.selector.rank(candidates, this.context);
-    candidates.length = 0;
     return ranked.map((deployment) => {
       this.takeSlots(deployment, now);
       return deployment.provider.adapter;
@@ -731,7 +730,6 @@ export class Router {
           ? affinity.choose(sessionKey, candidates, now)
           : affinity.rendezvous(sessionKey, candidates);
     const chosen = candidates[index] as DeploymentRecord;
-    candidates.length = 0;
     return chosen;
   }
 
@@ -867,25 +865,46 @@ export class Router {
     this.publishTransition(record, model, transition, now);
   }
 
-  private fillCandidates(model: string, now: number, exclude: ReadonlySet<string> | undefined): DeploymentRecord[] {
-    const candidates = this.scratch;
-    candidates.length = 0;
+  /**
+   * The deployments of `model` that can take traffic now, outside `exclude`, in registration order.
+   * When all can (the common case) this is the model table's own list, copied nowhere; otherwise
+   * the reused scratch array, written in place (its backing store kept between selections, so a
+   * model with many providers allocates nothing). Read it before the next selection.
+   */
+  private fillCandidates(
+    model: string,
+    now: number,
+    exclude: ReadonlySet<string> | undefined,
+  ): readonly DeploymentRecord[] {
     const deployments = this.table.deploymentsFor(model, now);
-    for (let index = 0; index < deployments.length; index += 1) {
+    const total = deployments.length;
+    let index = 0;
+    while (index < total && this.canServe(deployments[index] as DeploymentRecord, now, exclude)) index += 1;
+    if (index === total) return deployments;
+    const candidates = this.scratch;
+    let count = 0;
+    for (let kept = 0; kept < index; kept += 1) candidates[count++] = deployments[kept] as DeploymentRecord;
+    for (index += 1; index < total; index += 1) {
       const deployment = deployments[index] as DeploymentRecord;
-      const record = deployment.provider;
-      if (exclude !== undefined && exclude.has(record.name)) continue;
-      // Fast path for the common case (both circuits closed, healthy, not cooling down); the rest is skipReason's.
-      const healthyAndClosed =
-        record.circuit.state === 'closed' &&
-        deployment.circuit.state === 'closed' &&
-        record.available &&
-        record.enabled &&
-        record.coolingDownUntil <= now &&
-        deployment.coolingDownUntil <= now;
-      if (healthyAndClosed || this.skipReason(deployment, now) === undefined) candidates.push(deployment);
+      if (this.canServe(deployment, now, exclude)) candidates[count++] = deployment;
     }
+    candidates.length = count;
     return candidates;
+  }
+
+  /** True when `deployment` is outside `exclude` and can take traffic now. */
+  private canServe(deployment: DeploymentRecord, now: number, exclude: ReadonlySet<string> | undefined): boolean {
+    const record = deployment.provider;
+    if (exclude !== undefined && exclude.has(record.name)) return false;
+    // Fast path for the common case (both circuits closed, healthy, not cooling down); the rest is skipReason's.
+    const healthyAndClosed =
+      record.circuit.state === 'closed' &&
+      deployment.circuit.state === 'closed' &&
+      record.available &&
+      record.enabled &&
+      record.coolingDownUntil <= now &&
+      deployment.coolingDownUntil <= now;
+    return healthyAndClosed || this.skipReason(deployment, now) === undefined;
   }
 
   private providerSkipReason(record: ProviderRecord, now: number): SkipReason | undefined {
