@@ -1,9 +1,10 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureJson, fixtureText } from '../providers/test-support/fixtures.ts';
 import { GATEWAY_KEY, startEndpointGateway, type EndpointGateway } from './support/endpoint-gateway.ts';
 import { chunkBody, completionBody } from './support/openai-upstream.ts';
+import { startTestServer, type TestServer } from './support/scripted-server.ts';
 
 let gateway: EndpointGateway;
 let client: Anthropic;
@@ -85,6 +86,37 @@ describe('POST /v1/messages in front of an anthropic provider (passed through)',
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^text\/event-stream/);
     expect(await response.body.text()).toBe(fixtureText('anthropic-stream-text.sse'));
+  });
+
+  it('skips a malformed event mid-stream, forwards nothing of it and counts it', async () => {
+    const recorded = fixtureText('anthropic-stream-text.sse');
+    const malformed = 'event: content_block_delta\ndata: {"type":"content_block_delta","delta":{"text":"bro\n\n';
+    const cut = recorded.indexOf('event: content_block_stop');
+    const body = recorded.slice(0, cut) + malformed + recorded.slice(cut);
+    gateway.anthropicUpstream.enqueue({ headers: { 'content-type': 'text/event-stream' }, body });
+
+    const response = await request(`${gateway.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': GATEWAY_KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'claude-sonnet-4-5',
+        max_tokens: 32,
+        stream: true,
+        messages: [{ role: 'user', content: 'Hi' }],
+      }),
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['x-switchboard-provider']).toBe('claude');
+    expect(await response.body.text()).toBe(recorded);
+
+    gateway.anthropicUpstream.enqueue({ headers: { 'content-type': 'text/event-stream' }, body });
+    const answer = await client.messages
+      .stream({ model: 'claude-sonnet-4-5', max_tokens: 32, messages: [{ role: 'user', content: 'Hi' }] })
+      .finalMessage();
+    expect(answer.content).toEqual([{ type: 'text', text: 'Hello! How can I help, 世界 🌍?' }]);
+
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(metrics).toContain('switchboard_stream_malformed_events_total{provider="claude"} 2');
   });
 
   it('does a tool-use round trip: tool_use from the upstream, tool_result sent back as the client wrote it', async () => {
@@ -347,5 +379,95 @@ describe('POST /v1/messages with model aliases', () => {
     } finally {
       await aliased.close();
     }
+  });
+});
+
+describe('POST /v1/messages streamed from anthropic providers: the commit point and the first-token window', () => {
+  /** Every timeout but the first-token window long, so only that window can end a wait within the test's 5 s. */
+  const router = {
+    firstTokenTimeoutMs: 400,
+    requestTimeoutMs: 30_000,
+    streamIdleTimeoutMs: 30_000,
+    deadlineMs: 60_000,
+  };
+  const message = { model: 'claude-sonnet-4-5', max_tokens: 32, messages: [{ role: 'user' as const, content: 'Hi' }] };
+  const messageStart = (id: string) =>
+    `event: message_start\ndata: ${JSON.stringify({
+      type: 'message_start',
+      message: { id, type: 'message', role: 'assistant', content: [], model: 'claude-sonnet-4-5', usage: {} },
+    })}\n\n`;
+  let pair: EndpointGateway | undefined;
+  let backup: TestServer | undefined;
+  afterEach(async () => {
+    await pair?.close();
+    await backup?.close();
+    pair = backup = undefined;
+  });
+
+  /** A gateway where `claude` (listed first) serves the model first and `claude-backup` answers the recorded stream. */
+  async function startPair(): Promise<{ pair: EndpointGateway; backup: TestServer; client: Anthropic }> {
+    backup = await startTestServer();
+    backup.fallback = {
+      headers: { 'content-type': 'text/event-stream' },
+      body: fixtureText('anthropic-stream-text.sse'),
+    };
+    pair = await startEndpointGateway({
+      router,
+      providers: [
+        {
+          name: 'claude-backup',
+          type: 'anthropic',
+          baseURL: backup.origin,
+          apiKey: 'sk-ant-backup',
+          models: ['claude-sonnet-4-5'],
+        },
+      ],
+    });
+    const client = new Anthropic({ baseURL: pair.url, apiKey: GATEWAY_KEY, maxRetries: 0, timeout: 10_000 });
+    return { pair, backup, client };
+  }
+
+  it(
+    "a provider that sends message_start then stalls: the other provider's answer after firstTokenTimeoutMs",
+    { timeout: 5_000 },
+    async () => {
+      const { pair, backup, client } = await startPair();
+      pair.anthropicUpstream.enqueue({
+        headers: { 'content-type': 'text/event-stream' },
+        chunks: [messageStart('msg_stalled'), 'event: ping\ndata: {"type":"ping"}\n\n'],
+        hangAfterChunks: true,
+      });
+      const stream = client.messages.stream(message);
+      const starts: string[] = [];
+      stream.on('streamEvent', (event) => {
+        if (event.type === 'message_start') starts.push(event.message.id);
+      });
+      const answer = await stream.finalMessage();
+      const { response } = await stream.withResponse();
+
+      expect(answer.content).toEqual([{ type: 'text', text: 'Hello! How can I help, 世界 🌍?' }]);
+      // The stalled provider's message_start was held back, never forwarded: one message, the backup's.
+      expect(starts).toEqual(['msg_01XFDUDYJgAACzvnptvVoYEL']);
+      expect(response.headers.get('x-switchboard-provider')).toBe('claude-backup');
+      expect(response.headers.get('x-switchboard-attempts')).toBe('2');
+      expect(backup.calls).toHaveLength(1);
+      const stalled = pair.anthropicUpstream.calls[0]!;
+      await stalled.closed;
+      expect(stalled.abortedByClient).toBe(true);
+    },
+  );
+
+  it('a provider whose stream ends after message_start without content: the other provider answers', async () => {
+    const { pair, backup, client } = await startPair();
+    pair.anthropicUpstream.enqueue({
+      headers: { 'content-type': 'text/event-stream' },
+      chunks: [messageStart('msg_empty'), 'event: message_stop\ndata: {"type":"message_stop"}\n\n'],
+    });
+    const { data, response } = await client.messages.stream(message).withResponse();
+    expect(response.headers.get('x-switchboard-provider')).toBe('claude-backup');
+    expect(response.headers.get('x-switchboard-attempts')).toBe('2');
+    expect((await data.finalMessage()).id).toBe('msg_01XFDUDYJgAACzvnptvVoYEL');
+    expect(pair.anthropicUpstream.calls).toHaveLength(1);
+    expect(backup.calls).toHaveLength(1);
   });
 });

@@ -19,6 +19,7 @@ import {
   type ProviderAdapter,
 } from '../../src/contract/provider-adapter.ts';
 import type { WireEvent } from '../../src/contract/wire-event.ts';
+import { messagesEventHasContent } from '../../src/contract/messages-stream-content.ts';
 import { WireEventTranslator } from '../http/wire-event-translator.ts';
 import { anthropicWireProtocol } from './anthropic-wire-protocol.ts';
 import { isUnsupportedOnAnthropic } from './anthropic-unsupported-parameters.ts';
@@ -198,6 +199,12 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
         response.call,
         response.body,
         new WireEventTranslator(name, anthropicWireProtocol),
+        {
+          // message_start and pings are not content: the first-token window runs until a delta or a stop reason.
+          isContent: messagesEventHasContent,
+          maxEventLength: client.maxEventLength,
+          onMalformedEvent: callOptions?.onMalformedEvent,
+        },
       ) as AsyncIterable<WireEvent<never>>;
     },
 

@@ -7,6 +7,7 @@ import type {
   MessagesStreamEvent,
   MessagesUsage,
 } from '../contract/messages-types.ts';
+import { messagesEventHasContent } from '../contract/messages-stream-content.ts';
 import { beforeUpstream } from '../contract/provider-error.ts';
 import type { WireEvent } from '../contract/wire-event.ts';
 import type { TokenUsage } from '../metrics/gateway-metrics.ts';
@@ -23,11 +24,18 @@ import {
 } from './endpoint-handler.ts';
 import { errorBodyIn } from './error-shape.ts';
 import type { GatewayContext, GatewayEnv } from './gateway-env.ts';
+import { LeadBufferedStream } from './lead-buffered-stream.ts';
 import { CLIENT_CLOSED_STATUS, mapRoutingError } from './map-routing-error.ts';
 import { writeWireStream } from './wire-stream-writer.ts';
 
 /** Client headers an `anthropic` upstream receives as sent. */
 const FORWARDED_HEADERS = ['anthropic-version', 'anthropic-beta'] as const;
+/**
+ * Events before the first content (`message_start`, pings, an empty block's start): held back so the
+ * stream commits to its provider at its first content, and a provider that stalls or fails before it
+ * can still be fallen back from.
+ */
+const isLeadEvent = (event: WireEvent<MessagesStreamEvent>): boolean => !messagesEventHasContent(event);
 
 /**
  * `POST /v1/messages`, the Anthropic Messages API: `anthropic` providers get the body as the
@@ -90,13 +98,19 @@ export function messagesHandler(settings: EndpointSettings): Handler<GatewayEnv>
       model,
       async (adapter, callOptions, upstreamModel) => {
         if (adapter.messagesStream !== undefined)
-          return adapter.messagesStream(forModel(upstreamModel), withHeaders(callOptions, forwarded));
+          return new LeadBufferedStream(
+            await adapter.messagesStream(forModel(upstreamModel), withHeaders(callOptions, forwarded)),
+            isLeadEvent,
+          );
         const chatRequest = beforeUpstream(adapter.name, () =>
           messagesToChatRequest(forModel(upstreamModel), policyOf(adapter, callOptions)),
         );
         chatRequest.stream = true;
         chatRequest.stream_options = { include_usage: true };
-        return new ChatStreamToMessagesEvents(await adapter.stream(chatRequest, callOptions), model);
+        return new LeadBufferedStream(
+          new ChatStreamToMessagesEvents(await adapter.stream(chatRequest, callOptions), model),
+          isLeadEvent,
+        );
       },
       routedOptions,
       // Input tokens arrive in message_start, output tokens in message_delta: the usage is whole at message_delta.
