@@ -1,6 +1,14 @@
+import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { startServer, type RunningServer } from '../bootstrap.ts';
 import { ConfigurationError, formatIssue } from '../src/contract/configuration-error.ts';
+import type { SwitchboardConfig } from '../src/config/config-schema.ts';
+import { demoConfig } from '../src/config/demo-config.ts';
+import { loadConfigFile } from '../src/config/load-config.ts';
+import { aggregateWorkerMetrics, workerMetricsOf } from '../src/metrics/cluster-metrics.ts';
+import { createClusterWorkerState, type IpcChannel } from '../src/state/cluster-state.ts';
+import { METRICS_TAG, runClusterPrimary } from './cluster-primary.ts';
 import { parseCommandLine, USAGE, type CommandLine } from './command-line.ts';
 
 /**
@@ -30,10 +38,24 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   }
   let running: RunningServer;
   try {
+    const config =
+      commandLine.configPath !== undefined ? await loadConfigFile(commandLine.configPath) : demoConfig(process.env);
+    const workers = workerCount(config);
+    if (cluster.isPrimary && workers > 1) {
+      runClusterPrimary(workers, argv);
+      return;
+    }
+    // A worker without Redis shares circuits, cool-downs, buckets and admin changes through its primary.
+    const sharedState =
+      cluster.isWorker && config.state?.redis === undefined
+        ? createClusterWorkerState(process as unknown as IpcChannel, `worker-${cluster.worker?.id ?? process.pid}`)
+        : undefined;
     running = await startServer({
+      config,
       ...(commandLine.configPath !== undefined ? { configPath: commandLine.configPath } : {}),
       ...(commandLine.port !== undefined ? { port: commandLine.port } : {}),
       ...(commandLine.host !== undefined ? { host: commandLine.host } : {}),
+      ...(sharedState !== undefined ? { sharedState } : {}),
       collectProcessMetrics: true,
     });
   } catch (error) {
@@ -46,6 +68,16 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       process.stderr.write(`switchboard: cannot start: ${(error as Error).message}\n`);
     }
     process.exit(1);
+  }
+  if (cluster.isWorker) {
+    serveWorkerMetrics(running);
+    if (process.env.SWITCHBOARD_GREET === '1') printGreeting(running, commandLine.configPath);
+    reloadOnHangUp(running);
+    stopOnSignals(running, ['SIGTERM']);
+    // The primary forwards SIGINT as SIGTERM; a primary gone (killed) takes its workers with it.
+    process.on('SIGINT', () => {});
+    process.on('disconnect', () => process.exit(1));
+    return;
   }
   printGreeting(running, commandLine.configPath);
   reloadOnHangUp(running);
@@ -65,6 +97,52 @@ function reloadOnHangUp(running: RunningServer): void {
   });
 }
 
+/** `server.workers`, with `auto` = one per core. */
+function workerCount(config: SwitchboardConfig): number {
+  const workers = config.server.workers;
+  return workers === 'auto' ? availableParallelism() : workers;
+}
+
+/**
+ * In a worker: `/metrics` shows the whole process (the primary gathers every worker's metrics
+ * and aggregates them), and this worker answers the primary's requests for its own.
+ */
+function serveWorkerMetrics(running: RunningServer): void {
+  const pending = new Map<number, (text: string | undefined) => void>();
+  let counter = 0;
+  process.on('message', (message: unknown) => {
+    if (typeof message !== 'object' || message === null) return;
+    const body = message as { tag?: unknown; kind?: unknown; id?: unknown; text?: unknown };
+    if (body.tag !== METRICS_TAG || typeof body.id !== 'number') return;
+    if (body.kind === 'collect') {
+      const id = body.id;
+      void workerMetricsOf(running.metrics).then((metrics) =>
+        process.send?.({ tag: METRICS_TAG, kind: 'collected', id, metrics }),
+      );
+    } else if (body.kind === 'rendered') {
+      pending.get(body.id)?.(typeof body.text === 'string' && body.text !== '' ? body.text : undefined);
+      pending.delete(body.id);
+    }
+  });
+  // GatewayMetrics is a plain object read at each scrape: its render becomes the process-wide one.
+  running.metrics.render = () => {
+    counter += 1;
+    const id = counter;
+    return new Promise<string>((resolve) => {
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        resolve(workerMetricsOf(running.metrics).then((own) => aggregateWorkerMetrics([own])));
+      }, 5_000);
+      timer.unref();
+      pending.set(id, (text) => {
+        clearTimeout(timer);
+        resolve(text ?? workerMetricsOf(running.metrics).then((own) => aggregateWorkerMetrics([own])));
+      });
+      process.send?.({ tag: METRICS_TAG, kind: 'render', id });
+    });
+  };
+}
+
 function printGreeting(running: RunningServer, configPath: string | undefined): void {
   const source = configPath ?? 'the embedded demo config (mock providers)';
   const models = running.router.registeredModels().map((registered) => registered.id);
@@ -82,7 +160,7 @@ function printGreeting(running: RunningServer, configPath: string | undefined): 
 }
 
 /** SIGTERM / SIGINT: drain, then exit 0; a second signal exits at once with 1. */
-function stopOnSignals(running: RunningServer): void {
+function stopOnSignals(running: RunningServer, signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT']): void {
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -99,8 +177,7 @@ function stopOnSignals(running: RunningServer): void {
       },
     );
   };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
+  for (const signal of signals) process.on(signal, shutdown);
 }
 
 /** The `version` of the package.json found walking up from this module (source tree or `dist/`). */

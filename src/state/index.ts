@@ -13,3 +13,4 @@ export { InProcessStateHub, createInProcessState, type InProcessStateOptions } f
 export { createRedisState, type RedisStateOptions } from './redis-state.ts';
 export { LocalTokenBuckets } from './local-token-buckets.ts';
 export { deploymentKey } from './fleet-state-record.ts';
+export { createClusterWorkerState, serveClusterWorker, type IpcChannel } from './cluster-state.ts';
