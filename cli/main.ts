@@ -71,6 +71,9 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   }
   if (cluster.isWorker) {
     serveWorkerMetrics(running);
+    process.stdout.write(
+      `${JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: 'worker listening', worker: cluster.worker?.id, pid: process.pid, url: running.url })}\n`,
+    );
     if (process.env.SWITCHBOARD_GREET === '1') printGreeting(running, commandLine.configPath);
     reloadOnHangUp(running);
     stopOnSignals(running, ['SIGTERM']);

@@ -10,6 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type TestRedisServer } from '../src/state/test-support/redis-server.ts';
 import { waitFor } from '../src/state/test-support/wait-for.ts';
 import { spawnGateway, type ChildServer } from './support/child-server.ts';
+
+/** The gateway as one node process (tsx as a loader, not a wrapper process), so a kill by PID leaves no orphan. */
+const GATEWAY_COMMAND = { file: process.execPath, args: ['--import', 'tsx', 'cli/switchboard.ts'] };
 import { errorScript, startOpenAIUpstream, type OpenAIUpstream } from './support/openai-upstream.ts';
 
 const ADMIN_TOKEN = 'admin-secret';
@@ -53,7 +56,10 @@ async function backendUp(url: string): Promise<number | undefined> {
 async function startPair(name: string, config: unknown): Promise<[string, string]> {
   const path = join(directory, `${name}.json`);
   await writeFile(path, JSON.stringify(config));
-  const pair = [spawnGateway(['--config', path, '--port', '0']), spawnGateway(['--config', path, '--port', '0'])];
+  const pair = [
+    spawnGateway(['--config', path, '--port', '0'], GATEWAY_COMMAND),
+    spawnGateway(['--config', path, '--port', '0'], GATEWAY_COMMAND),
+  ];
   children.push(...pair);
   const urls = (await Promise.all(pair.map((child) => child.url))) as [string, string];
   await Promise.all(urls.map((url) => waitFor(async () => (await backendUp(url)) === 1, 10_000, 'redis connected')));

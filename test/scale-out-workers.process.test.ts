@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../src/state/test-support/wait-for.ts';
 import { spawnGateway, type ChildServer } from './support/child-server.ts';
+
+/** The gateway as one node process (tsx as a loader, not a wrapper process), so a kill by PID leaves no orphan. */
+const GATEWAY_COMMAND = { file: process.execPath, args: ['--import', 'tsx', 'cli/switchboard.ts'] };
 import { errorScript, startOpenAIUpstream, type OpenAIUpstream } from './support/openai-upstream.ts';
 
 let directory: string;
@@ -69,7 +72,7 @@ beforeAll(async () => {
       ],
     }),
   );
-  running = spawnGateway(['--config', path, '--port', '0']);
+  running = spawnGateway(['--config', path, '--port', '0'], GATEWAY_COMMAND);
   url = await running.url;
   // The first worker greets; wait until the second serves too.
   await waitFor(
@@ -77,11 +80,11 @@ beforeAll(async () => {
       expect(await chat('ok-model')).toBe(200);
       return workersSeenBy(healthy).size === 2;
     },
-    45_000,
+    90_000,
     'both workers serving',
     50,
   );
-});
+}, 150_000);
 
 afterAll(async () => {
   if (running !== undefined && running.child.exitCode === null && running.child.signalCode === null) {
@@ -130,6 +133,6 @@ describe('a gateway process with workers: 2', () => {
   it('stops every worker on SIGTERM and exits 0', async () => {
     running.child.kill('SIGTERM');
     const exit = await running.exited;
-    expect(exit.code).toBe(0);
+    expect(exit.code, `${exit.stdout}\n${exit.stderr}`).toBe(0);
   });
 });
