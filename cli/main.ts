@@ -50,8 +50,8 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       cluster.isWorker && config.state?.redis === undefined
         ? createClusterWorkerState(process as unknown as IpcChannel, `worker-${cluster.worker?.id ?? process.pid}`)
         : undefined;
+    // The file is read again by startServer, which keeps its path for SIGHUP / POST /admin/reload.
     running = await startServer({
-      config,
       ...(commandLine.configPath !== undefined ? { configPath: commandLine.configPath } : {}),
       ...(commandLine.port !== undefined ? { port: commandLine.port } : {}),
       ...(commandLine.host !== undefined ? { host: commandLine.host } : {}),
