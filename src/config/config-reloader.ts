@@ -161,7 +161,19 @@ export class ConfigReloader {
       restartRequired.push(`router.${key}`);
       routerBlock[key] = previousRouter[key];
     }
-    this.#config = { ...next, router: routerBlock as RouterConfig, server: server as ServerConfig };
+    // Any other section (`state`, the fleet's backend) is set up once, at start.
+    const applied: Record<string, unknown> = { ...this.#config };
+    const nextSections = next as Record<string, unknown>;
+    for (const key of new Set([...Object.keys(applied), ...Object.keys(nextSections)])) {
+      if (key === 'providers' || key === 'router' || key === 'server') continue;
+      if (stableJson(applied[key]) !== stableJson(nextSections[key])) restartRequired.push(key);
+    }
+    this.#config = {
+      ...(applied as SwitchboardConfig),
+      providers: next.providers,
+      router: routerBlock as RouterConfig,
+      server: server as ServerConfig,
+    };
     this.#options.applyServer?.(this.#config.server);
     return { providers: changes, restartRequired };
   }

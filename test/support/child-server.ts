@@ -21,15 +21,17 @@ export interface ChildServer {
 
 /**
  * Spawns a command in the repository root and watches its output for the listening line.
- * `command` defaults to `node <tsx cli> cli/switchboard.ts`.
+ * `command` defaults to `node <tsx cli> cli/switchboard.ts`; `env` is merged over this process's
+ * environment (an undefined value removes a variable: `VITEST: undefined` turns the child's logs on).
  */
 export function spawnGateway(
   args: string[],
   command: { file: string; args: string[] } = { file: process.execPath, args: [TSX_CLI, 'cli/switchboard.ts'] },
+  env: Record<string, string | undefined> = {},
 ): ChildServer {
   const child = spawn(command.file, [...command.args, ...args], {
     cwd: REPOSITORY_ROOT,
-    env: { ...process.env, OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '', NODE_OPTIONS: '' },
+    env: { ...process.env, OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '', NODE_OPTIONS: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
