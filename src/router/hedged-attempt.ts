@@ -9,7 +9,8 @@ import type { RoutedCall } from './routed-call.ts';
 const LOST_RACE = new Error('Another attempt of the request answered first (hedging).');
 
 /**
- * The first attempt of a call, hedged: while it has no result (a stream's first content, or a
+ * The first attempt of a call, hedged (undefined when an attempt served: the winner's result is
+ * kept as the call's; else the verdict that decides what follows): while it has no result (a stream's first content, or a
  * whole answer) after the policy's delay, up to `max` more start on other providers of the same
  * model (each an upstream attempt counted against `maxAttempts` and the retry budget). The first
  * result wins; every other attempt is cancelled through its own signal (its upstream request
@@ -23,7 +24,7 @@ export async function runHedgedAttempt<Result>(
   lease: DeploymentLease,
   tried: Set<string>,
   policy: HedgePolicy,
-): Promise<{ served: Result } | FailureVerdict> {
+): Promise<FailureVerdict | undefined> {
   const delayMs = policy.delayMs(call.streaming);
   if (delayMs === undefined) return call.attemptCore(lease, 'first');
   const caller = call.options.signal;
@@ -37,13 +38,14 @@ export async function runHedgedAttempt<Result>(
       if (caller.aborted) latch.abort(caller.reason);
       else caller.addEventListener('abort', onCallerAbort);
     }
-    const promise = call.attemptCore(attemptLease, kind, latch).then((outcome) => {
+    const slot: { served?: Result } = {};
+    const promise = call.attemptCore(attemptLease, kind, latch, slot).then((verdict) => {
       // The winner keeps its link to the caller's signal for the rest of its stream.
-      if ('served' in outcome) return outcome.served;
+      if (verdict === undefined) return slot.served as Result;
       caller?.removeEventListener('abort', onCallerAbort);
-      if (kind === 'first') firstVerdict = outcome;
-      lastVerdict = outcome;
-      throw outcome;
+      if (kind === 'first') firstVerdict = verdict;
+      lastVerdict = verdict;
+      throw verdict;
     });
     return {
       promise,
@@ -76,7 +78,8 @@ export async function runHedgedAttempt<Result>(
       timers: call.host.timers,
       discard: discardResult,
     });
-    return { served };
+    call.keepResult(served);
+    return undefined;
   } catch {
     return (firstVerdict ?? lastVerdict) as FailureVerdict;
   }

@@ -388,7 +388,7 @@ export class RoutedCall<Result> {
       }
       const verdict =
         kind === 'first' && this.host.hedge !== undefined && tried !== undefined
-          ? this.keep(await runHedgedAttempt(this, current, tried, this.host.hedge))
+          ? await runHedgedAttempt(this, current, tried, this.host.hedge)
           : await this.attemptOnce(current, kind);
       if (verdict === undefined) return { result: this.#result as Result };
       if (verdict.next === 'stop') throw this.failure();
@@ -416,18 +416,17 @@ export class RoutedCall<Result> {
     lease: DeploymentLease,
     kind: 'first' | 'retry' | 'fallback',
   ): Promise<FailureVerdict | undefined> {
-    return this.keep(await this.attemptCore(lease, kind));
+    return this.attemptCore(lease, kind);
   }
 
-  /** Keeps a served attempt's result (undefined then), or passes its failure's verdict on. */
-  private keep(outcome: { served: Result } | FailureVerdict): FailureVerdict | undefined {
-    if (!('served' in outcome)) return outcome;
-    this.#result = outcome.served;
-    return undefined;
+  /** Keeps `result` as the call's (a hedged race's winner). */
+  keepResult(result: Result): void {
+    this.#result = result;
   }
 
   /**
-   * One upstream attempt: its result, or the verdict on its failure (recorded on the lease). With
+   * One upstream attempt: undefined on success (the result kept as the call's, or in `slot` for a
+   * hedged attempt), else the verdict on its failure (recorded on the lease). With
    * `signal` (a hedged attempt's own), an abort of it that the caller did not ask for is a
    * cancelled loser: recorded as nothing's fault, with no latency sample and no error kept.
    */
@@ -435,7 +434,8 @@ export class RoutedCall<Result> {
     lease: DeploymentLease,
     kind: 'first' | 'retry' | 'fallback' | 'hedge',
     signal?: AbortSignalLike,
-  ): Promise<{ served: Result } | FailureVerdict> {
+    slot?: { served?: Result },
+  ): Promise<FailureVerdict | undefined> {
     this.attempts += 1;
     this.emitAttempt(lease, kind);
     const started = this.host.now();
@@ -446,7 +446,9 @@ export class RoutedCall<Result> {
       const served = await this.#attempt(this, lease, this.callOptions(signal));
       if (!this.streaming) host.trackInFlight(lease, -1);
       host.hedge?.observe(this.streaming, host.now() - started);
-      return { served };
+      if (slot === undefined) this.#result = served;
+      else slot.served = served;
+      return undefined;
     } catch (error) {
       host.trackInFlight(lease, -1);
       if (signal?.aborted === true && this.options.signal?.aborted !== true) {
