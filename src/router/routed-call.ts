@@ -491,7 +491,7 @@ export class RoutedCall<Result> {
     const wait = this.#pendingWait;
     if (wait === undefined || this.outOfAttempts() || wait.at >= this.deadlineAt) return undefined;
     this.#pendingWait = undefined;
-    await sleep(this.host.timers, Math.max(0, wait.at - this.host.now()), this.options.signal);
+    await sleepUntil(this.host, wait.at, this.options.signal);
     if (this.options.signal?.aborted) throw this.aborted(wait.provider ?? '');
     const lease =
       wait.provider === undefined
@@ -588,6 +588,20 @@ export function asProviderError(error: unknown, provider: string, signal: AbortS
   }
   if (error instanceof ProviderError) return error;
   return localProviderError(provider, error);
+}
+
+/**
+ * Resolves once the router clock reached `at`, or at once when `signal` aborts. Timers count whole
+ * milliseconds, so one may fire a fraction of a millisecond before the clock reaches `at` (then a
+ * cool-down ending at `at` still holds); the remainder is slept again, a few rounds at most, so a
+ * clock that does not move cannot hold the call.
+ */
+async function sleepUntil(host: RoutingHost, at: number, signal: AbortSignalLike | undefined): Promise<void> {
+  for (let round = 0; round < 3 && signal?.aborted !== true; round += 1) {
+    const left = at - host.now();
+    if (left <= 0) return;
+    await sleep(host.timers, Math.ceil(left), signal);
+  }
 }
 
 /** Resolves after `milliseconds` on `timers`, or at once when `signal` aborts. */
