@@ -1,7 +1,7 @@
 /**
  * Issue 11's fault table, connection rows: a reset before the response headers, and an upstream
  * that never answers. The official `openai` client against the real gateway and scripted
- * upstreams on 127.0.0.1; the silent upstream is left by the gateway's own 400 ms attempt timeout
+ * upstreams on 127.0.0.1; the silent upstream is left by the gateway's own 1 s attempt timeout
  * (a real socket timer), which the test's 5 s limit bounds.
  */
 import { afterEach, describe, expect, it } from 'vitest';

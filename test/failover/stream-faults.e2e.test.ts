@@ -4,7 +4,7 @@
  * `[DONE]`. The official `openai` client (and raw `fetch` where the wire itself is checked) against
  * the real gateway and scripted upstreams on 127.0.0.1. Where a row says "after X, not after
  * 20 s", every other timeout is set to 30 s and the test to 5 s, so only X can have ended the wait.
- * Rows with `streamRecovery: continue` are todo until stream recovery lands.
+ * Rows with recovery on continue on the backup, which also serves `smart` with the same text.
  */
 import { APIError } from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -36,6 +36,10 @@ function firstTokens(count: number): StreamStep[] {
   return answerSteps(answerPieces('gpt-4o'), 'gpt-4o').slice(0, count + 1);
 }
 
+/** The backup also serves `smart` (same upstream model, so the same text): where a recovered stream continues. */
+const BACKUP_WITH_SMART = ['gpt-4o-mini', { name: 'smart', upstream: 'gpt-4o' }];
+const RECOVERY_ON = { 'x-switchboard-stream-recovery': 'continue' };
+
 /** How many events carry non-empty content. */
 function contentEvents(events: string[]): number {
   return events.filter((event) => {
@@ -51,7 +55,7 @@ describe('fault table: streams', () => {
     "headers at once, first token after 20 s: the fallback's answer after firstTokenTimeoutMs, not after 20 s",
     FIVE_SECONDS,
     async () => {
-      harness = await startFailoverGateway({ router: { ...LONG, firstTokenTimeoutMs: 400 } });
+      harness = await startFailoverGateway({ router: { ...LONG, firstTokenTimeoutMs: 1_000 } });
       const slow = answerSteps(answerPieces('gpt-4o'), 'gpt-4o');
       slow.splice(1, 0, { delayMs: 20_000 });
       harness.upstreams.primary!.enqueue({ kind: 'stream', steps: slow });
@@ -91,13 +95,24 @@ describe('fault table: streams', () => {
     expect(contentEvents(events)).toBe(40);
   });
 
-  it.todo('stream cut after 40 of 60 tokens (recovery on): the whole answer');
+  it('stream cut after 40 of 60 tokens (recovery on): the whole answer, once, from a fresh request elsewhere', async () => {
+    harness = await startFailoverGateway({ backupModels: BACKUP_WITH_SMART });
+    harness.upstreams.primary!.enqueue({ kind: 'stream', steps: [...firstTokens(40), { delayMs: 50 }], then: 'reset' });
+
+    const stream = await harness.client.chat.completions.create(
+      { ...userRequest('smart'), stream: true },
+      { headers: RECOVERY_ON },
+    );
+    expect(await readStream(stream)).toEqual({ text: answerPieces('gpt-4o').join(''), error: undefined });
+    expect(harness.upstreams.primary!.calls).toHaveLength(1);
+    expect(harness.upstreams.backup!.calls.map((call) => call.body.model)).toEqual(['gpt-4o']);
+  });
 
   it(
     'stream stalls after 20 tokens: an error within the idle timeout, no [DONE]; the gateway healthy after',
     FIVE_SECONDS,
     async () => {
-      harness = await startFailoverGateway({ router: { ...LONG, streamIdleTimeoutMs: 400 } });
+      harness = await startFailoverGateway({ router: { ...LONG, streamIdleTimeoutMs: 1_000 } });
       harness.upstreams.primary!.enqueue({ kind: 'stream', steps: firstTokens(20), then: 'hang' });
 
       const raw = await postRaw(harness.url, { ...userRequest('smart'), stream: true });
@@ -117,7 +132,25 @@ describe('fault table: streams', () => {
     },
   );
 
-  it.todo('stream stalls after 20 tokens (recovery on): the whole answer within the idle timeout');
+  it(
+    'stream stalls after 20 tokens (recovery on): the whole answer within the idle timeout; the gateway healthy after',
+    FIVE_SECONDS,
+    async () => {
+      harness = await startFailoverGateway({
+        backupModels: BACKUP_WITH_SMART,
+        router: { ...LONG, streamIdleTimeoutMs: 1_000, streamRecovery: 'continue' },
+      });
+      harness.upstreams.primary!.enqueue({ kind: 'stream', steps: firstTokens(20), then: 'hang' });
+
+      const raw = await postRaw(harness.url, { ...userRequest('smart'), stream: true });
+      expect(sseData(raw.text).filter((event) => event === '[DONE]')).toHaveLength(1);
+      expect(raw.text).not.toContain('"error"');
+      expect(contentEvents(sseData(raw.text))).toBeGreaterThanOrEqual(60);
+      const stream = await harness.client.chat.completions.create({ ...userRequest('smart'), stream: true });
+      expect(await readStream(stream)).toEqual({ text: answerPieces('gpt-4o').join(''), error: undefined });
+      expect((await fetch(`${harness.url}/health`)).status).toBe(200);
+    },
+  );
 
   it('invalid JSON as the 10th event: the whole answer, nothing malformed forwarded, the event counted', async () => {
     harness = await startFailoverGateway();
@@ -166,7 +199,8 @@ describe('fault table: streams', () => {
     expect(metrics).not.toMatch(/switchboard_provider_results_total\{provider="primary",outcome="failure"\}/);
   });
 
-  it.todo(
-    'stream cut, fallback rejects assistant prefill (recovery on): the whole answer or an error that is not the prefill rejection',
-  );
+  // Stream cut, fallback rejects assistant prefill (recovery on): only an adapter declaring
+  // supportsPrefill (Anthropic) is sent a prefill, so this row runs with an Anthropic fallback in
+  // test/stream-recovery.e2e.test.ts ("a fallback that refuses the prefill is asked afresh…" and
+  // "a refused prefill with no attempt left ends with the original failure, not the 400").
 });
