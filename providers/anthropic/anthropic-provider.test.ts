@@ -179,7 +179,7 @@ describe('createAnthropicProvider: request translation (as the upstream received
         ],
       }),
     );
-    expect(error).toMatchObject({ kind: 'http', status: 400, isRetryable: false, isProviderFault: false });
+    expect(error).toMatchObject({ kind: 'local', status: 400, isRetryable: false, isProviderFault: false });
     expect(server.calls).toHaveLength(0);
   });
 

@@ -22,7 +22,8 @@ import type { WireEvent } from '../../src/contract/wire-event.ts';
 import { messagesEventHasContent } from '../../src/contract/messages-stream-content.ts';
 import { WireEventTranslator } from '../http/wire-event-translator.ts';
 import { anthropicWireProtocol } from './anthropic-wire-protocol.ts';
-import { isUnsupportedOnAnthropic } from './anthropic-unsupported-parameters.ts';
+import { ANTHROPIC_MAX_CHOICES, isUnsupportedOnAnthropic } from './anthropic-unsupported-parameters.ts';
+import { STRUCTURED_OUTPUT_TOOL } from './anthropic-structured-output.ts';
 import { applyUnsupportedParameters } from '../../src/contract/unsupported-parameters.ts';
 import { MODEL_LIST_MAX_BYTES, parseModelList } from '../http/model-list.ts';
 import { beforeUpstream, ProviderError } from '../../src/contract/provider-error.ts';
@@ -123,12 +124,30 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
   const models = Object.freeze([...options.models]);
   const dropUnsupportedParams = options.dropUnsupportedParams === true;
   /** `request` without what Anthropic cannot honour (then reported), or a 400 `unsupported_parameter`. */
-  const honoured = (request: ChatCompletionRequest, callOptions: CallOptions | undefined): ChatCompletionRequest =>
-    applyUnsupportedParameters(request as ChatCompletionRequest & Record<string, unknown>, isUnsupportedOnAnthropic, {
-      provider: name,
-      drop: dropUnsupportedParams,
-      report: callOptions?.reportDroppedParams,
-    });
+  const honoured = (
+    request: ChatCompletionRequest,
+    callOptions: CallOptions | undefined,
+    streaming: boolean,
+  ): ChatCompletionRequest => {
+    const context = { request, streaming };
+    return applyUnsupportedParameters(
+      request as ChatCompletionRequest & Record<string, unknown>,
+      (parameter, value) => isUnsupportedOnAnthropic(parameter, value, context),
+      { provider: name, drop: dropUnsupportedParams, report: callOptions?.reportDroppedParams },
+    );
+  };
+  /** One Messages call; a 2xx without a `content` array is a protocol failure. */
+  const postMessage = async (body: string, callOptions: CallOptions | undefined): Promise<Message> => {
+    const message = await client.postJson(messagesPath, body, callOptions);
+    if (message === null || typeof message !== 'object' || !Array.isArray((message as Message).content)) {
+      throw new ProviderError(`${name}: upstream answered 2xx without a \`content\` array`, {
+        kind: 'protocol',
+        provider: name,
+        body: message,
+      });
+    }
+    return message as Message;
+  };
   const chatSettings = { provider: name, defaultMaxTokens, stream: false };
   const streamSettings = { provider: name, defaultMaxTokens, stream: true };
 
@@ -141,28 +160,33 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     dropUnsupportedParams,
 
     async chat(request: ChatCompletionRequest, callOptions?: CallOptions): Promise<ChatCompletion> {
-      const { body, prefillTrimmed } = beforeUpstream(name, () =>
-        serialize(toAnthropicRequest(honoured(request, callOptions), chatSettings)),
-      );
-      const message = await client.postJson(messagesPath, body, callOptions);
-      if (message === null || typeof message !== 'object' || !Array.isArray((message as Message).content)) {
-        throw new ProviderError(`${name}: upstream answered 2xx without a \`content\` array`, {
-          kind: 'protocol',
-          provider: name,
-          body: message,
-        });
-      }
-      const completion = toChatCompletion(message as Message, Math.floor(Date.now() / 1000));
-      const choice = completion.choices[0];
-      if (prefillTrimmed.length > 0 && typeof choice?.message.content === 'string')
-        choice.message.content = new PrefillJoiner(prefillTrimmed).text(choice.message.content);
-      return completion;
+      const { body, prefillTrimmed, choices, structuredTool } = beforeUpstream(name, () => {
+        const sent = honoured(request, callOptions, false);
+        const translated = toAnthropicRequest(sent, chatSettings);
+        return {
+          ...serialize(translated),
+          // n > 1: as many parallel calls, merged into one completion's choices.
+          choices: typeof sent.n === 'number' && sent.n > 1 ? Math.min(sent.n, ANTHROPIC_MAX_CHOICES) : 1,
+          structuredTool: structuredToolOf(translated),
+        };
+      });
+      const created = Math.floor(Date.now() / 1000);
+      const messages = await Promise.all(Array.from({ length: choices }, () => postMessage(body, callOptions)));
+      const completions = messages.map((message) => {
+        const completion = toChatCompletion(message, created, structuredTool);
+        const choice = completion.choices[0];
+        if (prefillTrimmed.length > 0 && typeof choice?.message.content === 'string')
+          choice.message.content = new PrefillJoiner(prefillTrimmed).text(choice.message.content);
+        return completion;
+      });
+      return mergeChoices(completions);
     },
 
     async stream(request: ChatCompletionRequest, callOptions?: CallOptions): Promise<ChatStream> {
-      const { body, prefillTrimmed } = beforeUpstream(name, () =>
-        serialize(toAnthropicRequest(honoured(request, callOptions), streamSettings)),
-      );
+      const { body, prefillTrimmed, structuredTool } = beforeUpstream(name, () => {
+        const translated = toAnthropicRequest(honoured(request, callOptions, true), streamSettings);
+        return { ...serialize(translated), structuredTool: structuredToolOf(translated) };
+      });
       const response = await client.postForStream(messagesPath, body, callOptions);
       const translator = new AnthropicChunkTranslator({
         provider: name,
@@ -171,6 +195,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
         includeUsage: true,
         created: Math.floor(Date.now() / 1000),
         prefillTrimmed,
+        structuredTool,
       });
       return new SseChunkStream<ChatCompletionChunk>(response.call, response.body, translator, {
         isContent: chatChunkHasContent,
@@ -225,6 +250,32 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
       return client.close();
     },
   };
+}
+
+/** The structured-output tool the translated request forces, when it has one. */
+function structuredToolOf(request: AnthropicRequestBody): string | undefined {
+  return request.tools?.some((tool) => (tool as { name?: unknown }).name === STRUCTURED_OUTPUT_TOOL) === true
+    ? STRUCTURED_OUTPUT_TOOL
+    : undefined;
+}
+
+/** Completions of the same request as one, their choices numbered in order and their usage summed. */
+function mergeChoices(completions: ChatCompletion[]): ChatCompletion {
+  const merged = completions[0] as ChatCompletion;
+  if (completions.length === 1) return merged;
+  const usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+  merged.choices = completions.map((completion, index) => {
+    const part = completion.usage;
+    if (part !== undefined) {
+      // Each call was billed its own prompt: the sum is what was spent.
+      usage.prompt_tokens += part.prompt_tokens;
+      usage.completion_tokens += part.completion_tokens;
+      usage.total_tokens += part.total_tokens;
+    }
+    return { ...(completion.choices[0] as ChatCompletion['choices'][number]), index };
+  });
+  merged.usage = usage;
+  return merged;
 }
 
 /** The body to send, its assistant prefill trimmed (see `trimPrefill`), and what was trimmed. */

@@ -37,6 +37,8 @@ export interface AnthropicStreamSettings {
   created: number;
   /** Whitespace trimmed off an assistant prefill, dropped from the start of the continuation (see `trimPrefill`). */
   prefillTrimmed?: string;
+  /** The tool carrying a `response_format` answer: its input streams out as content. */
+  structuredTool?: string | undefined;
 }
 
 /**
@@ -62,8 +64,12 @@ export class AnthropicChunkTranslator implements SseChunkTranslator<ChatCompleti
   /** The stop reason arrived (`message_delta`): the answer is whole even if `message_stop` never comes. */
   #stopped = false;
   readonly #prefill: PrefillJoiner | undefined;
+  readonly #structuredTool: string | undefined;
+  /** A structured answer is being streamed: its block's index, -1 before. */
+  #structuredBlock = -1;
 
   constructor(settings: AnthropicStreamSettings) {
+    this.#structuredTool = settings.structuredTool;
     this.#provider = settings.provider;
     const trimmed = settings.prefillTrimmed;
     this.#prefill = trimmed !== undefined && trimmed.length > 0 ? new PrefillJoiner(trimmed) : undefined;
@@ -90,7 +96,10 @@ export class AnthropicChunkTranslator implements SseChunkTranslator<ChatCompleti
       case 'content_block_start': {
         const block = data.content_block as { type: string; id?: string; name?: string; text?: string };
         const index = data.index as number;
-        if (block.type === 'tool_use') {
+        if (block.type === 'tool_use' && block.name === this.#structuredTool) {
+          this.#toolIndexOfBlock[index] = -2;
+          this.#structuredBlock = index;
+        } else if (block.type === 'tool_use') {
           const toolIndex = this.#toolCount++;
           this.#toolIndexOfBlock[index] = toolIndex;
           output.push(
@@ -105,7 +114,12 @@ export class AnthropicChunkTranslator implements SseChunkTranslator<ChatCompleti
           );
         } else {
           this.#toolIndexOfBlock[index] = -1;
-          if (block.type === 'text' && typeof block.text === 'string' && block.text.length > 0)
+          if (
+            block.type === 'text' &&
+            typeof block.text === 'string' &&
+            block.text.length > 0 &&
+            this.#structuredTool === undefined
+          )
             output.push(this.#chunk({ content: this.#text(block.text) }, null));
         }
         return false;
@@ -113,7 +127,12 @@ export class AnthropicChunkTranslator implements SseChunkTranslator<ChatCompleti
       case 'content_block_delta': {
         const delta = data.delta as { type: string; text?: string; partial_json?: string };
         if (delta.type === 'text_delta') {
-          output.push(this.#chunk({ content: this.#text(delta.text ?? '') }, null));
+          // A structured answer's preamble is not part of it.
+          if (this.#structuredTool === undefined)
+            output.push(this.#chunk({ content: this.#text(delta.text ?? '') }, null));
+        } else if (delta.type === 'input_json_delta' && data.index === this.#structuredBlock) {
+          if (delta.partial_json !== undefined && delta.partial_json.length > 0)
+            output.push(this.#chunk({ content: delta.partial_json }, null));
         } else if (delta.type === 'input_json_delta') {
           const toolIndex = this.#toolIndexOfBlock[data.index as number];
           if (toolIndex === undefined || toolIndex < 0)
@@ -143,7 +162,9 @@ export class AnthropicChunkTranslator implements SseChunkTranslator<ChatCompleti
         const stopReason = (data.delta as { stop_reason?: string | null } | undefined)?.stop_reason;
         if (stopReason !== undefined && stopReason !== null) {
           this.#stopped = true;
-          output.push(this.#chunk({}, finishReasonOf(stopReason)));
+          const finishReason = finishReasonOf(stopReason);
+          const structuredOnly = this.#structuredBlock !== -1 && this.#toolCount === 0 && finishReason === 'tool_calls';
+          output.push(this.#chunk({}, structuredOnly ? 'stop' : finishReason));
         }
         return false;
       }

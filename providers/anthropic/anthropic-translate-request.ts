@@ -17,7 +17,11 @@ import type {
   ToolUseBlockParam,
 } from '@anthropic-ai/sdk/resources/messages';
 import type { ChatCompletionRequest, ChatContentPart, ChatMessage, ChatTool } from '../../src/contract/chat-types.ts';
-import { ProviderError } from '../../src/contract/provider-error.ts';
+import { invalidRequest } from './anthropic-invalid-request.ts';
+import { structuredOutputTool } from './anthropic-structured-output.ts';
+import { thinkingBudgetOf } from './anthropic-thinking.ts';
+
+export { invalidRequest };
 
 /** Settings of `toAnthropicRequest`. */
 export interface AnthropicRequestSettings {
@@ -50,7 +54,10 @@ const EMPTY_INPUT_SCHEMA: Tool.InputSchema = Object.freeze({ type: 'object', pro
  *   `tool_result` blocks in a user message;
  * - `image_url` parts: data URLs → base64 image blocks, http(s) URLs → URL image blocks;
  * - consecutive messages of one role merged into one (Anthropic requires alternation);
- * - `user` → `metadata.user_id`. OpenAI-only fields (seed, logprobs, response_format…) are dropped.
+ * - `response_format` json_schema / json_object → a tool the model must call (see
+ *   `structuredOutputTool`); `reasoning_effort` → `thinking` with its budget (see `thinkingBudgetOf`);
+ * - `user` → `metadata.user_id`. Parameters Anthropic cannot honour are refused or dropped before
+ *   this (see `isUnsupportedOnAnthropic`); hints without effect (seed, store…) are left out.
  *
  * @example
  * ```ts
@@ -102,10 +109,27 @@ export function toAnthropicRequest(
   if (typeof request.top_p === 'number') body.top_p = request.top_p;
   const stopSequences = stopSequencesOf(request.stop);
   if (stopSequences !== undefined) body.stop_sequences = stopSequences;
-  if (request.tools !== undefined && request.tools.length > 0) {
-    body.tools = request.tools.map(toAnthropicTool);
+  const hasTools = request.tools !== undefined && request.tools.length > 0;
+  if (hasTools) {
+    body.tools = (request.tools as ChatTool[]).map(toAnthropicTool);
     const toolChoice = toolChoiceOf(request.tool_choice, request.parallel_tool_calls === false, settings.provider);
     if (toolChoice !== undefined) body.tool_choice = toolChoice;
+  }
+  const structured = structuredOutputTool(request, settings.provider);
+  if (structured !== undefined) {
+    // The answer is the input of a tool the model must call: the only one, or any tool when the client gave its own.
+    body.tools = [...(body.tools ?? []), structured];
+    const named = body.tool_choice?.type === 'tool';
+    if (!hasTools || body.tool_choice?.type === 'none') body.tool_choice = { type: 'tool', name: structured.name };
+    else if (!named) body.tool_choice = { type: 'any' };
+  }
+  const budget = thinkingBudgetOf(request.reasoning_effort);
+  if (budget !== undefined && budget > 0) {
+    // Anthropic counts thinking in max_tokens and takes no sampling changes with it.
+    body.thinking = { type: 'enabled', budget_tokens: budget };
+    body.max_tokens = maxTokens + budget;
+    delete body.temperature;
+    delete body.top_p;
   }
   if (typeof request.user === 'string' && request.user.length > 0) body.metadata = { user_id: request.user };
   if (settings.stream) body.stream = true;
@@ -245,18 +269,4 @@ function isTextPart(part: ChatContentPart): part is { type: 'text'; text: string
 
 function textBlock(text: string): TextBlockParam {
   return { type: 'text', text };
-}
-
-/**
- * A 400 `ProviderError` for a request that cannot be translated: not retryable (another
- * Anthropic provider would refuse it too) and not the provider's fault.
- */
-export function invalidRequest(provider: string, message: string): ProviderError {
-  return new ProviderError(`${provider}: ${message}`, {
-    kind: 'http',
-    provider,
-    status: 400,
-    code: 'invalid_request_error',
-    body: { error: { message, type: 'invalid_request_error', param: null, code: null } },
-  });
 }

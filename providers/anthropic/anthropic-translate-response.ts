@@ -61,7 +61,8 @@ export function promptTokensOf(
 
 /**
  * Translates a non-streamed Anthropic message into a `chat.completion`. Text blocks are
- * concatenated; thinking and server-tool blocks are left out.
+ * concatenated; thinking and server-tool blocks are left out. With `structuredTool` (a
+ * `response_format` answered through that tool), the tool's input is the content, as JSON text.
  *
  * @example
  * ```ts
@@ -69,12 +70,17 @@ export function promptTokensOf(
  * completion.choices[0].message.content; // the text
  * ```
  */
-export function toChatCompletion(message: Message, created: number): ChatCompletion {
+export function toChatCompletion(message: Message, created: number, structuredTool?: string): ChatCompletion {
   let text: string | null = null;
   let toolCalls: ChatToolCall[] | undefined;
+  let structured = false;
   for (const block of message.content) {
     if (block.type === 'text') {
-      text = text === null ? block.text : text + block.text;
+      // The text around a structured answer (a preamble) is not part of it.
+      if (structuredTool === undefined) text = text === null ? block.text : text + block.text;
+    } else if (block.type === 'tool_use' && block.name === structuredTool) {
+      text = JSON.stringify(block.input ?? {});
+      structured = true;
     } else if (block.type === 'tool_use') {
       (toolCalls ??= []).push({
         id: block.id,
@@ -85,12 +91,20 @@ export function toChatCompletion(message: Message, created: number): ChatComplet
   }
   const choiceMessage: ChatCompletion['choices'][number]['message'] = { role: 'assistant', content: text };
   if (toolCalls !== undefined) choiceMessage.tool_calls = toolCalls;
+  const finishReason = finishReasonOf(message.stop_reason);
   return {
     id: message.id,
     object: 'chat.completion',
     created,
     model: message.model,
-    choices: [{ index: 0, message: choiceMessage, logprobs: null, finish_reason: finishReasonOf(message.stop_reason) }],
+    choices: [
+      {
+        index: 0,
+        message: choiceMessage,
+        logprobs: null,
+        finish_reason: structured && toolCalls === undefined && finishReason === 'tool_calls' ? 'stop' : finishReason,
+      },
+    ],
     usage: usageOf(promptTokensOf(message.usage), message.usage?.output_tokens ?? 0),
   };
 }

@@ -5,16 +5,32 @@
  * an effect on the answer's content, and are left out silently.
  */
 
+import type { ChatCompletionRequest } from '../../src/contract/chat-types.ts';
+import { thinkingBudgetOf } from './anthropic-thinking.ts';
+
+/** Most choices (`n`) one request may ask of an `anthropic` provider: each is a parallel upstream call. */
+export const ANTHROPIC_MAX_CHOICES = 8;
+
+/** The request around the parameter being checked. */
+export interface AnthropicParameterContext {
+  request: ChatCompletionRequest;
+  /** True for a streamed call (`n > 1` is honoured only without streaming). */
+  streaming: boolean;
+}
+
 /**
  * True when the parameter `name` with `value` cannot be honoured by an `anthropic` provider.
+ * `n` up to `ANTHROPIC_MAX_CHOICES` (not streamed), `response_format` json_schema / json_object and
+ * `reasoning_effort` are honoured; `reasoning_effort` not with a forced tool choice (a
+ * `response_format`, `tool_choice: required` or a named function), which extended thinking refuses.
  *
  * @example
  * ```ts
- * isUnsupportedOnAnthropic('logprobs', true); // true
- * isUnsupportedOnAnthropic('presence_penalty', 0); // false
+ * isUnsupportedOnAnthropic('logprobs', true, context); // true
+ * isUnsupportedOnAnthropic('presence_penalty', 0, context); // false
  * ```
  */
-export function isUnsupportedOnAnthropic(name: string, value: unknown): boolean {
+export function isUnsupportedOnAnthropic(name: string, value: unknown, context: AnthropicParameterContext): boolean {
   switch (name) {
     case 'logprobs':
       return value === true;
@@ -32,14 +48,18 @@ export function isUnsupportedOnAnthropic(name: string, value: unknown): boolean 
     case 'modalities':
       return Array.isArray(value) && value.some((modality) => modality !== 'text');
     case 'n':
-      return typeof value === 'number' && value > 1;
-    case 'response_format': {
-      const type = (value as { type?: unknown } | null)?.type;
-      return type !== undefined && type !== 'text';
-    }
+      return typeof value === 'number' && value > 1 && (context.streaming || value > ANTHROPIC_MAX_CHOICES);
     case 'reasoning_effort':
-      return true;
+      return thinkingBudgetOf(value) === undefined || (thinkingBudgetOf(value) !== 0 && forcesTool(context.request));
     default:
       return false;
   }
+}
+
+/** True when the request makes the model call a tool (which extended thinking does not allow). */
+function forcesTool(request: ChatCompletionRequest): boolean {
+  const format = (request.response_format as { type?: unknown } | null | undefined)?.type;
+  if (format !== undefined && format !== 'text') return true;
+  const choice = request.tool_choice;
+  return choice === 'required' || (typeof choice === 'object' && choice !== null);
 }
