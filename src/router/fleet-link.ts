@@ -27,9 +27,9 @@ export interface FleetLink {
  * replica's circuit transitions and cool-downs are published as they happen (fire and forget),
  * the others' arrive by subscription and are applied with `router.applyFleetChange`, which marks
  * them `origin: 'fleet'` so they are never published back (no echo). Each time the backend
- * comes up (at start, after an outage) the recorded fleet state is applied, then this replica's
- * own open circuits and cool-downs are published again, so a Redis that restarted empty learns
- * them. Latency EMAs and failure rates stay local.
+ * comes up (at start, after an outage) the recorded fleet state is applied; after an outage this
+ * replica's own open circuits and cool-downs are published again too, so a Redis that restarted
+ * empty learns them. Latency EMAs and failure rates stay local.
  *
  * @example
  * ```ts
@@ -46,6 +46,8 @@ export function linkRouterToFleet(
 ): FleetLink {
   let closed = false;
   let lastSync: Promise<void> = Promise.resolve();
+  /** Set once the backend has been down: on its return this replica's own state is published again. */
+  let wasDown = false;
   const openCircuits = new Map<string, CircuitStateChangeEvent>();
   const coolDowns = new Map<string, CoolDownEvent>();
 
@@ -74,10 +76,11 @@ export function linkRouterToFleet(
     }
     router.applyFleetChange(event);
   };
-  const resync = async () => {
+  const resync = async (republish: boolean) => {
     const recorded = await backend.snapshot();
     if (closed) return;
     for (const event of recorded) apply(event);
+    if (!republish) return;
     const now = Date.now();
     for (const event of openCircuits.values()) {
       if (event.origin === 'fleet') continue;
@@ -95,7 +98,8 @@ export function linkRouterToFleet(
     }
   };
   const onStatus = (up: boolean) => {
-    if (up && !closed) lastSync = resync().catch(() => {});
+    if (!up) wasDown = true;
+    else if (!closed) lastSync = resync(wasDown).catch(() => {});
   };
 
   const unsubscribers = [
