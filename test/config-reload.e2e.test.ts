@@ -3,10 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../bootstrap.ts';
+import { startServer, type RunningServer, type StartServerOptions } from '../bootstrap.ts';
+import { createProvider } from '../providers/index.ts';
 import type { RequestLogRecord } from '../src/gateway/request-log.ts';
 import { fakeClock, userRequest } from './support/gateway-harness.ts';
-import { completionBody, errorScript, startOpenAIUpstream, type OpenAIUpstream } from './support/openai-upstream.ts';
+import {
+  chunkBody,
+  completionBody,
+  errorScript,
+  startOpenAIUpstream,
+  type OpenAIUpstream,
+} from './support/openai-upstream.ts';
 
 const ADMIN_TOKEN = 'admin-secret';
 
@@ -59,7 +66,10 @@ async function writeConfig(providers: ProviderSpec[], extra: { server?: object; 
   await writeFile(configPath, JSON.stringify(config));
 }
 
-async function start(clock?: () => number): Promise<{ url: string; client: OpenAI }> {
+async function start(
+  clock?: () => number,
+  extra: Partial<StartServerOptions> = {},
+): Promise<{ url: string; client: OpenAI }> {
   running = await startServer({
     configPath,
     env: {},
@@ -68,6 +78,7 @@ async function start(clock?: () => number): Promise<{ url: string; client: OpenA
     drainTimeoutMs: 2_000,
     logger: (record) => logs.push(record),
     ...(clock !== undefined ? { clock } : {}),
+    ...extra,
   });
   const client = new OpenAI({ baseURL: `${running.url}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 10_000 });
   return { url: running.url, client };
@@ -144,6 +155,51 @@ describe('config reload (POST /admin/reload)', () => {
       'Bearer sk-primary-old',
       'Bearer sk-primary-new',
     ]);
+  });
+
+  it('a stream under way on a replaced provider finishes; its old adapter is closed only then', async () => {
+    await writeConfig([{ name: 'primary', apiKey: 'sk-primary-old' }]);
+    const closed: string[] = [];
+    const { url, client } = await start(undefined, {
+      createProvider: (entry) => {
+        const adapter = createProvider(entry);
+        const close = adapter.close?.bind(adapter);
+        const apiKey = (entry as { apiKey?: string }).apiKey ?? '';
+        return Object.assign(adapter, {
+          close: async () => {
+            closed.push(apiKey);
+            await close?.();
+          },
+        });
+      },
+    });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    upstreams.primary!.enqueue({
+      kind: 'handler',
+      async respond(response) {
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.write(`data: ${JSON.stringify(chunkBody('Hello'))}\n\n`);
+        await released;
+        response.write(`data: ${JSON.stringify(chunkBody(' world'))}\n\n`);
+        response.end('data: [DONE]\n\n');
+      },
+    });
+    const stream = await client.chat.completions.create({ ...userRequest(), stream: true });
+    const iterator = stream[Symbol.asyncIterator]();
+    expect((await iterator.next()).value?.choices[0]?.delta.content).toBe('Hello');
+
+    await writeConfig([{ name: 'primary', apiKey: 'sk-primary-new' }]);
+    expect((await reload(url)).body.providers.replaced).toEqual(['primary']);
+    expect(closed).toEqual([]);
+
+    release();
+    let text = 'Hello';
+    for (let next = await iterator.next(); next.done !== true; next = await iterator.next())
+      text += next.value.choices[0]?.delta.content ?? '';
+    expect(text).toBe('Hello world');
+    while (closed.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    expect(closed).toEqual(['sk-primary-old']);
   });
 
   it("keeps an unchanged provider's open circuit open (a weight change included)", async () => {

@@ -142,9 +142,9 @@ export class ConfigReloader {
       throw error;
     }
     this.#builtFrom = builtFrom;
-    // Requests already using a dropped adapter finish on their own; its pool closes once they have.
+    // Requests already using a dropped adapter finish on it; its pool closes once they have.
     const registered = new Set(router.providers());
-    for (const adapter of previous) if (!registered.has(adapter)) void adapter.close?.()?.catch(() => {});
+    for (const adapter of previous) if (!registered.has(adapter)) closeWhenDrained(router, adapter);
 
     const restartRequired: string[] = [];
     const server: Record<string, unknown> = { ...this.#config.server };
@@ -177,6 +177,22 @@ export class ConfigReloader {
     this.#options.applyServer?.(this.#config.server);
     return { providers: changes, restartRequired };
   }
+}
+
+/** A dropped adapter still serving calls is closed when they ended, or after this long at most. */
+export const DROPPED_ADAPTER_MAX_WAIT_MS = 10 * 60_000;
+
+/** Closes `adapter` once no routed call uses it (at most `DROPPED_ADAPTER_MAX_WAIT_MS` later). */
+export function closeWhenDrained(router: Router, adapter: ProviderAdapter): void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const cap = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, DROPPED_ADAPTER_MAX_WAIT_MS);
+    timer.unref?.();
+  });
+  void Promise.race([router.drained(adapter), cap]).then(() => {
+    clearTimeout(timer);
+    return adapter.close?.()?.catch(() => {});
+  });
 }
 
 /**

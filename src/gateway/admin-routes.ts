@@ -175,8 +175,11 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<GatewayEnv> {
     const adapter = requireProvider(context.req.param('name'));
     router.unregisterProvider(adapter.name);
     changed({ type: 'admin', action: 'remove', provider: adapter.name });
-    // Requests already using it finish on their own; its pool closes once they have.
-    void adapter.close?.().catch(() => {});
+    // Requests already using it finish on it; its pool closes once they have.
+    void router
+      .drained(adapter)
+      .then(() => adapter.close?.())
+      .catch(() => {});
     return context.json({ name: adapter.name, deleted: true });
   });
 

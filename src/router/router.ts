@@ -113,6 +113,8 @@ export class Router {
   private registrations = 0;
   private readonly probePermits: ProbePermitSource | undefined;
   private healthCheckIntervalMs = 0;
+  /** Records in use that someone waits on (`drained`), dropped ones (unregistered, replaced) included, with the waiters. */
+  private readonly retired = new Map<ProviderRecord, Array<() => void>>();
   /** Reused by selection when some deployments cannot serve, so it allocates nothing (JavaScript runs it to completion). */
   private readonly scratch: DeploymentRecord[] = [];
   private readonly context: SelectionContext;
@@ -156,6 +158,7 @@ export class Router {
       trackInFlight: (lease, delta) => {
         const record = lease.deployment.provider;
         record.inFlight = Math.max(0, record.inFlight + delta);
+        if (record.inFlight === 0 && this.retired.size > 0) this.settleRetired(record);
       },
     };
   }
@@ -174,6 +177,7 @@ export class Router {
    */
   registerProvider(adapter: ProviderAdapter, options: RegisterOptions = {}): void {
     const checked = checkRegistration(adapter, options);
+    this.retire(this.records.get(adapter.name));
     this.records.delete(adapter.name);
     const now = this.clock();
     this.records.set(adapter.name, this.newRecord(checked, now));
@@ -245,10 +249,12 @@ export class Router {
           this.records.set(name, old);
           changes.kept.push(name);
         } else {
+          this.retire(old);
           this.records.set(name, this.newRecord(registration, now));
           (old === undefined ? changes.added : changes.replaced).push(name);
         }
       }
+      for (const record of previous.values()) this.retire(record);
       changes.removed.push(...previous.keys());
       this.table.rebuild(this.records.values(), now);
     }
@@ -267,9 +273,29 @@ export class Router {
     return changes;
   }
 
+  /**
+   * Resolves once no routed call is using `adapter` any more (at once when none is), also after it
+   * was unregistered or replaced: close a dropped adapter after it, so its calls under way finish.
+   */
+  drained(adapter: ProviderAdapter): Promise<void> {
+    const waits: Promise<void>[] = [];
+    for (const [record, waiters] of this.retired)
+      if (record.adapter === adapter) waits.push(new Promise((resolve) => waiters.push(resolve)));
+    for (const record of this.records.values())
+      if (record.adapter === adapter && record.inFlight > 0 && !this.retired.has(record)) {
+        const waiters: Array<() => void> = [];
+        this.retired.set(record, waiters);
+        waits.push(new Promise((resolve) => waiters.push(resolve)));
+      }
+    return Promise.all(waits).then(() => undefined);
+  }
+
   /** Removes a provider; returns false when no provider had that name. */
   unregisterProvider(name: string): boolean {
-    if (!this.records.delete(name)) return false;
+    const record = this.records.get(name);
+    if (record === undefined) return false;
+    this.retire(record);
+    this.records.delete(name);
     this.table.rebuild(this.records.values(), this.clock());
     this.events.emit('providerUnregistered', { provider: name });
     return true;
@@ -692,6 +718,18 @@ export class Router {
     usageOf?: (item: Item) => UsageTokens | null | undefined,
   ): Promise<RoutedItemStream<Item>> {
     return routeItemStream(this.host, this.settingsFor(options), model, open, options, usageOf);
+  }
+
+  /** Keeps a dropped record that calls are still using, so `drained` can tell when they ended. */
+  private retire(record: ProviderRecord | undefined): void {
+    if (record !== undefined && record.inFlight > 0 && !this.retired.has(record)) this.retired.set(record, []);
+  }
+
+  private settleRetired(record: ProviderRecord): void {
+    const waiters = this.retired.get(record);
+    if (waiters === undefined) return;
+    this.retired.delete(record);
+    for (const resolve of waiters) resolve();
   }
 
   private newRecord(registration: CheckedRegistration, now: number): ProviderRecord {
