@@ -37,6 +37,7 @@ import { DASHBOARD_HEADERS, DASHBOARD_HTML } from './dashboard-page.ts';
 import { createRouterEventStream } from './router-event-stream.ts';
 import { ServerLifecycle } from './server-lifecycle.ts';
 import { RequestTracer } from '../tracing/request-tracer.ts';
+import { traced } from './traced-handler.ts';
 import { statusRoutes } from './status-routes.ts';
 
 const CHAT_COMPLETIONS_PATH = '/v1/chat/completions';
@@ -181,32 +182,7 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   });
   // Spans only when the host registered an OpenTelemetry SDK; otherwise the handler runs as is.
   const tracer = new RequestTracer({ router });
-  app.post(CHAT_COMPLETIONS_PATH, (context, next) => {
-    if (!tracer.enabled) return chatCompletions(context, next);
-    return tracer.run(
-      {
-        operation: 'chat',
-        method: 'POST',
-        route: CHAT_COMPLETIONS_PATH,
-        requestId: context.get('requestId'),
-        headers: traceHeaders(context.req.header('traceparent'), context.req.header('tracestate')),
-      },
-      async () => chatCompletions(context, next),
-      () => {
-        const fields = context.get('logFields');
-        return {
-          status: fields?.status ?? context.res.status,
-          requestModel: fields?.model,
-          responseModel: fields?.responseModel,
-          provider: fields?.provider,
-          attempts: fields?.attempts,
-          errorCode: fields?.errorCode,
-          stream: fields?.stream,
-          usage: fields?.usage,
-        };
-      },
-    );
-  });
+  app.post(CHAT_COMPLETIONS_PATH, traced(tracer, CHAT_COMPLETIONS_PATH, 'chat', chatCompletions));
   const endpointSettings: EndpointSettings = {
     router,
     metrics,
@@ -216,10 +192,10 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
     requestTimeoutMs: options.requestTimeoutMs,
     scrubber,
   };
-  app.post('/v1/messages', messagesHandler(endpointSettings));
+  app.post('/v1/messages', traced(tracer, '/v1/messages', 'chat', messagesHandler(endpointSettings)));
   app.post('/v1/messages/count_tokens', countTokensHandler(endpointSettings));
-  app.post('/v1/responses', responsesHandler(endpointSettings));
-  app.post('/v1/embeddings', embeddingsHandler(endpointSettings));
+  app.post('/v1/responses', traced(tracer, '/v1/responses', 'chat', responsesHandler(endpointSettings)));
+  app.post('/v1/embeddings', traced(tracer, '/v1/embeddings', 'embeddings', embeddingsHandler(endpointSettings)));
   app.route('/', modelsRoutes({ router }));
   app.route('/', statusRoutes({ router, metrics }));
   if (adminToken !== undefined) {
@@ -295,12 +271,6 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   });
 
   return app;
-}
-
-/** The W3C trace-context headers of a request, when it sent them (for the host's propagator). */
-function traceHeaders(parent: string | undefined, state: string | undefined): Record<string, string> | undefined {
-  if (parent === undefined) return undefined;
-  return state === undefined ? { traceparent: parent } : { traceparent: parent, tracestate: state };
 }
 
 function toGatewayError(error: unknown): GatewayError {

@@ -54,6 +54,7 @@ export function embeddingsHandler(settings: EndpointSettings): Handler<GatewayEn
     outcome.provider = routed.provider;
     outcome.attempts = routed.attempts;
     outcome.usage = routed.result.usage;
+    if (typeof routed.result.model === 'string') outcome.responseModel = routed.result.model;
     if (sink.closed) {
       outcome.status = CLIENT_CLOSED_STATUS;
       return;

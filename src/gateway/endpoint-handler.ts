@@ -41,6 +41,8 @@ export interface EndpointOutcome {
   attempts?: number | undefined;
   errorCode?: string | null | undefined;
   usage?: TokenUsage | null | undefined;
+  /** The model the upstream answered with (for traces). */
+  responseModel?: string | undefined;
   /** Parameters dropped by the serving provider, for `x-switchboard-dropped-params`. */
   droppedParams?: readonly string[] | undefined;
 }
@@ -160,7 +162,12 @@ function createRun(settings: EndpointSettings, identity: EndpointIdentity, serve
         attempts: outcome.attempts,
         endpoint: identity.endpoint,
       });
-      noteOutcome(context.get('logFields'), outcome);
+      const fields = context.get('logFields');
+      noteOutcome(fields, outcome);
+      if (fields !== undefined) {
+        fields.usage = outcome.usage;
+        fields.responseModel = outcome.responseModel;
+      }
     }
   };
 }

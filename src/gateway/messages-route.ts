@@ -84,6 +84,7 @@ export function messagesHandler(settings: EndpointSettings): Handler<GatewayEnv>
       outcome.provider = routed.provider;
       outcome.attempts = routed.attempts;
       outcome.usage = tokenUsageOf(routed.result.usage);
+      outcome.responseModel = stringOrUndefined(routed.result.model);
       if (sink.closed) {
         outcome.status = CLIENT_CLOSED_STATUS;
         return;
@@ -120,7 +121,10 @@ export function messagesHandler(settings: EndpointSettings): Handler<GatewayEnv>
     outcome.attempts = routed.attempts;
     outcome.usage = usage;
     await writeWireStream(sink, routed.stream, servedHeaders(outcome, model), outcome, {
-      observe() {},
+      observe(event) {
+        if (event.value.type === 'message_start')
+          outcome.responseModel ??= stringOrUndefined((event.value.message as { model?: unknown } | undefined)?.model);
+      },
       errorEvent(error) {
         const mapped = mapRoutingError(error, scrubber);
         return { event: 'error', data: JSON.stringify(errorBodyIn('anthropic', mapped)), mapped };
@@ -169,6 +173,11 @@ export function validateMessagesRequest(body: Record<string, unknown>): Messages
   if (body.stream !== undefined && typeof body.stream !== 'boolean')
     throw invalidRequest("'stream' must be a boolean.", 'stream');
   return body as MessagesRequest;
+}
+
+/** `value` when it is a non-empty string (a model name read from upstream JSON). */
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -124,6 +124,7 @@ export function responsesHandler(settings: ResponsesSettings): Handler<GatewayEn
       outcome.attempts = routed.attempts;
       const { response, conversation: kept } = routed.result;
       outcome.usage = tokenUsageOf(response.usage);
+      if (typeof response.model === 'string') outcome.responseModel = response.model;
       if (keep && typeof response.id === 'string') store.remember(response.id, routed.provider, kept);
       if (sink.closed) {
         outcome.status = CLIENT_CLOSED_STATUS;
@@ -167,6 +168,8 @@ export function responsesHandler(settings: ResponsesSettings): Handler<GatewayEn
       observe(event) {
         const value = event.value;
         if (typeof value.sequence_number === 'number') nextSequence = value.sequence_number + 1;
+        const answered = (value.response as { model?: unknown } | undefined)?.model;
+        if (typeof answered === 'string') outcome.responseModel = answered;
         if (!END_TYPES.has(value.type)) return;
         Object.assign(usage, usageOfEvent(value));
         const id = (value.response as { id?: unknown } | undefined)?.id;

@@ -24,7 +24,7 @@ export interface TracedRouter {
 
 /** What the gateway knows about a request when it arrives. */
 export interface TracedRequest {
-  /** GenAI operation, e.g. `chat`. */
+  /** GenAI operation, e.g. `chat` or `embeddings`: the request span's and its attempt spans' `gen_ai.operation.name`. */
   operation: string;
   method: string;
   /** The route template, e.g. `/v1/chat/completions`. */
@@ -73,6 +73,8 @@ interface AttemptTrace {
 }
 
 interface RequestTrace {
+  /** GenAI operation of the request, which its attempts share (`chat`, `embeddings`). */
+  readonly operation: string;
   readonly span: Span;
   readonly context: Context;
   readonly attempts: AttemptTrace[];
@@ -162,6 +164,7 @@ export class RequestTracer {
       parent,
     );
     const requestTrace: RequestTrace = {
+      operation: request.operation,
       span,
       context: trace.setSpan(parent, span),
       attempts: [],
@@ -206,7 +209,7 @@ export class RequestTracer {
     if (requestTrace === undefined) return;
     const type = this.#router.provider(event.provider)?.type ?? 'unknown';
     const attributes: Attributes = {
-      'gen_ai.operation.name': 'chat',
+      'gen_ai.operation.name': requestTrace.operation,
       'gen_ai.provider.name': type,
       'gen_ai.system': type,
       'gen_ai.request.model': event.model,
@@ -216,7 +219,7 @@ export class RequestTracer {
       'switchboard.stream': event.streaming,
     };
     const span = this.#currentTracer().startSpan(
-      `chat ${event.model}`,
+      `${requestTrace.operation} ${event.model}`,
       { kind: SpanKind.CLIENT, attributes },
       requestTrace.context,
     );
