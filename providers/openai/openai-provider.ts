@@ -44,12 +44,9 @@ export interface OpenAIProviderOptions extends UpstreamConnectionOptions {
  * through its own keep-alive undici pool, forwarding the request body as is (unknown fields
  * included) with only `stream` set by the method called; `{baseURL}/responses` and
  * `{baseURL}/embeddings` get their bodies passed through the same way (Responses events are
- * handed on as received); health is `GET {baseURL}/models`, whose list (when the provider
- * serves `'*'`) is what `listModels` returns.
-/**
- * included) with only `stream` set by the method called (and, on streams,
- * `stream_options.include_usage`, so usage is always counted); health is `GET {baseURL}/models`, whose
- * list (when the provider serves `'*'`) is what `listModels` returns.
+ * handed on as received); streams also ask for `stream_options.include_usage`, so usage is always
+ * counted. Health is `GET {baseURL}/models`, whose list (when the provider serves `'*'`) is what
+ * `listModels` returns.
  *
  * @example
  * ```ts
