@@ -125,6 +125,22 @@ describe('OpenAI features on an anthropic provider, through the openai client', 
     expect(completion.usage).toEqual({ prompt_tokens: 3 * 2095, completion_tokens: 3 * 503, total_tokens: 3 * 2598 });
   });
 
+  it('ends the other calls of n > 1 when one fails', async () => {
+    const before = gateway.anthropicUpstream.calls.length;
+    gateway.anthropicUpstream.enqueue(
+      { status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'bad image' } } },
+      { hang: true },
+    );
+    const error = (await client.chat.completions
+      .create({ model, messages, n: 2 })
+      .catch((caught: unknown) => caught)) as InstanceType<typeof OpenAI.BadRequestError>;
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(gateway.anthropicUpstream.calls.length - before).toBe(2);
+    // The hanging sibling's request was cancelled, not left to its timeout.
+    await Promise.all(gateway.anthropicUpstream.calls.slice(before).map((call) => call.closed));
+    expect(gateway.anthropicUpstream.calls.slice(before).some((call) => call.abortedByClient)).toBe(true);
+  });
+
   it('bounds n, and refuses n > 1 on a stream, naming the parameter', async () => {
     const before = gateway.anthropicUpstream.calls.length;
     for (const request of [

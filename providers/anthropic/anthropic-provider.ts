@@ -19,6 +19,7 @@ import {
   type ProviderAdapter,
 } from '../../src/contract/provider-adapter.ts';
 import type { WireEvent } from '../../src/contract/wire-event.ts';
+import { AbortLatch } from '../../src/contract/abort-latch.ts';
 import { messagesEventHasContent } from '../../src/contract/messages-stream-content.ts';
 import { WireEventTranslator } from '../http/wire-event-translator.ts';
 import { anthropicWireProtocol } from './anthropic-wire-protocol.ts';
@@ -148,6 +149,31 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     }
     return message as Message;
   };
+  /** `count` calls at once; the first failure aborts the others (the caller's abort aborts all). */
+  const postParallel = async (
+    body: string,
+    count: number,
+    callOptions: CallOptions | undefined,
+  ): Promise<Message[]> => {
+    const siblings = new AbortLatch();
+    const parent = callOptions?.signal;
+    const onParentAbort = () => siblings.abort(parent?.reason);
+    if (parent?.aborted === true) siblings.abort(parent.reason);
+    else parent?.addEventListener('abort', onParentAbort);
+    const options: CallOptions = { ...callOptions, signal: siblings };
+    try {
+      return await Promise.all(
+        Array.from({ length: count }, () =>
+          postMessage(body, options).catch((error: unknown) => {
+            siblings.abort(error);
+            throw error;
+          }),
+        ),
+      );
+    } finally {
+      parent?.removeEventListener('abort', onParentAbort);
+    }
+  };
   const chatSettings = { provider: name, defaultMaxTokens, stream: false };
   const streamSettings = { provider: name, defaultMaxTokens, stream: true };
 
@@ -171,7 +197,8 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
         };
       });
       const created = Math.floor(Date.now() / 1000);
-      const messages = await Promise.all(Array.from({ length: choices }, () => postMessage(body, callOptions)));
+      const messages =
+        choices === 1 ? [await postMessage(body, callOptions)] : await postParallel(body, choices, callOptions);
       const completions = messages.map((message) => {
         const completion = toChatCompletion(message, created, structuredTool);
         const choice = completion.choices[0];
