@@ -216,6 +216,7 @@ class CommittedStream implements ChatStream, ChunkTextSource, AsyncIterator<Chat
 
   #settle(): void {
     this.#settled = true;
+    this.#call.releaseSignal();
     this.#call.host.trackInFlight(this.#lease, -1);
   }
 }

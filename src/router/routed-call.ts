@@ -2,6 +2,7 @@ import type { ChatCompletionRequest } from '../contract/chat-types.ts';
 import type { AbortSignalLike } from '../contract/abort-latch.ts';
 import type { CallOptions, ProviderAdapter } from '../contract/provider-adapter.ts';
 import { localProviderError, ProviderError } from '../contract/provider-error.ts';
+import { DeadlineLatch } from './deadline-latch.ts';
 import type { DeploymentLease } from './deployment-lease.ts';
 import { ModelNotFoundError, NoProviderAvailableError, RoutingFailedError } from './errors.ts';
 import type { EventHub } from './event-hub.ts';
@@ -223,6 +224,8 @@ export class RoutedCall<Result> {
   readonly sessionKey: string | undefined;
   readonly #skip: ContinuedCall['skip'] | undefined;
   readonly #judge: typeof judgeFailure;
+  /** The deadline's timer and signal, armed from the first retry, fallback or wait on (see `armDeadline`). */
+  #deadline: DeadlineLatch | undefined;
 
   constructor(
     host: RoutingHost,
@@ -262,6 +265,45 @@ export class RoutedCall<Result> {
   async run(): Promise<Result> {
     // A continuation (stream recovery) is part of a request already counted.
     if (this.#skip === undefined) this.host.retryBudget?.recordRequest(this.host.now());
+    let handedOut = false;
+    try {
+      const result = await this.runAttempts();
+      handedOut = this.streaming;
+      return result;
+    } finally {
+      // A stream handed out keeps the signal (its reads still honour the caller's abort) until it settles.
+      if (handedOut) this.#deadline?.disarm();
+      else this.#deadline?.release();
+    }
+  }
+
+  /** Stops listening to the caller's signal: the stream handed out has settled. */
+  releaseSignal(): void {
+    this.#deadline?.release();
+  }
+
+  /** The signal of attempts and waits: the deadline's latch (which the caller's signal aborts too), else the caller's. */
+  get signal(): AbortSignalLike | undefined {
+    return this.#deadline ?? this.options.signal;
+  }
+
+  /**
+   * Arms the router's own deadline timer, from the first retry, fallback or wait on: it then aborts
+   * whatever is in flight when `deadlineMs` is over, even an adapter that ignores its timeout. A first
+   * attempt needs none (its timeout is at most what is left of the deadline), so a request served at
+   * once allocates nothing for it. A continuation has none: its attempts' timeouts bound it.
+   */
+  private armDeadline(): AbortSignalLike | undefined {
+    if (this.#deadline === undefined && this.#skip === undefined)
+      this.#deadline = new DeadlineLatch(
+        this.host.timers,
+        Math.max(0, this.deadlineAt - this.host.now()),
+        this.options.signal,
+      );
+    return this.signal;
+  }
+
+  private async runAttempts(): Promise<Result> {
     const models = [this.request.model];
     const visited = new Set<string>();
     for (let index = 0; index < models.length; index += 1) {
@@ -322,11 +364,13 @@ export class RoutedCall<Result> {
     const settings = this.settings;
     const left = Math.max(1, Math.ceil(this.deadlineAt - this.host.now()));
     const requestTimeoutMs = settings.requestTimeoutMs;
+    const firstTokenTimeoutMs = settings.firstTokenTimeoutMs;
     const callOptions: CallOptions = {
-      signal: signal ?? this.options.signal,
+      signal: signal ?? (this.attempts > 1 ? this.armDeadline() : this.signal),
       timeoutMs: requestTimeoutMs > 0 && requestTimeoutMs < left ? requestTimeoutMs : left,
       requestId: this.options.requestId,
-      firstTokenTimeoutMs: settings.firstTokenTimeoutMs,
+      // A stream's commit point is bounded by the deadline too.
+      firstTokenTimeoutMs: firstTokenTimeoutMs > 0 && firstTokenTimeoutMs < left ? firstTokenTimeoutMs : left,
       streamIdleTimeoutMs: settings.streamIdleTimeoutMs,
     };
     if (this.streaming && this.host.events.has('streamMalformedEvent'))
@@ -400,8 +444,9 @@ export class RoutedCall<Result> {
         const delay = this.backoffMs(retries);
         if (this.host.now() + delay < this.deadlineAt) {
           retries += 1;
-          await sleep(this.host.timers, delay, this.options.signal);
+          await sleep(this.host.timers, delay, this.armDeadline());
           if (this.options.signal?.aborted) throw this.aborted(lease.provider);
+          if (this.#deadline?.expired === true) throw this.failure();
           current = this.host.leaseOn(lease.model, lease.provider);
         }
       }
@@ -455,7 +500,10 @@ export class RoutedCall<Result> {
         lease.record({ success: false, countsAsFailure: false });
         return CANCELLED;
       }
-      const providerError = this.asProviderError(error, lease.provider);
+      const providerError =
+        this.#deadline?.expired === true && this.options.signal?.aborted !== true
+          ? this.deadlineError(lease.provider, error)
+          : this.asProviderError(error, lease.provider);
       const verdict = this.#judge(providerError, this.settings, this.streamAccepted);
       // A local failure measured nothing about the upstream: no latency sample.
       lease.record({
@@ -491,8 +539,9 @@ export class RoutedCall<Result> {
     const wait = this.#pendingWait;
     if (wait === undefined || this.outOfAttempts() || wait.at >= this.deadlineAt) return undefined;
     this.#pendingWait = undefined;
-    await sleepUntil(this.host, wait.at, this.options.signal);
+    await sleepUntil(this.host, wait.at, this.armDeadline());
     if (this.options.signal?.aborted) throw this.aborted(wait.provider ?? '');
+    if (this.#deadline?.expired === true) throw this.failure();
     const lease =
       wait.provider === undefined
         ? this.host.tryLease(wait.model, undefined)
@@ -520,7 +569,11 @@ export class RoutedCall<Result> {
 
   /** True when no further attempt may start: `maxAttempts` made, or the deadline passed. */
   outOfAttempts(): boolean {
-    return this.attempts >= this.settings.maxAttempts || (this.attempts > 0 && this.host.now() >= this.deadlineAt);
+    return (
+      this.attempts >= this.settings.maxAttempts ||
+      this.#deadline?.expired === true ||
+      (this.attempts > 0 && this.host.now() >= this.deadlineAt)
+    );
   }
 
   /** The call's error: nothing tried → why nothing could be selected; else the last attempt's, or the deadline's. */
@@ -529,14 +582,23 @@ export class RoutedCall<Result> {
     if (lastError === undefined) {
       return this.#selectionError ?? this.host.noProviderError(this.request.model, undefined);
     }
-    if (this.host.now() >= this.deadlineAt && lastError.kind !== 'timeout' && lastError.kind !== 'aborted') {
-      const deadline = new ProviderError(
-        `The request's deadline (${this.settings.deadlineMs} ms) passed after ${this.attempts} attempt(s): ${lastError.message}`,
-        { kind: 'timeout', provider: lastError.provider, cause: lastError },
+    const expired = this.host.now() >= this.deadlineAt || this.#deadline?.expired === true;
+    if (expired && lastError.kind !== 'timeout' && lastError.kind !== 'aborted')
+      return new RoutingFailedError(
+        this.request.model,
+        this.attempts,
+        this.deadlineError(lastError.provider, lastError),
       );
-      return new RoutingFailedError(this.request.model, this.attempts, deadline);
-    }
     return new RoutingFailedError(this.request.model, this.attempts, lastError);
+  }
+
+  /** The timeout a request ends with when its deadline passed (`cause`: what it was waiting on or failed with). */
+  private deadlineError(provider: string, cause: unknown): ProviderError {
+    const detail = ProviderError.isInstance(cause) && cause.kind !== 'aborted' ? `: ${cause.message}` : '';
+    return new ProviderError(
+      `The request's deadline (${this.settings.deadlineMs} ms) passed after ${this.attempts} attempt(s)${detail}`,
+      { kind: 'timeout', provider, cause },
+    );
   }
 
   private aborted(provider: string): RoutingFailedError {
@@ -702,6 +764,7 @@ class LeasedItemStream<Item> implements AsyncIterable<Item>, AsyncIterator<Item,
 
   #settle(): void {
     this.#settled = true;
+    this.#call.releaseSignal();
     this.#call.host.trackInFlight(this.#lease, -1);
   }
 }
