@@ -29,6 +29,8 @@ export interface AskOptions {
   includeUsage?: boolean;
   /** No end within this is a hang. Default 15 000. */
   hangMs?: number;
+  /** Extra request headers (e.g. `x-switchboard-stream-recovery`). */
+  headers?: Record<string, string>;
 }
 
 /** A client for the gateway at `url` (no retries of its own). */
@@ -62,7 +64,7 @@ export async function askGateway(client: OpenAI, model: string, options: AskOpti
             stream: true,
             ...(options.includeUsage === true ? { stream_options: { include_usage: true } } : {}),
           },
-          { signal: controller.signal },
+          { signal: controller.signal, ...(options.headers ? { headers: options.headers } : {}) },
         )
         .withResponse();
       answer.headers = response.headers;
@@ -73,7 +75,10 @@ export async function askGateway(client: OpenAI, model: string, options: AskOpti
       }
     } else {
       const { data, response } = await client.chat.completions
-        .create({ model, messages }, { signal: controller.signal })
+        .create(
+          { model, messages },
+          { signal: controller.signal, ...(options.headers ? { headers: options.headers } : {}) },
+        )
         .withResponse();
       answer.headers = response.headers;
       answer.text = data.choices[0]?.message.content ?? '';

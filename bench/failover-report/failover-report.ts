@@ -167,7 +167,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     const results = [...together, backToBack];
     process.stdout.write(`\n${formatResults(results)}\n\n`);
     process.stdout.write(
-      `${summarise(results)} (scale ${scale}; stream recovery off; ${((performance.now() - started) / 1000).toFixed(0)} s in all)\n`,
+      `${summarise(results)} (scale ${scale}; rows marked "recovery on" send x-switchboard-stream-recovery: continue; ${((performance.now() - started) / 1000).toFixed(0)} s in all)\n`,
     );
     if (unexpected.length > 0)
       process.stdout.write(

@@ -48,6 +48,8 @@ export interface FailoverScenario {
   expected: Verdict;
   /** Public models on the primary (default `[id]`). */
   models?: string[];
+  /** A twin of the scenario's model (the same answer, its fallback) on the backup or on the Anthropic provider `claude`. */
+  twin?: 'backup' | 'claude';
   fallbacks?: Record<string, string[]>;
   contextWindowFallbacks?: Record<string, string[]>;
   run(context: ScenarioContext): Promise<ScenarioOutcome>;
@@ -64,6 +66,45 @@ function wholeAnswerOf(model: string): string {
 function firstTokens(model: string, count: number): UpstreamScript {
   const name = upstreamNameOf(model);
   return { kind: 'stream', steps: [...answerSteps(answerPieces(name), name).slice(0, count + 1), { delayMs: 50 }] };
+}
+
+const RECOVERY_ON = { 'x-switchboard-stream-recovery': 'continue' };
+
+/** Anthropic Messages SSE carrying `text`, as a scripted upstream answer. */
+function anthropicStream(text: string, model: string): UpstreamScript {
+  const event = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+  let body = event('message_start', {
+    type: 'message_start',
+    message: {
+      id: 'msg_failover',
+      type: 'message',
+      role: 'assistant',
+      content: [],
+      model,
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: 9, output_tokens: 1 },
+    },
+  });
+  body += event('content_block_start', {
+    type: 'content_block_start',
+    index: 0,
+    content_block: { type: 'text', text: '' },
+  });
+  for (let start = 0; start < text.length; start += 24)
+    body += event('content_block_delta', {
+      type: 'content_block_delta',
+      index: 0,
+      delta: { type: 'text_delta', text: text.slice(start, start + 24) },
+    });
+  body += event('content_block_stop', { type: 'content_block_stop', index: 0 });
+  body += event('message_delta', {
+    type: 'message_delta',
+    delta: { stop_reason: 'end_turn', stop_sequence: null },
+    usage: { output_tokens: 60 },
+  });
+  body += event('message_stop', { type: 'message_stop' });
+  return { kind: 'stream', steps: [{ raw: body }], done: false };
 }
 
 /** The verdicts every scenario shares: a hang, a truncated success or a broken stream fail; a clean error is safe. */
@@ -250,6 +291,38 @@ export const FAILOVER_SCENARIOS: readonly FailoverScenario[] = [
     },
   },
   {
+    id: 's08r',
+    fault: 'stream cut after 40 of 60 tokens, recovery on',
+    expected: 'pass',
+    twin: 'backup',
+    async run({ client, primary }) {
+      primary.script(upstreamNameOf('s08r'), () => ({ ...firstTokens('s08r', 40), then: 'reset' }) as UpstreamScript);
+      const answer = await askGateway(client, 's08r', { stream: true, headers: RECOVERY_ON });
+      return (
+        basics(answer, [wholeAnswerOf('s08r')]) ?? pass('the whole answer, continued by a fresh request to the twin')
+      );
+    },
+  },
+  {
+    id: 's09r',
+    fault: 'stream stalls after 20 tokens, recovery on',
+    expected: 'pass',
+    twin: 'backup',
+    async run({ client, primary, url, timings }) {
+      const name = upstreamNameOf('s09r');
+      primary.script(name, () => ({ ...firstTokens('s09r', 20), then: 'hang' }) as UpstreamScript);
+      const answer = await askGateway(client, 's09r', { stream: true, headers: RECOVERY_ON });
+      primary.script(name, (call) => healthyAnswer(call));
+      const after = await askGateway(client, 's09r', { stream: true });
+      if (after.kind !== 'answer' || (await fetch(`${url}/health`)).status !== 200)
+        return fail('the gateway was not healthy after the stall');
+      const basic = basics(answer, [wholeAnswerOf('s09r')]);
+      if (basic !== undefined) return basic;
+      if (answer.ms > 3 * timings.timeoutMs) return partial(`the whole answer, after ${Math.round(answer.ms)} ms`);
+      return pass('the whole answer within the idle timeout; healthy after');
+    },
+  },
+  {
     id: 's10',
     fault: 'invalid JSON as the 10th event',
     expected: 'pass',
@@ -360,6 +433,37 @@ export const FAILOVER_SCENARIOS: readonly FailoverScenario[] = [
       } finally {
         backup.script(upstreamNameOf(FALLBACK_MODEL), (call) => healthyAnswer(call));
       }
+    },
+  },
+  {
+    id: 's14r',
+    fault: 'stream cut, fallback rejects assistant prefill, recovery on',
+    expected: 'pass',
+    twin: 'claude',
+    async run({ client, primary, backup }) {
+      const name = upstreamNameOf('s14r');
+      primary.script(name, () => ({ ...firstTokens('s14r', 40), then: 'reset' }) as UpstreamScript);
+      let prefills = 0;
+      backup.script(name, (call) => {
+        const messages = (call.body?.messages ?? []) as Array<{ role?: string }>;
+        if (messages.at(-1)?.role !== 'assistant') return anthropicStream(wholeAnswerOf('s14r'), name);
+        prefills += 1;
+        return {
+          kind: 'json',
+          status: 400,
+          body: {
+            type: 'error',
+            error: { type: 'invalid_request_error', message: 'assistant prefill is not supported for this model' },
+          },
+        };
+      });
+      const answer = await askGateway(client, 's14r', { stream: true, headers: RECOVERY_ON });
+      if (answer.kind === 'error' && /prefill/i.test(answer.message ?? ''))
+        return fail('the client ended with the prefill rejection');
+      const basic = basics(answer, [wholeAnswerOf('s14r')]);
+      if (basic !== undefined)
+        return basic.verdict === 'safe' ? { verdict: 'safe', note: 'error event (not the prefill rejection)' } : basic;
+      return pass(`the whole answer (prefill refused ${prefills}×, then asked afresh)`);
     },
   },
   {

@@ -55,6 +55,11 @@ export function upstreamNameOf(publicModel: string): string {
   return `${publicModel}-upstream`;
 }
 
+/** The public name of `model`'s twin: another provider's model with the same upstream name (so the same answer). */
+export function twinOf(model: string): string {
+  return `${model}-twin`;
+}
+
 /** The shared fallback model (on the backup). */
 export const FALLBACK_MODEL = 'fallback';
 /** The long-context model (on the backup), the context-window fallback. */
@@ -90,13 +95,18 @@ export function failoverTimings(scale: number): FailoverTimings {
 
 /**
  * The gateway config of a run: provider `primary` serves each of `primaryModels` under its own
- * public name (upstream `<name>-upstream`), `backup` serves `fallback` and `long`; every model
- * falls back to `fallback` unless `fallbacks` says otherwise.
+ * public name (upstream `<name>-upstream`), `backup` serves `fallback`, `long` and the twins of
+ * `backupTwins`, `claude` (Anthropic, on the backup's server) the twins of `claudeTwins`; a model
+ * with a twin falls back to it, every other model to `fallback`, unless `fallbacks` says otherwise.
  */
 export function failoverConfig(options: {
   primaryURL: string;
   backupURL: string;
   primaryModels: readonly string[];
+  /** Models whose twin `<name>-twin` the backup serves (the same upstream name, so the same answer): where a recovered stream continues. */
+  backupTwins: readonly string[];
+  /** Models whose twin an Anthropic provider (`claude`, on the backup's server) serves: a fallback that takes assistant prefills. */
+  claudeTwins: readonly string[];
   fallbacks: Record<string, string[]>;
   contextWindowFallbacks: Record<string, string[]>;
   timings: FailoverTimings;
@@ -106,7 +116,11 @@ export function failoverConfig(options: {
     server: { logLevel: 'error' },
     router: {
       strategy: 'availability',
-      fallbacks: { '*': [FALLBACK_MODEL], ...options.fallbacks },
+      fallbacks: {
+        '*': [FALLBACK_MODEL],
+        ...Object.fromEntries([...options.backupTwins, ...options.claudeTwins].map((name) => [name, [twinOf(name)]])),
+        ...options.fallbacks,
+      },
       contextWindowFallbacks: options.contextWindowFallbacks,
       retry: { sameProvider: 1, backoffMs: 50, maxRetryAfterMs: 3_000 },
       maxAttempts: 3,
@@ -131,9 +145,16 @@ export function failoverConfig(options: {
         baseURL: options.backupURL,
         apiKey: 'sk-failover-backup',
         models: [
-          { name: FALLBACK_MODEL, upstream: upstreamNameOf(FALLBACK_MODEL) },
-          { name: LONG_MODEL, upstream: upstreamNameOf(LONG_MODEL) },
+          ...[FALLBACK_MODEL, LONG_MODEL].map((name) => ({ name, upstream: upstreamNameOf(name) })),
+          ...options.backupTwins.map((name) => ({ name: twinOf(name), upstream: upstreamNameOf(name) })),
         ],
+      },
+      {
+        name: 'claude',
+        type: 'anthropic',
+        baseURL: options.backupURL.replace(/\/v1$/, ''),
+        apiKey: 'sk-ant-failover-claude',
+        models: options.claudeTwins.map((name) => ({ name: twinOf(name), upstream: upstreamNameOf(name) })),
       },
     ],
   };

@@ -20,7 +20,7 @@ export interface ScenarioResult {
   verdict: Verdict;
   expected: Verdict;
   note: string;
-  /** Upstream calls per upstream model during the scenario (models with none left out). */
+  /** Upstream calls during the scenario per `model@server` (the public model; `claude` is on the backup's server). */
   attempts: Record<string, number>;
   ms: number;
 }
@@ -55,6 +55,8 @@ export function configFor(
     primaryURL: upstreams.primary.server.baseURL,
     backupURL: upstreams.backup.server.baseURL,
     primaryModels: primaryModelsOf(scenarios),
+    backupTwins: scenarios.filter((scenario) => scenario.twin === 'backup').map((scenario) => scenario.id),
+    claudeTwins: scenarios.filter((scenario) => scenario.twin === 'claude').map((scenario) => scenario.id),
     fallbacks: Object.assign({}, ...scenarios.map((scenario) => scenario.fallbacks ?? {})),
     contextWindowFallbacks: Object.assign({}, ...scenarios.map((scenario) => scenario.contextWindowFallbacks ?? {})),
     timings,
@@ -76,7 +78,17 @@ export async function runScenarios(
   const results: ScenarioResult[] = [];
   for (const scenario of scenarios) {
     const models = upstreamModelsOf(scenario);
-    const callsNow = () => models.map((model) => upstreams.primary.callsFor(model) + upstreams.backup.callsFor(model));
+    const servers = [
+      ['primary', upstreams.primary],
+      ['backup', upstreams.backup],
+    ] as const;
+    const callsNow = () =>
+      servers.flatMap(([server, upstream]) =>
+        models.map((model) => ({
+          key: `${model.replace(/-upstream$/, '')}@${server}`,
+          calls: upstream.callsFor(model),
+        })),
+      );
     const before = callsNow();
     const started = performance.now();
     let outcome;
@@ -88,9 +100,9 @@ export async function runScenarios(
     const ms = performance.now() - started;
     const after = callsNow();
     const attempts: Record<string, number> = {};
-    models.forEach((model, index) => {
-      const count = after[index]! - before[index]!;
-      if (count > 0) attempts[model.replace(/-upstream$/, '')] = count;
+    after.forEach(({ key, calls }, index) => {
+      const count = calls - before[index]!.calls;
+      if (count > 0) attempts[key] = count;
     });
     const result: ScenarioResult = {
       id: scenario.id,
