@@ -5,10 +5,8 @@
  */
 import type { ChatCompletionChunk, ChatUsage } from '../../contract/chat-types.ts';
 import type { MessagesStreamEvent } from '../../contract/messages-types.ts';
-import type { WireEvent, WireEventStream } from '../../contract/wire-event.ts';
+import { ChunkTranslatingStream } from '../chunk-translating-stream.ts';
 import { messageIdOf, stopReasonOf } from './chat-to-messages-response.ts';
-
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /**
  * Translates a chat chunk stream lazily: each `next()` pulls upstream chunks until there are
@@ -23,14 +21,9 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  * for await (const event of new ChatStreamToMessagesEvents(await adapter.stream(chatRequest), 'gpt-4o-mini')) write(event);
  * ```
  */
-export class ChatStreamToMessagesEvents
-  implements WireEventStream<MessagesStreamEvent>, AsyncIterator<WireEvent<MessagesStreamEvent>>
-{
-  readonly #upstream: AsyncIterator<ChatCompletionChunk>;
+export class ChatStreamToMessagesEvents extends ChunkTranslatingStream<MessagesStreamEvent> {
   readonly #model: string;
-  readonly #queue: Array<WireEvent<MessagesStreamEvent>> = [];
   #started = false;
-  #finished = false;
   /** Index of the open content block, -1 when none is open. */
   #openBlock = -1;
   #openKind: 'text' | 'tool' | undefined;
@@ -41,32 +34,11 @@ export class ChatStreamToMessagesEvents
   #usage: ChatUsage | undefined;
 
   constructor(upstream: AsyncIterable<ChatCompletionChunk>, model: string) {
-    this.#upstream = upstream[Symbol.asyncIterator]();
+    super(upstream);
     this.#model = model;
   }
 
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  async next(): Promise<IteratorResult<WireEvent<MessagesStreamEvent>, undefined>> {
-    while (this.#queue.length === 0) {
-      if (this.#finished) return DONE;
-      const result = await this.#upstream.next();
-      if (result.done === true) this.#finish();
-      else this.#translate(result.value);
-    }
-    return { done: false, value: this.#queue.shift() as WireEvent<MessagesStreamEvent> };
-  }
-
-  async return(): Promise<IteratorReturnResult<undefined>> {
-    this.#finished = true;
-    this.#queue.length = 0;
-    await this.#upstream.return?.();
-    return DONE;
-  }
-
-  #translate(chunk: ChatCompletionChunk): void {
+  protected translate(chunk: ChatCompletionChunk): void {
     if (!this.#started) {
       this.#started = true;
       this.#emit({
@@ -134,8 +106,7 @@ export class ChatStreamToMessagesEvents
     this.#openKind = undefined;
   }
 
-  #finish(): void {
-    this.#finished = true;
+  protected finish(): void {
     if (!this.#started) return;
     this.#closeBlock();
     const usage: Record<string, number> = { output_tokens: this.#usage?.completion_tokens ?? 0 };
@@ -149,6 +120,6 @@ export class ChatStreamToMessagesEvents
   }
 
   #emit(value: MessagesStreamEvent): void {
-    this.#queue.push({ event: value.type, data: JSON.stringify(value), value });
+    this.push({ event: value.type, data: JSON.stringify(value), value });
   }
 }

@@ -12,11 +12,9 @@ import type {
   ResponsesResponse,
   ResponsesStreamEvent,
 } from '../../contract/responses-types.ts';
-import type { WireEvent, WireEventStream } from '../../contract/wire-event.ts';
+import { ChunkTranslatingStream } from '../chunk-translating-stream.ts';
 import { functionCallItem, messageItem } from './chat-to-responses-response.ts';
 import { finalStatusOf, responseSkeleton, responsesUsageOf, type ResponseFrame } from './response-frame.ts';
-
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /** An output item being streamed. */
 interface OpenItem {
@@ -45,53 +43,27 @@ interface OpenItem {
  * for await (const event of new ChatStreamToResponsesEvents(await adapter.stream(chatRequest), request, newResponseFrame())) write(event);
  * ```
  */
-export class ChatStreamToResponsesEvents
-  implements WireEventStream<ResponsesStreamEvent>, AsyncIterator<WireEvent<ResponsesStreamEvent>>
-{
-  readonly #upstream: AsyncIterator<ChatCompletionChunk>;
+export class ChatStreamToResponsesEvents extends ChunkTranslatingStream<ResponsesStreamEvent> {
   readonly #request: ResponsesRequest;
   readonly #frame: ResponseFrame;
-  readonly #queue: Array<WireEvent<ResponsesStreamEvent>> = [];
   readonly #items: OpenItem[] = [];
   /** Item of each OpenAI tool-call index. */
   readonly #itemOfTool = new Map<number, OpenItem>();
   #message: OpenItem | undefined;
   #response: ResponsesResponse | undefined;
   #sequence = 0;
-  #finished = false;
   #finishReason: string | null = null;
   #usage: ChatUsage | undefined;
   /** The finished output items, once the stream completed. */
   output: ResponsesItem[] = [];
 
   constructor(upstream: AsyncIterable<ChatCompletionChunk>, request: ResponsesRequest, frame: ResponseFrame) {
-    this.#upstream = upstream[Symbol.asyncIterator]();
+    super(upstream);
     this.#request = request;
     this.#frame = frame;
   }
 
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  async next(): Promise<IteratorResult<WireEvent<ResponsesStreamEvent>, undefined>> {
-    while (this.#queue.length === 0) {
-      if (this.#finished) return DONE;
-      const result = await this.#upstream.next();
-      if (result.done === true) this.#finish();
-      else this.#translate(result.value);
-    }
-    return { done: false, value: this.#queue.shift() as WireEvent<ResponsesStreamEvent> };
-  }
-
-  async return(): Promise<IteratorReturnResult<undefined>> {
-    this.#finished = true;
-    this.#queue.length = 0;
-    await this.#upstream.return?.();
-    return DONE;
-  }
-
-  #translate(chunk: ChatCompletionChunk): void {
+  protected translate(chunk: ChatCompletionChunk): void {
     if (this.#response === undefined) {
       this.#response = responseSkeleton(this.#request, this.#frame, chunk.model || this.#request.model);
       this.#emit({ type: 'response.created', response: this.#snapshot() });
@@ -202,8 +174,7 @@ export class ChatStreamToResponsesEvents
       : functionCallItem(item.id, item.callId, item.name, item.text);
   }
 
-  #finish(): void {
-    this.#finished = true;
+  protected finish(): void {
     const response = this.#response;
     if (response === undefined) return;
     for (const item of this.#items) this.#close(item);
@@ -223,6 +194,6 @@ export class ChatStreamToResponsesEvents
 
   #emit(value: Omit<ResponsesStreamEvent, 'sequence_number'>): void {
     const event = { type: value.type, sequence_number: this.#sequence++, ...value } as ResponsesStreamEvent;
-    this.#queue.push({ event: event.type, data: JSON.stringify(event), value: event });
+    this.push({ event: event.type, data: JSON.stringify(event), value: event });
   }
 }
