@@ -19,7 +19,7 @@ import { responsesToChatRequest } from '../translate/responses-chat/responses-to
 import {
   endpointHandler,
   invalidRequest,
-  requireString,
+  requireModel,
   servedHeaders,
   writeJson,
   type EndpointSettings,
@@ -197,7 +197,7 @@ export function responsesHandler(settings: ResponsesSettings): Handler<GatewayEn
 
 /** Checks the fields of a Responses body the gateway reads; 400 naming the field otherwise. */
 export function validateResponsesRequest(body: Record<string, unknown>): ResponsesRequest {
-  requireString(body, 'model');
+  requireModel(body);
   const input = body.input;
   if (input !== undefined && typeof input !== 'string' && !Array.isArray(input))
     throw invalidRequest("'input' must be a string or an array of items.", 'input');

@@ -38,6 +38,7 @@ describe('bounded metric labels', () => {
     for (const [path, body] of [
       ['/v1/messages', { model: huge, max_tokens: 4, messages: [{ role: 'user', content: 'hi' }] }],
       ['/v1/embeddings', { model: 'n'.repeat(257), input: 'hi' }],
+      ['/v1/responses', { model: 'n'.repeat(257), input: 'hi' }],
       ['/v1/messages/count_tokens', { model: 'n'.repeat(257), messages: [{ role: 'user', content: 'hi' }] }],
     ] as const) {
       const response = await fetch(`${running.url}${path}`, {
