@@ -39,8 +39,13 @@ export interface VirtualTime {
   waits: number[];
 }
 
-/** A virtual clock with jump-ahead timers (see `VirtualTime`). */
-export function virtualTime(start = 1_700_000_000_000): VirtualTime {
+/**
+ * A virtual clock with jump-ahead timers (see `VirtualTime`). Only waits shorter than
+ * `jumpBelowMs` jump (back-off, retry-after, cool-downs); a longer timer (the request deadline's
+ * latch) runs in real time, so it cannot fire while a real socket is still answering; requests end
+ * and clear it long before.
+ */
+export function virtualTime(start = 1_700_000_000_000, jumpBelowMs = 4_000): VirtualTime {
   let now = start;
   const waits: number[] = [];
   return {
@@ -51,16 +56,20 @@ export function virtualTime(start = 1_700_000_000_000): VirtualTime {
     waits,
     timers: {
       setTimeout(callback, delayMs) {
+        if (delayMs >= jumpBelowMs) return { real: setTimeout(callback, delayMs) };
         waits.push(delayMs);
         const due = now + delayMs;
-        const handle = setImmediate(() => {
-          now = Math.max(now, due);
-          callback();
-        });
-        return handle;
+        return {
+          immediate: setImmediate(() => {
+            now = Math.max(now, due);
+            callback();
+          }),
+        };
       },
       clearTimeout(handle) {
-        clearImmediate(handle as NodeJS.Immediate);
+        const timer = handle as { real?: NodeJS.Timeout; immediate?: NodeJS.Immediate };
+        if (timer.real !== undefined) clearTimeout(timer.real);
+        if (timer.immediate !== undefined) clearImmediate(timer.immediate);
       },
     },
   };
