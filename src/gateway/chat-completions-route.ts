@@ -2,7 +2,6 @@ import type { Handler } from 'hono';
 import type { ChatCompletionRequest, ChatUsage } from '../contract/chat-types.ts';
 import { AbortLatch, type AbortSignalLike } from '../contract/abort-latch.ts';
 import { chunkTextOf, rawJson } from '../contract/provider-adapter.ts';
-import { ProviderError } from '../contract/provider-error.ts';
 import { PATTERN_SCRUBBER, type SecretScrubber } from '../contract/secret-scrubber.ts';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { streamUsageOf } from '../router/committed-stream.ts';
@@ -16,7 +15,8 @@ import { noteOutcome, type GatewayContext, type GatewayEnv, type RequestLogField
 import { upstreamHeadersOf } from './loop-guard.ts';
 import { CLIENT_CLOSED_STATUS, mapRoutingError } from './map-routing-error.ts';
 import { GatewayError, openAIErrorBody } from './openai-error.ts';
-import type { RequestLogger, RequestLogRecord } from './request-log.ts';
+import type { RequestLogger } from './request-log.ts';
+import { reportRequestFailure } from './request-failure-log.ts';
 import type { ServerLifecycle } from './server-lifecycle.ts';
 import { NodeResponseSink, WebResponseSink, type ResponseSink } from './response-sink.ts';
 import { streamRecoveryOf } from './stream-recovery-header.ts';
@@ -237,40 +237,8 @@ function createServe(options: ChatCompletionsOptions) {
     sink.end();
   };
 
-  /**
-   * Logs why a request failed: an upstream's failure at `warn` with its cause (provider, kind,
-   * status, code, the scrubbed message), when the answer is a 5xx or 429; anything else that ended
-   * in a 500 (a local failure, a bug) at `error`.
-   */
-  const reportFailure = (error: unknown, status: number, requestId: string) => {
-    const upstream =
-      error instanceof RoutingFailedError ? error.lastError : error instanceof ProviderError ? error : undefined;
-    if (upstream !== undefined && !upstream.isLocal && upstream.kind !== 'aborted') {
-      if (status < 500 && status !== 429) return;
-      const record: RequestLogRecord = {
-        time: new Date().toISOString(),
-        level: 'warn',
-        msg: 'upstream failure',
-        id: requestId,
-        provider: upstream.provider,
-        kind: upstream.kind,
-        error: scrubber.scrub(upstream.message).slice(0, 200),
-      };
-      if (upstream.status !== undefined) record.upstreamStatus = upstream.status;
-      if (upstream.code !== undefined) record.errorCode = scrubber.scrub(upstream.code);
-      logger(record);
-      return;
-    }
-    if (status !== 500) return;
-    const description = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    logger({
-      time: new Date().toISOString(),
-      level: 'error',
-      msg: 'unexpected error in chat completions',
-      id: requestId,
-      error: description,
-    });
-  };
+  const reportFailure = (error: unknown, status: number, requestId: string) =>
+    reportRequestFailure({ logger, scrubber, error, status, requestId, route: 'chat completions' });
 
   return async (context: GatewayContext, sink: ResponseSink): Promise<void> => {
     // The arrival noted by requestContext, so the log, the duration and time-to-first-token share one start.

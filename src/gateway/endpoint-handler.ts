@@ -1,6 +1,5 @@
 import type { Handler } from 'hono';
 import { AbortLatch } from '../contract/abort-latch.ts';
-import { ProviderError } from '../contract/provider-error.ts';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../contract/json-depth.ts';
 import { PATTERN_SCRUBBER, type SecretScrubber } from '../contract/secret-scrubber.ts';
 import type { GatewayMetrics, TokenUsage } from '../metrics/gateway-metrics.ts';
@@ -16,7 +15,8 @@ import { upstreamHeadersOf } from './loop-guard.ts';
 import { CLIENT_CLOSED_STATUS, mapRoutingError } from './map-routing-error.ts';
 import { MAX_MODEL_NAME_LENGTH } from './chat-request-schema.ts';
 import { GatewayError } from './openai-error.ts';
-import type { RequestLogger, RequestLogRecord } from './request-log.ts';
+import type { RequestLogger } from './request-log.ts';
+import { reportRequestFailure } from './request-failure-log.ts';
 import { NodeResponseSink, WebResponseSink, type ResponseSink } from './response-sink.ts';
 
 /** Settings shared by the non-chat endpoints (`/v1/messages`, `/v1/responses`, `/v1/embeddings`…). */
@@ -138,7 +138,8 @@ function createRun(settings: EndpointSettings, identity: EndpointIdentity, serve
       await serve({ context, body, text, sink, requestId, outcome, started, routedOptions, scrubber });
     } catch (error) {
       const mapped = mapRoutingError(error, scrubber);
-      if (mapped.status === 500 && !(error instanceof GatewayError)) reportFailure(logger, scrubber, error, requestId);
+      if (mapped.status === 500 && !(error instanceof GatewayError))
+        reportRequestFailure({ logger, scrubber, error, status: 500, requestId, route: 'a routed endpoint' });
       if (error instanceof ModelNotFoundError) outcome.model = undefined;
       if (error instanceof RoutingFailedError) {
         outcome.provider = error.lastError.provider;
@@ -254,35 +255,4 @@ function writeError(sink: ResponseSink, error: GatewayError, shape: ErrorShape, 
   if (outcome.provider !== undefined) headers['x-switchboard-provider'] = outcome.provider;
   if (outcome.attempts !== undefined) headers['x-switchboard-attempts'] = String(outcome.attempts);
   writeJson(sink, error.status, JSON.stringify(errorBodyIn(shape, error)), headers);
-}
-
-/**
- * Logs a request that ended in a 500: an upstream's failure passed through (every attempt failed)
- * at `warn` with its cause, as chat does; anything else (a local failure, a bug) at `error`.
- */
-function reportFailure(logger: RequestLogger, scrubber: SecretScrubber, error: unknown, requestId: string): void {
-  const upstream =
-    error instanceof RoutingFailedError ? error.lastError : error instanceof ProviderError ? error : undefined;
-  if (upstream !== undefined && !upstream.isLocal && upstream.kind !== 'aborted') {
-    const record: RequestLogRecord = {
-      time: new Date().toISOString(),
-      level: 'warn',
-      msg: 'upstream failure',
-      id: requestId,
-      provider: upstream.provider,
-      kind: upstream.kind,
-      error: scrubber.scrub(upstream.message).slice(0, 200),
-    };
-    if (upstream.status !== undefined) record.upstreamStatus = upstream.status;
-    if (upstream.code !== undefined) record.errorCode = scrubber.scrub(upstream.code);
-    logger(record);
-    return;
-  }
-  logger({
-    time: new Date().toISOString(),
-    level: 'error',
-    msg: 'unexpected error in a routed endpoint',
-    id: requestId,
-    error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-  });
 }
