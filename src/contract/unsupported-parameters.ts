@@ -1,3 +1,4 @@
+import type { CallOptions, ProviderAdapter } from './provider-adapter.ts';
 import { ProviderError } from './provider-error.ts';
 
 /**
@@ -35,6 +36,18 @@ export interface UnsupportedParameterPolicy {
   /** Drop and report instead of refusing. */
   drop: boolean;
   report?: ((provider: string, names: readonly string[]) => void) | undefined;
+}
+
+/** The policy of a request translated for `adapter`: its `dropUnsupportedParams`, reported through the call's reporter. */
+export function unsupportedParameterPolicyOf(
+  adapter: ProviderAdapter,
+  callOptions: CallOptions,
+): UnsupportedParameterPolicy {
+  return {
+    provider: adapter.name,
+    drop: adapter.dropUnsupportedParams === true,
+    report: callOptions.reportDroppedParams,
+  };
 }
 
 /**

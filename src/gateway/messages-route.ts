@@ -1,5 +1,5 @@
 import type { Handler } from 'hono';
-import type { CallOptions, ProviderAdapter } from '../contract/provider-adapter.ts';
+import type { CallOptions } from '../contract/provider-adapter.ts';
 import { keepRawJson, rawJson } from '../contract/provider-adapter.ts';
 import type {
   MessagesRequest,
@@ -8,6 +8,7 @@ import type {
   MessagesUsage,
 } from '../contract/messages-types.ts';
 import { messagesEventHasContent } from '../contract/messages-stream-content.ts';
+import { unsupportedParameterPolicyOf } from '../contract/unsupported-parameters.ts';
 import { beforeUpstream } from '../contract/provider-error.ts';
 import type { WireEvent } from '../contract/wire-event.ts';
 import type { TokenUsage } from '../metrics/gateway-metrics.ts';
@@ -61,11 +62,6 @@ export function messagesHandler(settings: EndpointSettings): Handler<GatewayEnv>
     /** The request with the model this provider is sent (an alias's upstream name); the client's own object when the same. */
     const forModel = (upstreamModel: string): MessagesRequest =>
       upstreamModel === request.model ? request : { ...request, model: upstreamModel };
-    const policyOf = (adapter: ProviderAdapter, callOptions: CallOptions) => ({
-      provider: adapter.name,
-      drop: adapter.dropUnsupportedParams === true,
-      report: callOptions.reportDroppedParams,
-    });
 
     if (!outcome.stream) {
       const routed = await router.call<MessagesResponse>(
@@ -74,7 +70,7 @@ export function messagesHandler(settings: EndpointSettings): Handler<GatewayEnv>
           if (adapter.messages !== undefined)
             return adapter.messages(forModel(upstreamModel), withHeaders(callOptions, forwarded));
           const chatRequest = beforeUpstream(adapter.name, () =>
-            messagesToChatRequest(forModel(upstreamModel), policyOf(adapter, callOptions)),
+            messagesToChatRequest(forModel(upstreamModel), unsupportedParameterPolicyOf(adapter, callOptions)),
           );
           return chatToMessagesResponse(await adapter.chat(chatRequest, callOptions));
         },
@@ -104,7 +100,7 @@ export function messagesHandler(settings: EndpointSettings): Handler<GatewayEnv>
             isLeadEvent,
           );
         const chatRequest = beforeUpstream(adapter.name, () =>
-          messagesToChatRequest(forModel(upstreamModel), policyOf(adapter, callOptions)),
+          messagesToChatRequest(forModel(upstreamModel), unsupportedParameterPolicyOf(adapter, callOptions)),
         );
         chatRequest.stream = true;
         chatRequest.stream_options = { include_usage: true };

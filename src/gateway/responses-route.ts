@@ -1,6 +1,7 @@
 import type { Handler } from 'hono';
 import type { CallOptions, ProviderAdapter } from '../contract/provider-adapter.ts';
 import { keepRawJson, rawJson } from '../contract/provider-adapter.ts';
+import { unsupportedParameterPolicyOf } from '../contract/unsupported-parameters.ts';
 import { beforeUpstream } from '../contract/provider-error.ts';
 import type {
   ResponsesItem,
@@ -98,11 +99,7 @@ export function responsesHandler(settings: ResponsesSettings): Handler<GatewayEn
       beforeUpstream(adapter.name, () =>
         responsesToChatRequest(
           { ...request, model: upstreamModel, input: conversationFor() },
-          {
-            provider: adapter.name,
-            drop: adapter.dropUnsupportedParams === true,
-            report: callOptions.reportDroppedParams,
-          },
+          unsupportedParameterPolicyOf(adapter, callOptions),
         ),
       );
 
