@@ -374,12 +374,10 @@ export class RoutedCall<Result> {
       streamIdleTimeoutMs: settings.streamIdleTimeoutMs,
     };
     if (this.streaming && this.host.events.has('streamMalformedEvent'))
-      callOptions.onMalformedEvent = this.#onMalformedEvent ??= (event) =>
-        this.host.events.emit('streamMalformedEvent', {
-          provider: event.provider,
-          model: this.request.model,
-          reason: event.reason,
-        });
+      callOptions.onMalformedEvent = this.#onMalformedEvent ??= malformedEventReporter(
+        this.host.events,
+        this.request.model,
+      );
     if (this.options.headers !== undefined) callOptions.headers = this.options.headers;
     if (this.options.reportDroppedParams !== undefined)
       callOptions.reportDroppedParams = this.options.reportDroppedParams;
@@ -667,6 +665,19 @@ async function sleepUntil(host: RoutingHost, at: number, signal: AbortSignalLike
 }
 
 /** Resolves after `milliseconds` on `timers`, or at once when `signal` aborts. */
+/**
+ * Re-emits an adapter's malformed-event reports as router events. Built outside the call on
+ * purpose: a closure over the call kept its whole graph (request, lease, settings) reachable from
+ * the call options, and every streamed request's objects survived into the old generation
+ * (promoted bytes per stream 1.6 → 7.7 KB; docs/performance.md).
+ */
+function malformedEventReporter(
+  events: EventHub<RouterEvents>,
+  model: string,
+): NonNullable<CallOptions['onMalformedEvent']> {
+  return (event) => events.emit('streamMalformedEvent', { provider: event.provider, model, reason: event.reason });
+}
+
 function sleep(timers: RouterTimers, milliseconds: number, signal: AbortSignalLike | undefined): Promise<void> {
   if (milliseconds <= 0 || signal?.aborted) return Promise.resolve();
   return new Promise<void>((resolve) => {
