@@ -3,7 +3,7 @@ import { chunkTextOf, type CallOptions, type ChatStream, type ChunkTextSource } 
 import { ProviderError } from '../contract/provider-error.ts';
 import type { DeploymentLease } from './deployment-lease.ts';
 import { isCommitChunk } from './commit-chunk.ts';
-import { judgeFailure } from './failure-policy.ts';
+import { failedAttemptResult, judgeFailure } from './failure-policy.ts';
 import type { RoutedCall } from './routed-call.ts';
 import { StreamRecovery } from './stream-recovery.ts';
 import type { RoutedStream } from './types.ts';
@@ -205,12 +205,9 @@ class CommittedStream implements ChatStream, ChunkTextSource, AsyncIterator<Chat
     const providerError = this.#call.asProviderError(error, this.#lease.provider);
     this.#settle();
     const verdict = judgeFailure(providerError, this.#call.settings, true);
-    this.#lease.record({
-      ...verdict.result,
-      latencyMs: providerError.isLocal ? undefined : this.#timeToFirstContentMs,
-      error: providerError,
-      requestId: this.#call.options.requestId,
-    });
+    this.#lease.record(
+      failedAttemptResult(verdict, this.#timeToFirstContentMs, providerError, this.#call.options.requestId),
+    );
     return providerError;
   }
 

@@ -93,6 +93,24 @@ export function judgeFailure(error: ProviderError, settings: RoutingSettings, af
   return verdict('provider', retry, undefined, 'server_error', { success: false, scope: 'deployment' });
 }
 
+/**
+ * What a failed attempt records on its lease: the verdict's result with the attempt's latency (none
+ * for a local failure, which measured nothing upstream), its error and request id. Copied, not
+ * spread: `{ ...verdict.result, latencyMs, … }` costs microseconds on Node 20 (docs/performance.md).
+ */
+export function failedAttemptResult(
+  verdict: FailureVerdict,
+  latencyMs: number | undefined,
+  error: ProviderError,
+  requestId: string | undefined,
+): Omit<ResultInput, 'model'> {
+  const result: Omit<ResultInput, 'model'> = Object.assign({}, verdict.result);
+  result.latencyMs = error.isLocal ? undefined : latencyMs;
+  result.error = error;
+  result.requestId = requestId;
+  return result;
+}
+
 const notCounted: FailureVerdict['result'] = Object.freeze({ success: false, countsAsFailure: false });
 
 function verdict(

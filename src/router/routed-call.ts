@@ -6,7 +6,7 @@ import { DeadlineLatch } from './deadline-latch.ts';
 import type { DeploymentLease } from './deployment-lease.ts';
 import { ModelNotFoundError, NoProviderAvailableError, RoutingFailedError } from './errors.ts';
 import type { EventHub } from './event-hub.ts';
-import { judgeFailure, type FailureVerdict } from './failure-policy.ts';
+import { failedAttemptResult, judgeFailure, type FailureVerdict } from './failure-policy.ts';
 import type { HedgePolicy } from './hedge-policy.ts';
 import { runHedgedAttempt } from './hedged-attempt.ts';
 import type { RetryBudget } from './retry-budget.ts';
@@ -503,13 +503,7 @@ export class RoutedCall<Result> {
           ? this.deadlineError(lease.provider, error)
           : this.asProviderError(error, lease.provider);
       const verdict = this.#judge(providerError, this.settings, this.streamAccepted);
-      // A local failure measured nothing about the upstream: no latency sample.
-      lease.record({
-        ...verdict.result,
-        latencyMs: providerError.isLocal ? undefined : host.now() - started,
-        error: providerError,
-        requestId: this.options.requestId,
-      });
+      lease.record(failedAttemptResult(verdict, host.now() - started, providerError, this.options.requestId));
       this.#lastError = providerError;
       if (verdict.next !== 'stop' && this.#reason === undefined) this.#reason = verdict.reason;
       return verdict;
@@ -739,12 +733,7 @@ class LeasedItemStream<Item> implements AsyncIterable<Item>, AsyncIterator<Item,
         const providerError = this.#call.asProviderError(error, this.#lease.provider);
         this.#settle();
         const verdict = judgeFailure(providerError, this.#call.settings, true);
-        this.#lease.record({
-          ...verdict.result,
-          latencyMs: this.#latencyMs,
-          error: providerError,
-          requestId: this.#call.options.requestId,
-        });
+        this.#lease.record(failedAttemptResult(verdict, this.#latencyMs, providerError, this.#call.options.requestId));
         throw providerError;
       }
     }

@@ -38,6 +38,7 @@ import type {
   DeploymentSnapshot,
   ProviderStatus,
   RegisterOptions,
+  ResultEvent,
   ResultInput,
   RoutedCallOptions,
   RoutedCompletion,
@@ -873,21 +874,13 @@ export class Router {
       }
     }
     const model = deployment?.model;
-    if (this.selector.observe !== undefined)
-      this.selector.observe(record, model === undefined ? result : { ...result, model }, now);
-    if (this.events.has('result')) {
-      const health = deployment?.health ?? record.health;
-      const costUsd = result.success && model !== undefined ? record.pricing?.costOf(model, result.usage) : undefined;
-      this.events.emit('result', {
-        ...result,
-        provider: record.name,
-        ...(model !== undefined ? { model } : {}),
-        latencyEmaMs: health.latencyMs,
-        failureRate: health.failureRate,
-        circuitState: (deployment?.circuit ?? providerCircuit).state,
-        ...(costUsd === undefined ? {} : { costUsd }),
-      });
+    if (this.selector.observe !== undefined) {
+      // Copied, not spread: `{ ...result, model }` costs microseconds on Node 20 (docs/performance.md).
+      const observed: ResultInput = model === undefined ? result : Object.assign({}, result);
+      if (model !== undefined) observed.model = model;
+      this.selector.observe(record, observed, now);
     }
+    if (this.events.has('result')) this.events.emit('result', resultEvent(record, deployment, result));
   }
 
   private countSuccess(
@@ -1116,4 +1109,28 @@ function checkModelEntries(provider: string, entries: readonly ModelEntry[]): re
       );
   }
   return Object.freeze([...entries]);
+}
+
+/**
+ * The `result` event of one applied result: the result's own fields, then the provider, the
+ * deployment's model, its health after the result and the answer's cost. Built by copying
+ * (`Object.assign`) rather than `{ ...result, provider, … }`: a spread followed by new keys costs
+ * several microseconds per call on Node 20, and this runs for every request (docs/performance.md).
+ */
+function resultEvent(
+  record: ProviderRecord,
+  deployment: DeploymentRecord | undefined,
+  result: ResultInput,
+): ResultEvent {
+  const event = Object.assign({}, result) as ResultEvent;
+  event.provider = record.name;
+  const model = deployment?.model;
+  if (model !== undefined) event.model = model;
+  const health = deployment?.health ?? record.health;
+  event.latencyEmaMs = health.latencyMs;
+  event.failureRate = health.failureRate;
+  event.circuitState = (deployment?.circuit ?? record.circuit).state;
+  const costUsd = result.success && model !== undefined ? record.pricing?.costOf(model, result.usage) : undefined;
+  if (costUsd !== undefined) event.costUsd = costUsd;
+  return event;
 }
