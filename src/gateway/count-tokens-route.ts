@@ -1,7 +1,7 @@
 import type { Handler } from 'hono';
 import { withUpstreamModel } from './upstream-model.ts';
 import type { GatewayEnv } from './gateway-env.ts';
-import { keepRawJson, rawJson } from '../contract/provider-adapter.ts';
+import { keepRawJson, rawJson, type ProviderAdapter } from '../contract/provider-adapter.ts';
 import type { MessagesRequest } from '../contract/messages-types.ts';
 import { endpointHandler, requireModel, servedHeaders, writeJson, type EndpointSettings } from './endpoint-handler.ts';
 import { GatewayError } from './openai-error.ts';
@@ -31,11 +31,12 @@ export function countTokensHandler(settings: EndpointSettings): Handler<GatewayE
         param: 'model',
       });
     }
+    routedOptions.supports = countsTokens;
     const routed = await router.call(
       model,
       (adapter, callOptions, upstreamModel) =>
         adapter.countTokens!(withUpstreamModel(request, upstreamModel), callOptions),
-      { ...routedOptions, supports: (adapter) => adapter.countTokens !== undefined },
+      routedOptions,
     );
     outcome.provider = routed.provider;
     outcome.attempts = routed.attempts;
@@ -48,3 +49,6 @@ export function countTokensHandler(settings: EndpointSettings): Handler<GatewayE
     outcome.status = 200;
   });
 }
+
+/** Only providers that serve the endpoint are chosen. */
+const countsTokens = (adapter: ProviderAdapter): boolean => adapter.countTokens !== undefined;

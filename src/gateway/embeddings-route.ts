@@ -1,6 +1,6 @@
 import type { Handler } from 'hono';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../contract/embeddings-types.ts';
-import { keepRawJson, rawJson } from '../contract/provider-adapter.ts';
+import { keepRawJson, rawJson, type ProviderAdapter } from '../contract/provider-adapter.ts';
 import {
   endpointHandler,
   invalidRequest,
@@ -44,11 +44,12 @@ export function embeddingsHandler(settings: EndpointSettings): Handler<GatewayEn
         param: 'model',
       });
     }
+    routedOptions.supports = servesEmbeddings;
     const routed = await router.call<EmbeddingsResponse>(
       model,
       (adapter, callOptions, upstreamModel) =>
         adapter.embeddings!(upstreamModel === model ? request : { ...request, model: upstreamModel }, callOptions),
-      { ...routedOptions, supports: (adapter) => adapter.embeddings !== undefined },
+      routedOptions,
       (response) => response.usage,
     );
     outcome.provider = routed.provider;
@@ -63,3 +64,6 @@ export function embeddingsHandler(settings: EndpointSettings): Handler<GatewayEn
     outcome.status = 200;
   });
 }
+
+/** Only providers that serve the endpoint are chosen. */
+const servesEmbeddings = (adapter: ProviderAdapter): boolean => adapter.embeddings !== undefined;

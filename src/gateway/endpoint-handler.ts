@@ -235,23 +235,17 @@ export function servedHeaders(outcome: EndpointOutcome, model: string): Record<s
 
 /** Writes a whole JSON answer. */
 export function writeJson(sink: ResponseSink, status: number, json: string, headers: Record<string, string>): void {
+  // Own keys first, then the spread: the other order costs microseconds on Node 20 (docs/performance.md).
   sink.writeHead(status, {
-    ...headers,
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(json)),
+    ...headers,
   });
   sink.end(json);
 }
 
-/** Response headers of an SSE stream. */
-export const SSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
-  'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache, no-transform',
-  'x-accel-buffering': 'no',
-});
-
 function writeError(sink: ResponseSink, error: GatewayError, shape: ErrorShape, outcome: EndpointOutcome): void {
-  const headers: Record<string, string> = { ...error.headers };
+  const headers: Record<string, string> = Object.assign({}, error.headers);
   if (outcome.provider !== undefined) headers['x-switchboard-provider'] = outcome.provider;
   if (outcome.attempts !== undefined) headers['x-switchboard-attempts'] = String(outcome.attempts);
   writeJson(sink, error.status, JSON.stringify(errorBodyIn(shape, error)), headers);

@@ -222,5 +222,8 @@ function forwardedHeaders(context: GatewayContext): Record<string, string> | und
 
 function withHeaders(callOptions: CallOptions, extra: Record<string, string> | undefined): CallOptions {
   if (extra === undefined) return callOptions;
-  return { ...callOptions, headers: { ...callOptions.headers, ...extra } };
+  // Copied, not spread: `{ ...callOptions, headers }` costs microseconds on Node 20 (docs/performance.md).
+  const copy = Object.assign({}, callOptions);
+  copy.headers = Object.assign({}, callOptions.headers, extra);
+  return copy;
 }

@@ -5,6 +5,7 @@ import { ALREADY_SENT_RESPONSE } from './already-sent-response.ts';
 import type { GatewayEnv } from './gateway-env.ts';
 import { GatewayError } from './openai-error.ts';
 import { NodeResponseSink, WebResponseSink, type ResponseSink } from './response-sink.ts';
+import { SSE_HEADERS } from './sse-headers.ts';
 
 /** The router's event subscription, as this module needs it. */
 export interface RouterEventSubscription {
@@ -44,12 +45,6 @@ const FORWARDED_EVENTS = [
   'providerUnregistered',
   'reconfigured',
 ] as const satisfies ReadonlyArray<keyof RouterEvents>;
-
-const SSE_HEADERS = {
-  'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache, no-transform',
-  'x-accel-buffering': 'no',
-} as const;
 
 const KEEP_ALIVE = ': keep-alive\n\n';
 

@@ -1,6 +1,6 @@
 import type { WireEvent } from '../contract/wire-event.ts';
 import type { EndpointOutcome } from './endpoint-handler.ts';
-import { SSE_HEADERS } from './endpoint-handler.ts';
+import { SSE_HEADERS } from './sse-headers.ts';
 import { CLIENT_CLOSED_STATUS } from './map-routing-error.ts';
 import type { GatewayError } from './openai-error.ts';
 import type { ResponseSink } from './response-sink.ts';
