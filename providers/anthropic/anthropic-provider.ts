@@ -189,8 +189,10 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
       const { body, prefillTrimmed, choices, structuredTool } = beforeUpstream(name, () => {
         const sent = honoured(request, callOptions, false);
         const translated = toAnthropicRequest(sent, chatSettings);
+        const { body, prefillTrimmed } = serialize(translated);
         return {
-          ...serialize(translated),
+          body,
+          prefillTrimmed,
           // n > 1: as many parallel calls, merged into one completion's choices.
           choices: typeof sent.n === 'number' && sent.n > 1 ? Math.min(sent.n, ANTHROPIC_MAX_CHOICES) : 1,
           structuredTool: structuredToolOf(translated),
@@ -212,7 +214,8 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     async stream(request: ChatCompletionRequest, callOptions?: CallOptions): Promise<ChatStream> {
       const { body, prefillTrimmed, structuredTool } = beforeUpstream(name, () => {
         const translated = toAnthropicRequest(honoured(request, callOptions, true), streamSettings);
-        return { ...serialize(translated), structuredTool: structuredToolOf(translated) };
+        const { body, prefillTrimmed } = serialize(translated);
+        return { body, prefillTrimmed, structuredTool: structuredToolOf(translated) };
       });
       const response = await client.postForStream(messagesPath, body, callOptions);
       const translator = new AnthropicChunkTranslator({

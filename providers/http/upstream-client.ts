@@ -78,8 +78,8 @@ export class UpstreamClient {
   readonly pool: Pool;
   readonly #pathPrefix: string;
   readonly #query: string;
-  readonly #headers: Record<string, string>;
-  readonly #postHeaders: Record<string, string>;
+  readonly #headers: Readonly<Record<string, string>>;
+  readonly #postHeaders: Readonly<Record<string, string>>;
   /** Scrubs this provider's keys, header values and credential shapes from upstream text. */
   readonly scrubber: SecretScrubber;
   readonly #maxResponseBytes: number;
@@ -91,8 +91,9 @@ export class UpstreamClient {
     this.provider = options.provider;
     this.#pathPrefix = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
     this.#query = url.search;
-    this.#headers = { ...options.headers };
-    this.#postHeaders = { 'content-type': 'application/json', ...options.headers };
+    this.#headers = Object.freeze({ ...options.headers });
+    // Frozen: each call copies it with its request id, and on Node 20 such a copy is cheap only from a frozen object (docs/performance.md).
+    this.#postHeaders = Object.freeze({ 'content-type': 'application/json', ...options.headers });
     this.scrubber = new SecretScrubber([...(options.secrets ?? []), ...credentialHeaderValues(options.headers)]);
     this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.maxEventLength = options.maxEventLength ?? DEFAULT_MAX_SSE_EVENT_LENGTH;
