@@ -41,7 +41,14 @@ import {
   type ManagedProcess,
 } from './processes.ts';
 import { formatNumber } from './stats.ts';
-import { gatewayApiKey, outputDirectory, repositoryRoot, startMockUpstream, writeGatewayConfig } from './targets.ts';
+import {
+  gatewayApiKey,
+  gatewayArguments,
+  outputDirectory,
+  repositoryRoot,
+  startMockUpstream,
+  writeGatewayConfig,
+} from './targets.ts';
 
 /** The two request shapes measured: a streamed and a non-streamed chat completion. */
 export type RequestKind = 'stream' | 'plain';
@@ -376,19 +383,6 @@ async function waitForHealth(origin: string, managed: ManagedProcess, timeoutMs:
     await new Promise((resolveWait) => setTimeout(resolveWait, 250));
   }
   throw new Error(`${managed.name}: GET ${origin}/health did not answer 200 within ${timeoutMs / 1000} s`);
-}
-
-/** The gateway's own command-line arguments (after the script). */
-function gatewayArguments(checkout: string, configPath: string, port: number): string[] {
-  return [
-    join(checkout, 'dist', 'switchboard.mjs'),
-    '--config',
-    configPath,
-    '--port',
-    String(port),
-    '--host',
-    '127.0.0.1',
-  ];
 }
 
 /** Runs `callgrind_control <args> <pid>`; it exits 0 even when it fails, so its output is checked. */

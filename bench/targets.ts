@@ -200,6 +200,19 @@ export function writeGatewayConfig(mockPort: number, fileName = 'gateway-config.
   return path;
 }
 
+/** The bundled gateway's command line after `node`: `checkout`'s `dist/switchboard.mjs` with a config, a port and loopback. */
+export function gatewayArguments(checkout: string, configPath: string, port: number): string[] {
+  return [
+    join(checkout, 'dist', 'switchboard.mjs'),
+    '--config',
+    configPath,
+    '--port',
+    String(port),
+    '--host',
+    '127.0.0.1',
+  ];
+}
+
 /**
  * Our gateway, as `npm start -- --config FILE --port N` runs it (`npm run bundle`, which bundles
  * `cli/switchboard.ts` into `dist/switchboard.mjs`, then node on that file), without npm in front of
@@ -216,16 +229,7 @@ export async function startSwitchboardGateway(
   const managed = startProcess({
     name: 'switchboard',
     command: process.execPath,
-    args: [
-      ...nodeFlags,
-      join(repositoryRoot, 'dist', 'switchboard.mjs'),
-      '--config',
-      configPath,
-      '--port',
-      String(port),
-      '--host',
-      '127.0.0.1',
-    ],
+    args: [...nodeFlags, ...gatewayArguments(repositoryRoot, configPath, port)],
     cwd: repositoryRoot,
     logFile: '/dev/null',
     errorLogFile: logPath('switchboard'),

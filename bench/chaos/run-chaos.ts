@@ -21,6 +21,7 @@ import {
   waitForPort,
 } from '../processes.ts';
 import { createSeededRandom } from '../../src/contract/seeded-random.ts';
+import { gatewayArguments } from '../targets.ts';
 import {
   disconnectRequest,
   hostileRequest,
@@ -106,15 +107,7 @@ export async function runChaos(seconds: number): Promise<number> {
   const gateway = startProcess({
     name: 'switchboard',
     command: process.execPath,
-    args: [
-      join(repositoryRoot, 'dist', 'switchboard.mjs'),
-      '--config',
-      configPath,
-      '--port',
-      String(port),
-      '--host',
-      '127.0.0.1',
-    ],
+    args: gatewayArguments(repositoryRoot, configPath, port),
     cwd: repositoryRoot,
     env: { NODE_OPTIONS: '' },
     logFile: logPath,
