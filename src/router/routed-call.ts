@@ -658,7 +658,6 @@ async function sleepUntil(host: RoutingHost, at: number, signal: AbortSignalLike
   }
 }
 
-/** Resolves after `milliseconds` on `timers`, or at once when `signal` aborts. */
 /**
  * Re-emits an adapter's malformed-event reports as router events. Built outside the call on
  * purpose: a closure over the call kept its whole graph (request, lease, settings) reachable from
@@ -672,6 +671,7 @@ function malformedEventReporter(
   return (event) => events.emit('streamMalformedEvent', { provider: event.provider, model, reason: event.reason });
 }
 
+/** Resolves after `milliseconds` on `timers`, or at once when `signal` aborts. */
 function sleep(timers: RouterTimers, milliseconds: number, signal: AbortSignalLike | undefined): Promise<void> {
   if (milliseconds <= 0 || signal?.aborted) return Promise.resolve();
   return new Promise<void>((resolve) => {
