@@ -12,6 +12,7 @@ import { ALREADY_SENT_RESPONSE } from './already-sent-response.ts';
 import { readBody } from './body-limit.ts';
 import { parseChatRequest } from './chat-request-schema.ts';
 import { noteOutcome, type GatewayContext, type GatewayEnv, type RequestLogFields } from './gateway-env.ts';
+import { writeErrorAnswer } from './endpoint-handler.ts';
 import { upstreamHeadersOf } from './loop-guard.ts';
 import { CLIENT_CLOSED_STATUS, mapRoutingError } from './map-routing-error.ts';
 import { GatewayError, openAIErrorBody } from './openai-error.ts';
@@ -268,7 +269,7 @@ function createServe(options: ChatCompletionsOptions) {
         noteClientGone(outcome);
       } else if (!sink.headersSent) {
         outcome.status = mapped.status;
-        writeError(sink, mapped, outcome);
+        writeErrorAnswer(sink, mapped, JSON.stringify(mapped.toBody()), outcome);
       } else {
         outcome.status = mapped.status;
         sink.end();
@@ -322,17 +323,4 @@ function droppedParamsReporter(outcome: Outcome): (provider: string, names: read
   return (provider, names) => {
     outcome.droppedParams = { provider, names };
   };
-}
-
-function writeError(sink: ResponseSink, error: GatewayError, outcome: Outcome): void {
-  const json = JSON.stringify(error.toBody());
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    'content-length': String(Buffer.byteLength(json)),
-    ...error.headers,
-  };
-  if (outcome.provider !== undefined) headers['x-switchboard-provider'] = outcome.provider;
-  if (outcome.attempts !== undefined) headers['x-switchboard-attempts'] = String(outcome.attempts);
-  sink.writeHead(error.status, headers);
-  sink.end(json);
 }

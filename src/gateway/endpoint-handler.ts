@@ -245,8 +245,21 @@ export function writeJson(sink: ResponseSink, status: number, json: string, head
 }
 
 function writeError(sink: ResponseSink, error: GatewayError, shape: ErrorShape, outcome: EndpointOutcome): void {
+  writeErrorAnswer(sink, error, JSON.stringify(errorBodyIn(shape, error)), outcome);
+}
+
+/**
+ * Writes an error answer of every route alike: `error`'s status and headers (e.g. `retry-after`)
+ * with `json` as the body, and the provider and attempts that were tried when there were any.
+ */
+export function writeErrorAnswer(
+  sink: ResponseSink,
+  error: GatewayError,
+  json: string,
+  tried: { provider?: string | undefined; attempts?: number | undefined },
+): void {
   const headers: Record<string, string> = Object.assign({}, error.headers);
-  if (outcome.provider !== undefined) headers['x-switchboard-provider'] = outcome.provider;
-  if (outcome.attempts !== undefined) headers['x-switchboard-attempts'] = String(outcome.attempts);
-  writeJson(sink, error.status, JSON.stringify(errorBodyIn(shape, error)), headers);
+  if (tried.provider !== undefined) headers['x-switchboard-provider'] = tried.provider;
+  if (tried.attempts !== undefined) headers['x-switchboard-attempts'] = String(tried.attempts);
+  writeJson(sink, error.status, json, headers);
 }
