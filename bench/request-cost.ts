@@ -38,15 +38,18 @@ import {
   runToCompletion,
   startProcess,
   stopProcess,
-  type ManagedProcess,
+  waitForPort,
 } from './processes.ts';
 import { formatNumber } from './stats.ts';
 import {
+  chatPath,
+  completionBody,
   gatewayApiKey,
   gatewayArguments,
   outputDirectory,
   repositoryRoot,
   startMockUpstream,
+  streamBody,
   writeGatewayConfig,
 } from './targets.ts';
 
@@ -117,23 +120,13 @@ export interface RequestCostReport {
 
 const callgrindConcurrency = 4;
 const gcConcurrency = 8;
-const chatPath = '/v1/chat/completions';
-const messages = [
-  { role: 'system', content: 'You are terse.' },
-  { role: 'user', content: 'Say hello in five words.' },
-];
 /** Scratch folder of this benchmark: callgrind dumps, GC logs, gateway stderr (gitignored). */
 const scratchDirectory = join(outputDirectory, 'request-cost');
 const reportPath = join(outputDirectory, 'request-cost.md');
 
-/** The body `npm run bench` sends for this kind (same model, messages and `max_tokens`). */
+/** The body `npm run bench` sends for this kind. */
 export function requestBody(kind: RequestKind): string {
-  return JSON.stringify({
-    model: 'gpt-4o-mini',
-    messages,
-    max_tokens: 32,
-    ...(kind === 'stream' ? { stream: true } : {}),
-  });
+  return kind === 'stream' ? streamBody : completionBody;
 }
 
 /** A count flag's value as a positive integer (undefined when the flag is absent). */
@@ -366,25 +359,6 @@ async function driveRequests(origin: string, kind: RequestKind, count: number, c
     throw new Error(`${kind} request to ${origin} failed (stopped after the first failure): ${firstProblem}`);
 }
 
-/** Polls GET /health until it answers 200; throws when the process exits first or on timeout. */
-async function waitForHealth(origin: string, managed: ManagedProcess, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  let exitedWith: number | string | undefined;
-  void managed.exited.then((code) => (exitedWith = code));
-  while (Date.now() - started < timeoutMs) {
-    if (exitedWith !== undefined) throw new Error(`${managed.name} exited (${exitedWith}) before /health answered`);
-    try {
-      const response = await request(`${origin}/health`, { headersTimeout: 5000, bodyTimeout: 5000 });
-      await response.body.dump();
-      if (response.statusCode === 200) return (Date.now() - started) / 1000;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolveWait) => setTimeout(resolveWait, 250));
-  }
-  throw new Error(`${managed.name}: GET ${origin}/health did not answer 200 within ${timeoutMs / 1000} s`);
-}
-
 /** Runs `callgrind_control <args> <pid>`; it exits 0 even when it fails, so its output is checked. */
 async function callgrindControl(args: readonly string[], pid: number): Promise<void> {
   const output = await runToCompletion('callgrind_control', 'callgrind_control', [...args, String(pid)], 120_000);
@@ -454,7 +428,9 @@ async function measureInstructions(
     errorLogFile,
   });
   try {
-    say(`${kind}, callgrind: gateway up after ${(await waitForHealth(origin, gateway, 180_000)).toFixed(1)} s`);
+    const starting = Date.now();
+    await waitForPort(port, gateway, 180_000);
+    say(`${kind}, callgrind: gateway up after ${((Date.now() - starting) / 1000).toFixed(1)} s`);
     await driveRequests(origin, kind, settings.callgrindWarmup, callgrindConcurrency);
     say(`${kind}, callgrind: warmed up (${formatNumber(settings.callgrindWarmup)} requests), measuring`);
     await callgrindControl(['-i', 'on'], gateway.pid);
@@ -491,7 +467,7 @@ async function measureAllocation(
   });
   let measuredLog: string;
   try {
-    await waitForHealth(origin, gateway, 60_000);
+    await waitForPort(port, gateway, 60_000);
     await driveRequests(origin, kind, settings.gcWarmup, gcConcurrency);
     const windowStart = statSync(logFile).size;
     await driveRequests(origin, kind, settings.gcRequests, gcConcurrency);

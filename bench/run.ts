@@ -41,6 +41,8 @@ import {
 import { formatRouterSelectMarkdown, type RouterSelectReport } from './router-select.ts';
 import { formatNumber } from './stats.ts';
 import {
+  chatPath,
+  completionBody,
   directTarget,
   ensurePortkeyInstalled,
   gatewayIsAvailable,
@@ -51,20 +53,11 @@ import {
   startNodeHttpPeer,
   startPortkeyPeer,
   startSwitchboardGateway,
+  streamBody,
   type RunningTarget,
 } from './targets.ts';
 import { ensureWrk, runWrk } from './wrk-runner.ts';
 import type { WrkResult } from './wrk-output.ts';
-
-const chatPath = '/v1/chat/completions';
-const messages = [
-  { role: 'system', content: 'You are terse.' },
-  { role: 'user', content: 'Say hello in five words.' },
-];
-/** Body of the non-streamed requests. */
-const completionBody = JSON.stringify({ model: 'gpt-4o-mini', messages, max_tokens: 32 });
-/** Body of the streamed requests. */
-const streamBody = JSON.stringify({ model: 'gpt-4o-mini', messages, max_tokens: 32, stream: true });
 
 function readSettings(): BenchmarkSettings & {
   skipPortkey: boolean;

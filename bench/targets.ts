@@ -200,6 +200,22 @@ export function writeGatewayConfig(mockPort: number, fileName = 'gateway-config.
   return path;
 }
 
+/** The chat path every benchmark posts to. */
+export const chatPath = '/v1/chat/completions';
+const benchMessages = [
+  { role: 'system', content: 'You are terse.' },
+  { role: 'user', content: 'Say hello in five words.' },
+];
+/** Body of the benchmarks' non-streamed chat requests. */
+export const completionBody = JSON.stringify({ model: 'gpt-4o-mini', messages: benchMessages, max_tokens: 32 });
+/** Body of the benchmarks' streamed chat requests: the same request with `stream: true`. */
+export const streamBody = JSON.stringify({
+  model: 'gpt-4o-mini',
+  messages: benchMessages,
+  max_tokens: 32,
+  stream: true,
+});
+
 /** The bundled gateway's command line after `node`: `checkout`'s `dist/switchboard.mjs` with a config, a port and loopback. */
 export function gatewayArguments(checkout: string, configPath: string, port: number): string[] {
   return [
